@@ -1,0 +1,82 @@
+import { SocketError } from "./errors.ts";
+import type { NetAddress } from "./errors.ts";
+import type { SocketClient } from "./client.ts";
+import type { Message } from "./message.ts";
+import type { SocketNotifier } from "./server.ts";
+import { formatEndpoint } from "./_address.ts";
+import { describe } from "./_socket_error_from.ts";
+
+/**
+ * Calls a notifier's optional callbacks as methods (so class instances get
+ * `this`), awaits them, and turns whatever they throw into a `socketError`
+ * call, so that no callback can stop a server.
+ */
+export class NotifierDispatch {
+  #notifier: SocketNotifier;
+
+  constructor(notifier: SocketNotifier) {
+    this.#notifier = notifier;
+  }
+
+  accepted(client: SocketClient): Promise<void> {
+    return this.#call(
+      "socketAccepted",
+      client.peer,
+      () => this.#notifier.socketAccepted?.(client),
+    );
+  }
+
+  message(client: SocketClient, message: Message): Promise<void> {
+    return this.#call(
+      "socketMessage",
+      client.peer,
+      () => this.#notifier.socketMessage?.(client, message),
+    );
+  }
+
+  closed(client: SocketClient): Promise<void> {
+    return this.#call(
+      "socketClosed",
+      client.peer,
+      () => this.#notifier.socketClosed?.(client),
+    );
+  }
+
+  rejected(peer: NetAddress, reason: string): Promise<void> {
+    return this.#call(
+      "socketRejected",
+      peer,
+      () => this.#notifier.socketRejected?.(peer, reason),
+    );
+  }
+
+  async error(error: SocketError): Promise<void> {
+    try {
+      await this.#notifier.socketError?.(error);
+    } catch {
+      // The error handler itself failed: there is nobody left to tell.
+    }
+  }
+
+  async #call(
+    name: string,
+    peer: NetAddress,
+    callback: () => void | Promise<void>,
+  ): Promise<void> {
+    try {
+      await callback();
+    } catch (error) {
+      // A SocketError from the handler's own send is the peer's failure,
+      // not the handler's: report it as what it is.
+      await this.error(
+        error instanceof SocketError ? error : new SocketError(
+          "callback",
+          `Cannot handle "${
+            formatEndpoint(peer.address, peer.port)
+          }": ${name} threw: ${describe(error)}`,
+          { peer, cause: error },
+        ),
+      );
+    }
+  }
+}

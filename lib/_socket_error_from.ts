@@ -1,0 +1,95 @@
+import { SocketError, type SocketErrorCode } from "./errors.ts";
+import type { NetAddress } from "./errors.ts";
+import { formatEndpoint } from "./_address.ts";
+
+/** What the library was doing, as the first words of a std-style message. */
+export type Action =
+  | "connect to"
+  | "listen on"
+  | "send to"
+  | "receive from";
+
+const REASONS: Record<SocketErrorCode, string> = {
+  "timeout": "timed out",
+  "disconnected": "connection closed by peer",
+  "refused": "connection refused",
+  "unreachable": "network unreachable",
+  "not-found": "name or service not known",
+  "address-in-use": "address already in use",
+  "permission-denied": "permission denied",
+  "tls": "TLS handshake failed",
+  "closed": "socket is closed",
+  "truncated": "datagram may be truncated",
+  "callback": "notifier callback threw",
+  "failed": "failed",
+};
+
+/** Builds `Cannot <action> "<host:port>": <reason>` errors. */
+export function socketError(
+  code: SocketErrorCode,
+  action: Action,
+  endpoint: NetAddress,
+  options: { detail?: string; cause?: unknown; peer?: NetAddress } = {},
+): SocketError {
+  const where = formatEndpoint(endpoint.address, endpoint.port);
+  const reason = options.detail ?? REASONS[code];
+  return new SocketError(code, `Cannot ${action} "${where}": ${reason}`, {
+    peer: options.peer ?? endpoint,
+    cause: options.cause,
+  });
+}
+
+/** Maps whatever Deno threw onto a {@linkcode SocketErrorCode}. */
+export function classify(error: unknown): SocketErrorCode {
+  if (error instanceof SocketError) return error.code;
+  if (error instanceof DOMException) {
+    return error.name === "TimeoutError" ? "timeout" : "closed";
+  }
+  if (error instanceof Deno.errors.ConnectionRefused) return "refused";
+  if (
+    error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.UnexpectedEof ||
+    error instanceof Deno.errors.NotConnected
+  ) return "disconnected";
+  if (error instanceof Deno.errors.TimedOut) return "timeout";
+  if (error instanceof Deno.errors.AddrInUse) return "address-in-use";
+  if (
+    error instanceof Deno.errors.PermissionDenied ||
+    error instanceof Deno.errors.NotCapable
+  ) return "permission-denied";
+  if (
+    error instanceof Deno.errors.BadResource ||
+    error instanceof Deno.errors.Interrupted
+  ) return "closed";
+  if (error instanceof Deno.errors.AddrNotAvailable) return "unreachable";
+  const text = error instanceof Error ? error.message : String(error);
+  if (/lookup address|not known|ENOTFOUND|EAI_|No address/i.test(text)) {
+    return "not-found";
+  }
+  if (/unreachable|os error 10[13]/i.test(text)) return "unreachable";
+  if (/certificate|handshake|tls|InvalidData/i.test(text)) return "tls";
+  return "failed";
+}
+
+/** Lower-case, without Deno's `(os error N)` tail, for use after a colon. */
+export function describe(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const trimmed = text.replace(/\s*\(os error \d+\)$/, "");
+  return trimmed.charAt(0).toLowerCase() + trimmed.slice(1);
+}
+
+/** Wraps a thrown value as a {@linkcode SocketError} for `action`. */
+export function toSocketError(
+  error: unknown,
+  action: Action,
+  endpoint: NetAddress,
+): SocketError {
+  if (error instanceof SocketError) return error;
+  const code = classify(error);
+  const detail = code === "failed" || code === "tls"
+    ? describe(error)
+    : undefined;
+  return socketError(code, action, endpoint, { detail, cause: error });
+}

@@ -1,0 +1,145 @@
+import type { SocketError } from "./errors.ts";
+import { BaseClient } from "./_base_client.ts";
+import { ReceiveBuffer } from "./_receive_buffer.ts";
+import { type ReceiveMode, validateReceive } from "./_receive_mode.ts";
+import { withDeadline } from "./_deadline.ts";
+import { TcpStream } from "./_tcp_stream.ts";
+import { toNetAddress } from "./_address.ts";
+import { socketError, toSocketError } from "./_socket_error_from.ts";
+
+/** A TCP (or TLS) connection, made by `createClient` or accepted by a server. */
+export class TcpClient extends BaseClient {
+  readonly protocol = "tcp";
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly stream: TcpStream;
+  #buffer = new ReceiveBuffer();
+  #filling: Promise<void> | undefined;
+  #ended = false;
+  #readError: unknown;
+  #serverSide: boolean;
+  /** The first write failure, for a server that did not await `send`. */
+  writeError: SocketError | undefined;
+
+  constructor(conn: Deno.Conn, serverSide = false) {
+    super(toNetAddress(conn.remoteAddr));
+    const local = toNetAddress(conn.localAddr);
+    this.localAddress = local.address;
+    this.localPort = local.port;
+    this.stream = new TcpStream(conn);
+    this.#serverSide = serverSide;
+  }
+
+  get bytesSent(): number {
+    return this.stream.bytesWritten;
+  }
+
+  get bytesReceived(): number {
+    return this.stream.bytesRead;
+  }
+
+  send(message: string | Uint8Array): Promise<void> {
+    if (!this.isOpen) {
+      return Promise.reject(socketError("closed", "send to", this.peer));
+    }
+    const sent = this.stream.write(this.encode(message)).catch((error) => {
+      const failure = toSocketError(error, "send to", this.peer);
+      if (this.causedByClose(error)) throw failure;
+      this.writeError ??= failure;
+      throw this.fail(failure);
+    });
+    // A handler that fires and forgets `send` must not crash the process on
+    // a reset: the server reports `writeError`, and awaiting callers still
+    // see the rejection.
+    sent.catch(() => {});
+    return sent;
+  }
+
+  async receiveBytes(
+    mode: ReceiveMode,
+    timeoutMs = Infinity,
+  ): Promise<Uint8Array> {
+    validateReceive(mode, timeoutMs);
+    if (this.#serverSide) {
+      throw new TypeError(
+        "Cannot receive on a server connection: its data arrives through socketMessage",
+      );
+    }
+    this.assertOpen("receive from");
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const taken = this.#take(mode);
+      if (taken) return taken;
+      if (this.#ended) {
+        const rest = this.#buffer.takeAll();
+        if (rest) return rest;
+        throw this.fail(this.#endError());
+      }
+      await withDeadline(
+        this.#fill(),
+        Math.max(0, deadline - Date.now()),
+        () =>
+          socketError("timeout", "receive from", this.peer, {
+            detail: `timed out after ${timeoutMs} ms`,
+          }),
+      ).catch((error) => {
+        throw this.fail(error);
+      });
+    }
+  }
+
+  async closeWrite(): Promise<void> {
+    this.assertOpen("send to");
+    await this.stream.drain();
+    try {
+      await this.stream.conn.closeWrite();
+    } catch (error) {
+      throw this.fail(toSocketError(error, "send to", this.peer));
+    }
+  }
+
+  protected release(): void {
+    try {
+      this.stream.conn.close();
+    } catch {
+      // Already closed by the peer's reset or by Deno: nothing to free.
+    }
+  }
+
+  #take(mode: ReceiveMode): Uint8Array | undefined {
+    if (mode === "*line") return this.#buffer.takeLine();
+    if (mode === "*all") return this.#buffer.takeAll();
+    return this.#buffer.takeExactly(mode);
+  }
+
+  #fill(): Promise<void> {
+    this.#filling ??= this.stream.read().then(
+      (chunk) => {
+        if (chunk === null) this.#ended = true;
+        else this.#buffer.push(chunk);
+      },
+      (error) => {
+        this.#ended = true;
+        this.#readError = error;
+      },
+    ).finally(() => {
+      this.#filling = undefined;
+    });
+    return this.#filling;
+  }
+
+  #endError(): SocketError {
+    if (this.#readError === undefined) {
+      return socketError("disconnected", "receive from", this.peer);
+    }
+    const error = toSocketError(this.#readError, "receive from", this.peer);
+    return error.code === "closed" || error.code === "disconnected"
+      ? socketError(error.code, "receive from", this.peer, {
+        detail: error.code === "closed"
+          ? undefined
+          : "connection reset by peer",
+        cause: this.#readError,
+      })
+      : error;
+  }
+}

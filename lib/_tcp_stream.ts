@@ -1,0 +1,90 @@
+/** An idle connection holds this much; 10,000 of them cost 10 MB. */
+export const INITIAL_READ_BUFFER = 1024;
+/** Reads that fill the buffer double it up to this size. */
+export const MAX_READ_BUFFER = 64 * 1024;
+/** After this many small reads in a row, a grown buffer is given back. */
+const SMALL_READS_BEFORE_SHRINK = 8;
+
+/**
+ * The one TCP read/write loop, shared by clients and servers.
+ *
+ * It uses `read()`/`write()` rather than `readable`/`writable`: reading
+ * `readable` to EOF closes the whole connection (denoland/deno#22258), which
+ * would make replying after a peer's half-close impossible.
+ */
+export class TcpStream {
+  readonly conn: Deno.Conn;
+  bytesRead = 0;
+  bytesWritten = 0;
+  #buffer = new Uint8Array(INITIAL_READ_BUFFER);
+  #smallReads = 0;
+  #writes: Promise<void> = Promise.resolve();
+  #pendingWrites = 0;
+
+  constructor(conn: Deno.Conn) {
+    this.conn = conn;
+  }
+
+  /** The size of the read buffer now, for tests and benchmarks. */
+  get readBufferSize(): number {
+    return this.#buffer.length;
+  }
+
+  /**
+   * The next chunk, or `null` at EOF. The chunk is a view into a reused
+   * buffer that the next `read()` overwrites: copy what you keep.
+   */
+  async read(): Promise<Uint8Array | null> {
+    const buffer = this.#buffer;
+    const count = await this.conn.read(buffer);
+    if (count === null) return null;
+    this.bytesRead += count;
+    this.#resize(count);
+    return buffer.subarray(0, count);
+  }
+
+  /**
+   * Queues `data` behind earlier writes and resolves once all of it is
+   * written: `write()` may take fewer bytes than asked, so this loops.
+   */
+  write(data: Uint8Array): Promise<void> {
+    this.#pendingWrites++;
+    const written = this.#writes.then(() => this.#writeAll(data)).finally(
+      () => this.#pendingWrites--,
+    );
+    this.#writes = written.catch(() => {});
+    return written;
+  }
+
+  /** Resolves once every queued write has finished, failed or not. */
+  drain(): Promise<void> {
+    return this.#writes;
+  }
+
+  get hasPendingWrites(): boolean {
+    return this.#pendingWrites > 0;
+  }
+
+  async #writeAll(data: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < data.length) {
+      offset += await this.conn.write(data.subarray(offset));
+    }
+    this.bytesWritten += data.length;
+  }
+
+  #resize(count: number): void {
+    const size = this.#buffer.length;
+    if (count === size && size < MAX_READ_BUFFER) {
+      this.#buffer = new Uint8Array(size * 2);
+      this.#smallReads = 0;
+    } else if (size > INITIAL_READ_BUFFER && count <= size / 16) {
+      if (++this.#smallReads >= SMALL_READS_BEFORE_SHRINK) {
+        this.#buffer = new Uint8Array(INITIAL_READ_BUFFER);
+        this.#smallReads = 0;
+      }
+    } else {
+      this.#smallReads = 0;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import type { NetAddress } from "./errors.ts";
+
+/** 65,535 minus the IPv4 (20) and UDP (8) headers. */
+export const MAX_UDP_PAYLOAD_IPV4 = 65_507;
+/** 65,535 minus the UDP header; IPv6's header is not counted. */
+export const MAX_UDP_PAYLOAD_IPV6 = 65_527;
+/** Larger than any payload, so a full buffer means the kernel cut one. */
+export const DATAGRAM_BUFFER_SIZE = 65_536;
+
+/** The largest payload one datagram to `peer` can carry. */
+export function maxPayload(peer: NetAddress): number {
+  return peer.address.includes(":")
+    ? MAX_UDP_PAYLOAD_IPV6
+    : MAX_UDP_PAYLOAD_IPV4;
+}
+
+/** A RangeError naming the peer, for a payload that cannot be one datagram. */
+export function oversizeError(peer: NetAddress, size: number): RangeError {
+  const where = peer.address.includes(":")
+    ? `[${peer.address}]:${peer.port}`
+    : `${peer.address}:${peer.port}`;
+  return new RangeError(
+    `Cannot send to "${where}": a datagram of ${size} bytes exceeds the ${
+      maxPayload(peer)
+    }-byte limit`,
+  );
+}
+
+/** Deno's address form for `DatagramConn.send`. */
+export function toUdpAddr(peer: NetAddress): Deno.NetAddr {
+  return { transport: "udp", hostname: peer.address, port: peer.port };
+}
+
+/** `Deno.listenDatagram`, or a TypeError that says how to enable it. */
+export function listenDatagram(
+  options: Deno.UdpListenOptions & { transport: "udp" },
+): Deno.DatagramConn {
+  if (typeof Deno.listenDatagram !== "function") {
+    throw new TypeError(
+      'Cannot open a UDP socket: run Deno with --unstable-net or set "unstable": ["net"] in deno.json',
+    );
+  }
+  return Deno.listenDatagram(options);
+}

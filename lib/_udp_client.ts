@@ -1,0 +1,106 @@
+import { BaseClient } from "./_base_client.ts";
+import type { NetAddress } from "./errors.ts";
+import { type ReceiveMode, validateReceive } from "./_receive_mode.ts";
+import { withDeadline } from "./_deadline.ts";
+import { toNetAddress } from "./_address.ts";
+import { socketError, toSocketError } from "./_socket_error_from.ts";
+import {
+  DATAGRAM_BUFFER_SIZE,
+  maxPayload,
+  oversizeError,
+  toUdpAddr,
+} from "./_udp.ts";
+
+/**
+ * A "connected" UDP client: one fixed peer, and only that peer's datagrams
+ * are received. Deno has no connect() for UDP, so the filter is ours.
+ */
+export class UdpClient extends BaseClient {
+  readonly protocol = "udp";
+  readonly localAddress: string;
+  readonly localPort: number;
+  bytesSent = 0;
+  bytesReceived = 0;
+  #conn: Deno.DatagramConn;
+  #buffer = new Uint8Array(DATAGRAM_BUFFER_SIZE);
+  #pending: Promise<Uint8Array> | undefined;
+
+  constructor(conn: Deno.DatagramConn, peer: NetAddress) {
+    super(peer);
+    this.#conn = conn;
+    const local = toNetAddress(conn.addr);
+    this.localAddress = local.address;
+    this.localPort = local.port;
+  }
+
+  async send(message: string | Uint8Array): Promise<void> {
+    this.assertOpen("send to");
+    const bytes = this.encode(message);
+    if (bytes.length > maxPayload(this.peer)) {
+      throw oversizeError(this.peer, bytes.length);
+    }
+    try {
+      await this.#conn.send(bytes, toUdpAddr(this.peer));
+      this.bytesSent += bytes.length;
+    } catch (error) {
+      throw this.fail(toSocketError(error, "send to", this.peer));
+    }
+  }
+
+  /** One datagram is one message, whatever the mode; `"*line"` drops one line ending. */
+  async receiveBytes(
+    mode: ReceiveMode,
+    timeoutMs = Infinity,
+  ): Promise<Uint8Array> {
+    validateReceive(mode, timeoutMs);
+    this.assertOpen("receive from");
+    this.#pending ??= this.#nextFromPeer();
+    let datagram: Uint8Array;
+    try {
+      datagram = await withDeadline(
+        this.#pending,
+        timeoutMs,
+        () =>
+          socketError("timeout", "receive from", this.peer, {
+            detail: `timed out after ${timeoutMs} ms`,
+          }),
+      );
+    } catch (error) {
+      throw this.fail(toSocketError(error, "receive from", this.peer));
+    }
+    this.#pending = undefined;
+    return mode === "*line" ? withoutLineEnding(datagram) : datagram;
+  }
+
+  closeWrite(): Promise<void> {
+    return Promise.reject(
+      new TypeError("Cannot half-close a UDP client: UDP has no connection"),
+    );
+  }
+
+  protected release(): void {
+    this.#conn.close();
+  }
+
+  async #nextFromPeer(): Promise<Uint8Array> {
+    while (true) {
+      const [data, addr] = await this.#conn.receive(this.#buffer);
+      const from = toNetAddress(addr);
+      if (from.address !== this.peerAddress || from.port !== this.peerPort) {
+        continue;
+      }
+      if (data.length === this.#buffer.length) {
+        throw socketError("truncated", "receive from", this.peer);
+      }
+      this.bytesReceived += data.length;
+      return data.slice();
+    }
+  }
+}
+
+function withoutLineEnding(datagram: Uint8Array): Uint8Array {
+  let end = datagram.length;
+  if (datagram[end - 1] === 0x0a) end--;
+  if (datagram[end - 1] === 0x0d) end--;
+  return datagram.subarray(0, end);
+}

@@ -1,0 +1,61 @@
+import { BaseClient } from "./_base_client.ts";
+import type { NetAddress } from "./errors.ts";
+import type { ReceiveMode } from "./_receive_mode.ts";
+import { toNetAddress } from "./_address.ts";
+import { toSocketError } from "./_socket_error_from.ts";
+import { maxPayload, oversizeError, toUdpAddr } from "./_udp.ts";
+
+/**
+ * What a UDP server hands to `socketMessage`: the sender's address, and a
+ * `send` that answers it through the server's own socket. It holds no OS
+ * resource, so a server keeps no state per peer.
+ */
+export class UdpPeer extends BaseClient {
+  readonly protocol = "udp";
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly bytesReceived: number;
+  bytesSent = 0;
+  #conn: Deno.DatagramConn;
+
+  constructor(conn: Deno.DatagramConn, peer: NetAddress, received: number) {
+    super(peer);
+    this.#conn = conn;
+    const local = toNetAddress(conn.addr);
+    this.localAddress = local.address;
+    this.localPort = local.port;
+    this.bytesReceived = received;
+  }
+
+  async send(message: string | Uint8Array): Promise<void> {
+    this.assertOpen("send to");
+    const bytes = this.encode(message);
+    if (bytes.length > maxPayload(this.peer)) {
+      throw oversizeError(this.peer, bytes.length);
+    }
+    try {
+      await this.#conn.send(bytes, toUdpAddr(this.peer));
+      this.bytesSent += bytes.length;
+    } catch (error) {
+      throw toSocketError(error, "send to", this.peer);
+    }
+  }
+
+  receiveBytes(_mode: ReceiveMode, _timeoutMs?: number): Promise<Uint8Array> {
+    return Promise.reject(
+      new TypeError(
+        "Cannot receive on a UDP server's peer: datagrams arrive through socketMessage",
+      ),
+    );
+  }
+
+  closeWrite(): Promise<void> {
+    return Promise.reject(
+      new TypeError("Cannot half-close a UDP peer: UDP has no connection"),
+    );
+  }
+
+  protected release(): void {
+    // The socket is the server's: closing one peer's handle frees nothing.
+  }
+}

@@ -1,0 +1,211 @@
+import type { NetAddress } from "./errors.ts";
+import type { ReceiveMode } from "./_receive_mode.ts";
+import { stripBrackets } from "./_address.ts";
+import { describe, socketError, toSocketError } from "./_socket_error_from.ts";
+import { TcpClient } from "./_tcp_client.ts";
+import { UdpClient } from "./_udp_client.ts";
+import { resolveHost } from "./_resolve.ts";
+import { validatePort } from "./_validate.ts";
+import { listenDatagram } from "./_udp.ts";
+
+export type { ReceiveMode } from "./_receive_mode.ts";
+
+/** TLS settings for a TCP client; certificates are always verified. */
+export interface TlsOptions {
+  /** Extra PEM CA certificates to trust, for private servers. */
+  caCerts?: string[];
+  /** The name to verify the certificate against; defaults to the host. */
+  hostname?: string;
+}
+
+/** Options for {@linkcode createClient}. */
+export interface ClientOptions {
+  /** `"tcp"` (the default) or `"udp"`. */
+  protocol?: "tcp" | "udp";
+  /** Connect timeout in milliseconds; 1000 by default, as in Renoise. */
+  timeout?: number;
+  /** TCP only: `true` or {@linkcode TlsOptions} for a verified TLS client. */
+  tls?: boolean | TlsOptions;
+  /** Force IPv4 (4) or IPv6 (6) when resolving a name. */
+  family?: 4 | 6;
+  /** Aborts a pending connect. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A connected TCP, TLS or UDP socket, from {@linkcode createClient} or handed
+ * to a server's notifier.
+ *
+ * Every failure rejects with a `SocketError`; every error but `"timeout"`
+ * closes the client, as in Renoise.
+ *
+ * @example Ask and read one line
+ * ```ts ignore
+ * import { createClient } from "@sockit/sockit";
+ *
+ * await using client = await createClient("localhost", 1025);
+ * await client.send("hello\n");
+ * console.log(await client.receive("*line", 500));
+ * ```
+ */
+export interface SocketClient extends AsyncDisposable {
+  /** `"tcp"` (TLS included) or `"udp"`. */
+  readonly protocol: "tcp" | "udp";
+  /** False after `close()` or after any error but a time-out. */
+  readonly isOpen: boolean;
+  /** The local address, IPv6 without brackets. */
+  readonly localAddress: string;
+  /** The local port. */
+  readonly localPort: number;
+  /** The peer's address, IPv6 without brackets. */
+  readonly peerAddress: string;
+  /** The peer's port. */
+  readonly peerPort: number;
+  /** The peer as one value. */
+  readonly peer: NetAddress;
+  /** Bytes written to the peer so far. */
+  readonly bytesSent: number;
+  /** Bytes received from the peer so far. */
+  readonly bytesReceived: number;
+  /**
+   * Writes all of `message`; over UDP, as exactly one datagram.
+   *
+   * @param message Text (sent as UTF-8) or bytes.
+   */
+  send(message: string | Uint8Array): Promise<void>;
+  /**
+   * Receives as text (UTF-8). See {@linkcode SocketClient.receiveBytes}.
+   *
+   * @param mode `"*line"`, `"*all"` or a byte count.
+   * @param timeoutMs How long to wait; `0` polls; `Infinity` by default.
+   * @returns The text received.
+   */
+  receive(mode: ReceiveMode, timeoutMs?: number): Promise<string>;
+  /**
+   * Receives bytes: `"*line"` is the next line without `\n`, `\r\n` or
+   * `\r`; `"*all"` is what is pending, waiting for the first chunk if none
+   * is; `n` is exactly n bytes. Over UDP one datagram is one message.
+   *
+   * @param mode `"*line"`, `"*all"` or a byte count.
+   * @param timeoutMs How long to wait; `0` polls; `Infinity` by default.
+   * @returns The bytes received.
+   */
+  receiveBytes(mode: ReceiveMode, timeoutMs?: number): Promise<Uint8Array>;
+  /** Half-closes a TCP connection: the peer sees EOF, replies still arrive. */
+  closeWrite(): Promise<void>;
+  /** Closes the socket; further use fails with `"closed"`. */
+  close(): void;
+}
+
+/**
+ * Connects a TCP, TLS or UDP client, as Renoise's `create_client`.
+ *
+ * @example Connect with a timeout
+ * ```ts
+ * import { createClient, createServer } from "@sockit/sockit";
+ *
+ * const server = await createServer("127.0.0.1", 0);
+ * server.run({ socketMessage: (client, message) => client.send(message) });
+ * const client = await createClient("127.0.0.1", server.localPort, {
+ *   timeout: 2000,
+ * });
+ * await client.send("ping\n");
+ * console.log(await client.receive("*line", 1000)); // "ping"
+ * client.close();
+ * await server.stop();
+ * ```
+ *
+ * @param host A name, an IPv4 address, or an IPv6 address with or without
+ * brackets.
+ * @param port 1 to 65535.
+ * @param options Protocol, timeout, TLS, family and abort signal.
+ * @returns A connected client.
+ */
+export async function createClient(
+  host: string,
+  port: number,
+  options: ClientOptions = {},
+): Promise<SocketClient> {
+  const { protocol = "tcp", timeout = 1000, tls, family, signal } = options;
+  validatePort(port, "connect to", 1);
+  if (!(timeout > 0)) {
+    throw new RangeError(
+      `Cannot connect: timeout must be more than 0 ms, got ${timeout}`,
+    );
+  }
+  if (tls && protocol === "udp") {
+    throw new TypeError("Cannot connect: TLS needs TCP, not UDP");
+  }
+  const name = stripBrackets(host);
+  const endpoint = { address: name, port };
+  const deadline = AbortSignal.timeout(timeout);
+  const aborted = signal ? AbortSignal.any([deadline, signal]) : deadline;
+  try {
+    const address = protocol === "udp" || family
+      ? await resolveHost(name, port, family, aborted)
+      : name;
+    if (protocol === "udp") return openUdpClient({ address, port });
+    const conn = await Deno.connect({
+      hostname: address,
+      port,
+      signal: aborted,
+    });
+    if (!tls) {
+      conn.setNoDelay(true);
+      return new TcpClient(conn);
+    }
+    const settings = tls === true ? {} : tls;
+    return new TcpClient(await handshake(conn, endpoint, settings, aborted));
+  } catch (error) {
+    if (error instanceof TypeError) throw error;
+    if (signal?.aborted && !deadline.aborted) throw signal.reason;
+    if (deadline.aborted) {
+      throw socketError("timeout", "connect to", endpoint, {
+        detail: `timed out after ${timeout} ms`,
+        cause: error,
+      });
+    }
+    throw toSocketError(error, "connect to", endpoint);
+  }
+}
+
+function openUdpClient(peer: NetAddress): UdpClient {
+  const ipv6 = peer.address.includes(":");
+  const loopback = peer.address === "::1" || peer.address.startsWith("127.");
+  const local = loopback ? peer.address : ipv6 ? "::" : "0.0.0.0";
+  const conn = listenDatagram({
+    transport: "udp",
+    hostname: loopback && !ipv6 ? "127.0.0.1" : local,
+    port: 0,
+  });
+  return new UdpClient(conn, peer);
+}
+
+/** Runs the TLS handshake under the connect deadline; certificates verified. */
+async function handshake(
+  conn: Deno.TcpConn,
+  endpoint: NetAddress,
+  settings: TlsOptions,
+  signal: AbortSignal,
+): Promise<Deno.TlsConn> {
+  const tlsConn = await Deno.startTls(conn, {
+    hostname: settings.hostname ?? endpoint.address,
+    caCerts: settings.caCerts,
+  });
+  // A handshake cannot be aborted, but closing its connection ends it.
+  const abort = () => tlsConn.close();
+  signal.addEventListener("abort", abort, { once: true });
+  try {
+    await tlsConn.handshake();
+    return tlsConn;
+  } catch (error) {
+    if (signal.aborted) throw error;
+    tlsConn.close();
+    throw socketError("tls", "connect to", endpoint, {
+      detail: `TLS handshake failed: ${describe(error)}`,
+      cause: error,
+    });
+  } finally {
+    signal.removeEventListener("abort", abort);
+  }
+}

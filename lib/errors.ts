@@ -1,0 +1,89 @@
+/**
+ * The one error type the library rejects with for network failures.
+ *
+ * @module
+ */
+
+/**
+ * What went wrong, as a stable string to branch on.
+ *
+ * - `"timeout"`: nothing arrived in time; a client stays open and usable.
+ * - `"disconnected"`: the peer closed or reset the connection.
+ * - `"refused"`, `"unreachable"`, `"not-found"` (DNS), `"address-in-use"`,
+ *   `"permission-denied"`, `"tls"`: connect, listen or handshake failures.
+ * - `"closed"`: the socket was used after `close()`.
+ * - `"truncated"`: a datagram filled the whole receive buffer.
+ * - `"callback"`: a notifier callback threw.
+ * - `"failed"`: any other system error; the message says which.
+ */
+export type SocketErrorCode =
+  | "timeout"
+  | "disconnected"
+  | "refused"
+  | "unreachable"
+  | "not-found"
+  | "address-in-use"
+  | "permission-denied"
+  | "tls"
+  | "closed"
+  | "truncated"
+  | "callback"
+  | "failed";
+
+/** A numeric address and port, IPv6 without brackets. */
+export interface NetAddress {
+  /** The address, for example `"127.0.0.1"` or `"::1"`. */
+  address: string;
+  /** The port number. */
+  port: number;
+}
+
+/** Options for {@linkcode SocketError}. */
+export interface SocketErrorOptions {
+  /** The endpoint the error concerns, when there is one. */
+  peer?: NetAddress;
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/**
+ * A network failure with a machine-readable {@linkcode SocketErrorCode}.
+ *
+ * @example Branch on the code
+ * ```ts
+ * import { createClient, SocketError } from "@sockit/sockit";
+ *
+ * try {
+ *   await createClient("127.0.0.1", 9);
+ * } catch (error) {
+ *   if (error instanceof SocketError && error.code === "refused") {
+ *     console.log(error.message);
+ *   }
+ * }
+ * ```
+ */
+export class SocketError extends Error {
+  /** What went wrong. */
+  readonly code: SocketErrorCode;
+  /** The peer or endpoint the error concerns, when there is one. */
+  readonly peer: NetAddress | undefined;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param code What went wrong.
+   * @param message A std-style message, for example
+   * `Cannot connect to "127.0.0.1:9": connection refused`.
+   * @param options The peer and the underlying cause.
+   */
+  constructor(
+    code: SocketErrorCode,
+    message: string,
+    options: SocketErrorOptions = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "SocketError";
+    this.code = code;
+    this.peer = options.peer;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * TCP, TLS and UDP clients and servers with timeouts, shaped after the
+ * Renoise socket API: `createClient`, `createServer`, a notifier with
+ * `socketAccepted` / `socketMessage` / `socketError`, and
+ * `receive("*line" | "*all" | n, timeoutMs)`.
+ *
+ * @example An echo server and a client
+ * ```ts
+ * import { createClient, createServer } from "@sockit/sockit";
+ *
+ * const server = await createServer("localhost", 0);
+ * server.run({ socketMessage: (client, message) => client.send(message) });
+ *
+ * await using client = await createClient("localhost", server.localPort);
+ * await client.send("hello\n");
+ * console.log(await client.receive("*line", 1000)); // "hello"
+ * await server.stop();
+ * ```
+ *
+ * @module
+ */
+
+export { SocketError } from "./errors.ts";
+export type {
+  NetAddress,
+  SocketErrorCode,
+  SocketErrorOptions,
+} from "./errors.ts";
+export { Message } from "./message.ts";
+export { createClient } from "./client.ts";
+export type {
+  ClientOptions,
+  ReceiveMode,
+  SocketClient,
+  TlsOptions,
+} from "./client.ts";
+export { createServer } from "./server.ts";
+export type { ServerOptions, SocketNotifier, SocketServer } from "./server.ts";

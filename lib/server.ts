@@ -1,0 +1,161 @@
+import type { NetAddress } from "./errors.ts";
+import type { SocketError } from "./errors.ts";
+import type { SocketClient } from "./client.ts";
+import type { Message } from "./message.ts";
+import { stripBrackets } from "./_address.ts";
+import { toSocketError } from "./_socket_error_from.ts";
+import { validatePort } from "./_validate.ts";
+import { TcpServer } from "./_tcp_server.ts";
+import { UdpServer } from "./_udp_server.ts";
+import { listenDatagram } from "./_udp.ts";
+
+/**
+ * The callbacks a server calls, all optional. A plain object or a class
+ * instance; methods are called with `this` bound. A callback may return a
+ * promise: the server waits for it before reading that connection again.
+ *
+ * `socketClosed` and `socketRejected` go beyond Renoise, for servers that
+ * report connection lifecycles.
+ *
+ * @example A class notifier, as in Renoise's echo server
+ * ```ts
+ * import type { Message, SocketClient, SocketNotifier } from "@sockit/sockit";
+ *
+ * class EchoServer implements SocketNotifier {
+ *   socketAccepted(client: SocketClient) {
+ *     console.log(`client ${client.peerAddress}:${client.peerPort} connected`);
+ *   }
+ *   socketMessage(client: SocketClient, message: Message) {
+ *     return client.send(message);
+ *   }
+ * }
+ * ```
+ */
+export interface SocketNotifier {
+  /** TCP only: a new connection, ready to use. */
+  socketAccepted?(client: SocketClient): void | Promise<void>;
+  /** One chunk (TCP) or one datagram (UDP) from `client`. */
+  socketMessage?(client: SocketClient, message: Message): void | Promise<void>;
+  /** A failure; `error.peer` names the peer it concerns. */
+  socketError?(error: SocketError): void | Promise<void>;
+  /** TCP only: a connection ended; its byte counters are final. */
+  socketClosed?(client: SocketClient): void | Promise<void>;
+  /** A peer refused by `filter` or by `maxConnections`, with the reason. */
+  socketRejected?(peer: NetAddress, reason: string): void | Promise<void>;
+}
+
+/** Options for {@linkcode createServer}. */
+export interface ServerOptions {
+  /** `"tcp"` (the default) or `"udp"`. */
+  protocol?: "tcp" | "udp";
+  /** TCP: close a connection after this many ms without traffic. */
+  idleTimeout?: number;
+  /** TCP: connections over this many are accepted and closed at once. */
+  maxConnections?: number;
+  /**
+   * Called for each new connection (TCP) or datagram (UDP); a returned
+   * string refuses the peer with that reason.
+   */
+  filter?: (peer: NetAddress) => string | undefined;
+}
+
+/**
+ * A listening TCP or UDP server, from {@linkcode createServer}.
+ *
+ * @example Serve, then stop
+ * ```ts
+ * import { createServer } from "@sockit/sockit";
+ *
+ * const server = await createServer("localhost", 0);
+ * server.run({ socketMessage: (client, message) => client.send(message) });
+ * console.log(`listening on port ${server.localPort}`);
+ * await server.stop();
+ * ```
+ */
+export interface SocketServer extends AsyncDisposable {
+  /** `"tcp"` or `"udp"`. */
+  readonly protocol: "tcp" | "udp";
+  /** True between `run()` and `stop()`/`close()`. */
+  readonly isRunning: boolean;
+  /** The bound address, IPv6 without brackets. */
+  readonly localAddress: string;
+  /** The bound port: the real one when 0 was asked for. */
+  readonly localPort: number;
+  /** TCP connections open now; always 0 for UDP. */
+  readonly connectionCount: number;
+  /**
+   * Starts serving in the background and returns at once.
+   *
+   * @param notifier The callbacks to call.
+   */
+  run(notifier: SocketNotifier): void;
+  /** Stops, closes every connection, and resolves when handlers are done. */
+  stop(): Promise<void>;
+  /** Like `stop()`, without waiting. */
+  close(): void;
+}
+
+/**
+ * Binds a TCP or UDP server, as Renoise's `create_server`. It serves once
+ * {@linkcode SocketServer.run} is called.
+ *
+ * @example A UDP echo server, as in the Renoise guide
+ * ```ts
+ * import { createServer } from "@sockit/sockit";
+ *
+ * const server = await createServer("localhost", 0, { protocol: "udp" });
+ * server.run({
+ *   socketMessage(client, message) {
+ *     console.log(`client ${client.peerAddress}:${client.peerPort} sent '${message}'`);
+ *     return client.send(message);
+ *   },
+ * });
+ * await server.stop();
+ * ```
+ *
+ * @param host The address to bind; `undefined` binds every interface and
+ * `"localhost"` the loopback address.
+ * @param port 0 to 65535; 0 takes an ephemeral port.
+ * @param options Protocol, idle timeout, connection cap and peer filter.
+ * @returns A bound server, not yet running.
+ */
+export function createServer(
+  host: string | undefined,
+  port: number,
+  options: ServerOptions = {},
+): Promise<SocketServer> {
+  return Promise.resolve().then(() => bind(host, port, options));
+}
+
+function bind(
+  host: string | undefined,
+  port: number,
+  options: ServerOptions,
+): SocketServer {
+  const { protocol = "tcp", idleTimeout, maxConnections = Infinity, filter } =
+    options;
+  validatePort(port, "listen", 0);
+  if (idleTimeout !== undefined && !(idleTimeout > 0)) {
+    throw new RangeError(
+      `Cannot listen: idle timeout must be more than 0 ms, got ${idleTimeout}`,
+    );
+  }
+  if (!(maxConnections >= 1)) {
+    throw new RangeError(
+      `Cannot listen: max connections must be 1 or more, got ${maxConnections}`,
+    );
+  }
+  const hostname = host === undefined ? "0.0.0.0" : stripBrackets(host);
+  try {
+    if (protocol === "udp") {
+      const conn = listenDatagram({ transport: "udp", hostname, port });
+      return new UdpServer(conn, filter);
+    }
+    const listener = Deno.listen({ transport: "tcp", hostname, port });
+    return new TcpServer(listener, { idleTimeout, maxConnections, filter });
+  } catch (error) {
+    // A TypeError is a setup mistake (no --unstable-net), not the network.
+    if (error instanceof TypeError) throw error;
+    throw toSocketError(error, "listen on", { address: hostname, port });
+  }
+}
