@@ -1,4 +1,4 @@
-import { socketError } from "./_socket_error_from.ts";
+import { type Action, socketError } from "./_socket_error_from.ts";
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
@@ -15,12 +15,13 @@ export async function resolveHost(
   host: string,
   port: number,
   family: 4 | 6 | undefined,
+  action: Action,
   signal?: AbortSignal,
 ): Promise<string> {
   if (isIpLiteral(host)) {
     const literalFamily = host.includes(":") ? 6 : 4;
     if (family && family !== literalFamily) {
-      throw socketError("not-found", "connect to", { address: host, port }, {
+      throw socketError("not-found", action, { address: host, port }, {
         detail: `address is not IPv${family}`,
       });
     }

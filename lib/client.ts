@@ -142,7 +142,7 @@ export async function createClient(
   const aborted = signal ? AbortSignal.any([deadline, signal]) : deadline;
   try {
     const address = protocol === "udp" || family
-      ? await resolveHost(name, port, family, aborted)
+      ? await resolveHost(name, port, family, "connect to", aborted)
       : name;
     if (protocol === "udp") return openUdpClient({ address, port });
     const conn = await Deno.connect({

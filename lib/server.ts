@@ -5,6 +5,7 @@ import type { Message } from "./message.ts";
 import { stripBrackets } from "./_address.ts";
 import { toSocketError } from "./_socket_error_from.ts";
 import { validatePort } from "./_validate.ts";
+import { resolveHost } from "./_resolve.ts";
 import { TcpServer } from "./_tcp_server.ts";
 import { UdpServer } from "./_udp_server.ts";
 import { listenDatagram } from "./_udp.ts";
@@ -48,6 +49,8 @@ export interface SocketNotifier {
 export interface ServerOptions {
   /** `"tcp"` (the default) or `"udp"`. */
   protocol?: "tcp" | "udp";
+  /** Bind the IPv4 (4) or IPv6 (6) address of a name such as `localhost`. */
+  family?: 4 | 6;
   /** TCP: close a connection after this many ms without traffic. */
   idleTimeout?: number;
   /** TCP: connections over this many are accepted and closed at once. */
@@ -119,16 +122,25 @@ export interface SocketServer extends AsyncDisposable {
  * @param options Protocol, idle timeout, connection cap and peer filter.
  * @returns A bound server, not yet running.
  */
-export function createServer(
+export async function createServer(
   host: string | undefined,
   port: number,
   options: ServerOptions = {},
 ): Promise<SocketServer> {
-  return Promise.resolve().then(() => bind(host, port, options));
+  const { family } = options;
+  const name = host === undefined
+    ? (family === 6 ? "::" : "0.0.0.0")
+    : stripBrackets(host);
+  const hostname = family === undefined
+    ? name
+    : await resolveHost(name, port, family, "listen on").catch((error) => {
+      throw toSocketError(error, "listen on", { address: name, port });
+    });
+  return bind(hostname, port, options);
 }
 
 function bind(
-  host: string | undefined,
+  hostname: string,
   port: number,
   options: ServerOptions,
 ): SocketServer {
@@ -145,7 +157,6 @@ function bind(
       `Cannot listen: max connections must be 1 or more, got ${maxConnections}`,
     );
   }
-  const hostname = host === undefined ? "0.0.0.0" : stripBrackets(host);
   try {
     if (protocol === "udp") {
       const conn = listenDatagram({ transport: "udp", hostname, port });

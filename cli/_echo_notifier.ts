@@ -1,0 +1,67 @@
+import type {
+  Message,
+  NetAddress,
+  SocketClient,
+  SocketError,
+  SocketNotifier,
+} from "../lib/mod.ts";
+import type { EventPrinter } from "./_events.ts";
+
+/**
+ * The seed's EchoServer with better output: every byte goes back to its
+ * sender, and each accept, message, close, refusal and error is an event.
+ */
+export class EchoNotifier implements SocketNotifier {
+  connections = 0;
+  messages = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  #printer: EventPrinter;
+  #quiet: boolean;
+
+  constructor(printer: EventPrinter, quiet: boolean) {
+    this.#printer = printer;
+    this.#quiet = quiet;
+  }
+
+  socketAccepted(client: SocketClient): void {
+    this.connections++;
+    this.#printer.emit({ event: "accepted", peer: client.peer });
+  }
+
+  async socketMessage(client: SocketClient, message: Message): Promise<void> {
+    this.messages++;
+    this.bytesIn += message.length;
+    if (!this.#quiet) {
+      this.#printer.emit({
+        event: "message",
+        peer: client.peer,
+        data: message,
+      });
+    }
+    await client.send(message);
+    this.bytesOut += message.length;
+  }
+
+  socketClosed(client: SocketClient): void {
+    this.#printer.emit({
+      event: "closed",
+      peer: client.peer,
+      bytesIn: client.bytesReceived,
+      bytesOut: client.bytesSent,
+    });
+  }
+
+  socketRejected(peer: NetAddress, reason: string): void {
+    this.#printer.emit({ event: "rejected", peer, reason });
+  }
+
+  socketError(error: SocketError): void {
+    this.#printer.emit({
+      event: "error",
+      ...(error.peer ? { peer: error.peer } : {}),
+      code: error.code,
+      message: error.message,
+    });
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Peer bytes as one safe line of text: a peer must not be able to move the
+ * cursor, recolour or retitle the terminal of whoever watches the events.
+ *
+ * Printable UTF-8 passes through. `\n`, `\r`, `\t`, `\\` and `\'` are
+ * escaped as in C; every other C0 byte, DEL and each byte of invalid UTF-8
+ * becomes `\xNN`; C1 controls (U+0080 to U+009F) become `\uNNNN`.
+ */
+export function escapeBytes(bytes: Uint8Array): string {
+  let out = "";
+  let i = 0;
+  while (i < bytes.length) {
+    const byte = bytes[i]!;
+    if (byte < 0x80) {
+      out += escapeAscii(byte);
+      i++;
+      continue;
+    }
+    const length = sequenceLength(bytes, i);
+    if (length === 0) {
+      out += hexByte(byte);
+      i++;
+      continue;
+    }
+    const codePoint = decodeAt(bytes, i, length);
+    out += codePoint <= 0x9f
+      ? `\\u${codePoint.toString(16).padStart(4, "0")}`
+      : String.fromCodePoint(codePoint);
+    i += length;
+  }
+  return out;
+}
+
+/** Whether `bytes` are entirely valid UTF-8. */
+export function isValidUtf8(bytes: Uint8Array): boolean {
+  try {
+    strictDecoder.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+const NAMED: Record<number, string> = {
+  0x09: "\\t",
+  0x0a: "\\n",
+  0x0d: "\\r",
+  0x27: "\\'",
+  0x5c: "\\\\",
+};
+
+function escapeAscii(byte: number): string {
+  const named = NAMED[byte];
+  if (named !== undefined) return named;
+  if (byte < 0x20 || byte === 0x7f) return hexByte(byte);
+  return String.fromCharCode(byte);
+}
+
+function hexByte(byte: number): string {
+  return `\\x${byte.toString(16).padStart(2, "0")}`;
+}
+
+/**
+ * The length of the well-formed UTF-8 sequence at `i` (RFC 3629 table 3:
+ * no overlongs, no surrogates, nothing past U+10FFFF), or 0.
+ */
+function sequenceLength(bytes: Uint8Array, i: number): number {
+  const lead = bytes[i]!;
+  const next = (k: number) => bytes[i + k] ?? -1;
+  const tail = (k: number) => next(k) >= 0x80 && next(k) <= 0xbf;
+  if (lead >= 0xc2 && lead <= 0xdf) return tail(1) ? 2 : 0;
+  if (lead >= 0xe0 && lead <= 0xef) {
+    const low = lead === 0xe0 ? 0xa0 : 0x80;
+    const high = lead === 0xed ? 0x9f : 0xbf;
+    return next(1) >= low && next(1) <= high && tail(2) ? 3 : 0;
+  }
+  if (lead >= 0xf0 && lead <= 0xf4) {
+    const low = lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xf4 ? 0x8f : 0xbf;
+    return next(1) >= low && next(1) <= high && tail(2) && tail(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+function decodeAt(bytes: Uint8Array, i: number, length: number): number {
+  const lead = bytes[i]!;
+  let codePoint = lead & (0xff >> (length + 1));
+  for (let k = 1; k < length; k++) {
+    codePoint = (codePoint << 6) | (bytes[i + k]! & 0x3f);
+  }
+  return codePoint;
+}

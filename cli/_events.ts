@@ -1,0 +1,156 @@
+import type { NetAddress } from "../lib/mod.ts";
+import { escapeBytes, isValidUtf8 } from "./_escape.ts";
+
+/** Peer data longer than this is cut in human lines. */
+export const HUMAN_MESSAGE_LIMIT = 256;
+
+/** Everything a server or `send` reports, before it becomes text. */
+export type SockitEvent =
+  | { event: "listening"; address: string; port: number; exposed: boolean }
+  | { event: "accepted"; peer: NetAddress }
+  | { event: "message"; peer: NetAddress; data: Uint8Array }
+  | { event: "closed"; peer: NetAddress; bytesIn: number; bytesOut: number }
+  | { event: "rejected"; peer: NetAddress; reason: string }
+  | { event: "error"; peer?: NetAddress; code: string; message: string }
+  | {
+    event: "stopped";
+    connections: number;
+    bytesIn: number;
+    bytesOut: number;
+    messages: number;
+  }
+  | { event: "connected"; peer: NetAddress; local: NetAddress }
+  | { event: "sent"; peer: NetAddress; data: Uint8Array }
+  | { event: "received"; peer: NetAddress; data: Uint8Array };
+
+/** `127.0.0.1:80` or `[::1]:80`: events always show numeric addresses. */
+export function formatPeer(peer: NetAddress): string {
+  return peer.address.includes(":")
+    ? `[${peer.address}]:${peer.port}`
+    : `${peer.address}:${peer.port}`;
+}
+
+/** The one place that turns events into human lines or NDJSON. */
+export class EventPrinter {
+  readonly json: boolean;
+  #transport: "tcp" | "udp";
+  #role: "server" | "client";
+  #write: (line: string) => void;
+
+  constructor(
+    transport: "tcp" | "udp",
+    role: "server" | "client",
+    json: boolean,
+    write: (line: string) => void,
+  ) {
+    this.#transport = transport;
+    this.#role = role;
+    this.json = json;
+    this.#write = write;
+  }
+
+  emit(event: SockitEvent): void {
+    const line = this.json ? this.#toJson(event) : this.#toHuman(event);
+    if (line !== undefined) this.#write(line);
+  }
+
+  #toHuman(event: SockitEvent): string | undefined {
+    switch (event.event) {
+      case "listening":
+        return `listening on ${this.#transport} ${
+          formatPeer({ address: event.address, port: event.port })
+        }${event.exposed ? " (exposed: every interface)" : ""}`;
+      case "accepted":
+        return `client ${formatPeer(event.peer)} connected`;
+      case "message":
+        return `client ${formatPeer(event.peer)} sent ${quote(event.data)}`;
+      case "closed":
+        return this.#role === "server"
+          ? `client ${
+            formatPeer(event.peer)
+          } disconnected (${event.bytesIn} bytes)`
+          : `connection to ${
+            formatPeer(event.peer)
+          } closed (${event.bytesIn} bytes in, ${event.bytesOut} bytes out)`;
+      case "rejected":
+        return `rejected client ${formatPeer(event.peer)} (${event.reason})`;
+      case "error":
+        return `error: ${event.message}`;
+      case "stopped":
+        return this.#transport === "tcp"
+          ? `stopped: ${event.connections} connections, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out`
+          : `stopped: ${event.messages} datagrams, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out`;
+      case "connected":
+        return `connected to ${
+          formatPeer(event.peer)
+        } (${this.#transport}) from ${formatPeer(event.local)}`;
+      case "sent":
+      case "received":
+        // A client's data is its stdout, raw; there is no human line for it.
+        return undefined;
+    }
+  }
+
+  #toJson(event: SockitEvent): string {
+    const record: Record<string, unknown> = {
+      event: event.event,
+      time: new Date().toISOString(),
+      transport: this.#transport,
+    };
+    for (const [key, value] of Object.entries(event)) {
+      if (key === "data" && value instanceof Uint8Array) {
+        record.bytes = value.length;
+        if (isValidUtf8(value)) record.text = new TextDecoder().decode(value);
+        else record.base64 = toBase64(value);
+      } else if (key !== "event") {
+        record[key] = value;
+      }
+    }
+    // JSON leaves C1 controls and line separators raw; escape them too.
+    return JSON.stringify(record).replace(
+      /[\u007f-\u009f\u2028\u2029]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+  }
+}
+
+/** `'…'`, escaped, cut after {@linkcode HUMAN_MESSAGE_LIMIT} bytes. */
+function quote(data: Uint8Array): string {
+  if (data.length <= HUMAN_MESSAGE_LIMIT) return `'${escapeBytes(data)}'`;
+  let cut = HUMAN_MESSAGE_LIMIT;
+  // Do not split a UTF-8 sequence: back up to its lead byte.
+  while (cut > HUMAN_MESSAGE_LIMIT - 3 && ((data[cut] ?? 0) & 0xc0) === 0x80) {
+    cut--;
+  }
+  return `'${escapeBytes(data.subarray(0, cut))}'... (+${
+    data.length - cut
+  } bytes)`;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+/** A line writer for stdout or stderr that stops quietly once the reader is gone. */
+export function lineWriter(
+  stream: { writeSync(bytes: Uint8Array): number },
+): (line: string) => void {
+  const encoder = new TextEncoder();
+  let open = true;
+  return (line) => {
+    if (!open) return;
+    const bytes = encoder.encode(line + "\n");
+    try {
+      let offset = 0;
+      while (offset < bytes.length) {
+        offset += stream.writeSync(bytes.subarray(offset));
+      }
+    } catch {
+      open = false;
+    }
+  };
+}

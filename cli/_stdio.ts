@@ -1,0 +1,29 @@
+/** Size of the one reused stdin buffer: Deno's own chunk size for pipes. */
+const STDIN_CHUNK = 64 * 1024;
+
+/**
+ * Yields stdin in chunks. Each chunk is a view into one reused buffer that
+ * the next iteration overwrites, so the consumer must be done with it (for
+ * example, have awaited the send) before asking for the next.
+ */
+export async function* readChunks(
+  reader: { read(buffer: Uint8Array): Promise<number | null> } = Deno.stdin,
+): AsyncGenerator<Uint8Array> {
+  const buffer = new Uint8Array(STDIN_CHUNK);
+  while (true) {
+    const count = await reader.read(buffer);
+    if (count === null) return;
+    yield buffer.subarray(0, count);
+  }
+}
+
+/** Writes all of `bytes`, looping over short writes. */
+export async function writeAll(
+  writer: { write(bytes: Uint8Array): Promise<number> },
+  bytes: Uint8Array,
+): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    offset += await writer.write(bytes.subarray(offset));
+  }
+}

@@ -1,0 +1,53 @@
+import type { Command } from "@commander-js/extra-typings";
+import { runEchoServer } from "../_echo_server.ts";
+import {
+  collect,
+  parseCount,
+  parseDuration,
+  parseHost,
+  parseListenPort,
+} from "../_options.ts";
+
+/** `sockit echo-tcp`: a concurrent RFC 862 echo server. */
+export function echoTcpCommand(program: Command): void {
+  program
+    .command("echo-tcp")
+    .description(
+      "Run a concurrent TCP echo server (RFC 862) that prints its events",
+    )
+    .option("--host <host>", "address to bind", parseHost, "localhost")
+    .option(
+      "-p, --port <port>",
+      "port to listen on, 0 for any",
+      parseListenPort,
+      1025,
+    )
+    .option(
+      "-m, --max-conns <n>",
+      "close connections over this many at once",
+      parseCount,
+      100,
+    )
+    .option(
+      "-i, --idle-timeout <duration>",
+      "close a connection after this much silence (500ms, 2s, 1m)",
+      parseDuration,
+    )
+    .option(
+      "--allow <cidr>",
+      "only accept peers in this network (repeatable)",
+      collect,
+    )
+    .option(
+      "--deny <cidr>",
+      "refuse peers in this network (repeatable)",
+      collect,
+    )
+    .option("-4, --ipv4", "bind the IPv4 address of --host")
+    .option("-6, --ipv6", "bind the IPv6 address of --host")
+    .option("--json", "print events as NDJSON")
+    .option("-q, --quiet", "do not print message events")
+    .action(async (options) => {
+      Deno.exitCode = await runEchoServer("tcp", options);
+    });
+}

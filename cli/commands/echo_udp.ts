@@ -1,0 +1,36 @@
+import type { Command } from "@commander-js/extra-typings";
+import { runEchoServer } from "../_echo_server.ts";
+import { collect, parseHost, parseListenPort } from "../_options.ts";
+
+/** `sockit echo-udp`: answers each datagram with the same payload. */
+export function echoUdpCommand(program: Command): void {
+  program
+    .command("echo-udp")
+    .description(
+      "Run a UDP echo server: each datagram goes back to its sender",
+    )
+    .option("--host <host>", "address to bind", parseHost, "localhost")
+    .option(
+      "-p, --port <port>",
+      "port to listen on, 0 for any",
+      parseListenPort,
+      1025,
+    )
+    .option(
+      "--allow <cidr>",
+      "only answer peers in this network (repeatable)",
+      collect,
+    )
+    .option(
+      "--deny <cidr>",
+      "never answer peers in this network (repeatable)",
+      collect,
+    )
+    .option("-4, --ipv4", "bind the IPv4 address of --host")
+    .option("-6, --ipv6", "bind the IPv6 address of --host")
+    .option("--json", "print events as NDJSON")
+    .option("-q, --quiet", "do not print message events")
+    .action(async (options) => {
+      Deno.exitCode = await runEchoServer("udp", options);
+    });
+}
