@@ -88,8 +88,10 @@ export function toSocketError(
 ): SocketError {
   if (error instanceof SocketError) return error;
   const code = classify(error);
-  const detail = code === "failed" || code === "tls"
-    ? describe(error)
-    : undefined;
+  // Deno's own words say which kind: "connection reset by peer", "broken
+  // pipe", "network is unreachable"; the generic reason would hide that.
+  const detailed = code === "failed" || code === "tls" ||
+    code === "disconnected" || code === "unreachable";
+  const detail = detailed ? describe(error) : undefined;
   return socketError(code, action, endpoint, { detail, cause: error });
 }

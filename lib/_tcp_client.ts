@@ -129,17 +129,8 @@ export class TcpClient extends BaseClient {
   }
 
   #endError(): SocketError {
-    if (this.#readError === undefined) {
-      return socketError("disconnected", "receive from", this.peer);
-    }
-    const error = toSocketError(this.#readError, "receive from", this.peer);
-    return error.code === "closed" || error.code === "disconnected"
-      ? socketError(error.code, "receive from", this.peer, {
-        detail: error.code === "closed"
-          ? undefined
-          : "connection reset by peer",
-        cause: this.#readError,
-      })
-      : error;
+    return this.#readError === undefined
+      ? socketError("disconnected", "receive from", this.peer)
+      : toSocketError(this.#readError, "receive from", this.peer);
   }
 }

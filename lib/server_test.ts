@@ -1,0 +1,260 @@
+import { assert, assertEquals, assertRejects } from "../tests/_assert.ts";
+import {
+  createClient,
+  createServer,
+  type Message,
+  type NetAddress,
+  type SocketClient,
+  SocketError,
+  type SocketNotifier,
+} from "./mod.ts";
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function eventually(check: () => boolean, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition never became true");
+    await sleep(10);
+  }
+}
+
+Deno.test("run() calls a class notifier's methods with this bound", async () => {
+  class Recorder implements SocketNotifier {
+    seen: string[] = [];
+    socketAccepted(client: SocketClient) {
+      this.seen.push(
+        `client ${client.peerAddress}:${client.peerPort} connected`,
+      );
+    }
+    async socketMessage(client: SocketClient, message: Message) {
+      this.seen.push(`sent '${message}'`);
+      await client.send(message);
+    }
+  }
+  const recorder = new Recorder();
+  const server = await createServer("127.0.0.1", 0);
+  server.run(recorder);
+  await using client = await createClient("127.0.0.1", server.localPort);
+  await client.send("hi");
+  assertEquals(await client.receive(2, 2000), "hi");
+  assertEquals(recorder.seen, [
+    `client 127.0.0.1:${client.localPort} connected`,
+    "sent 'hi'",
+  ]);
+  await server.stop();
+});
+
+Deno.test("Message is binary-safe bytes with a UTF-8 text view", async () => {
+  const server = await createServer("127.0.0.1", 0, { protocol: "udp" });
+  const received: Message[] = [];
+  server.run({ socketMessage: (_, message) => void received.push(message) });
+  await using client = await createClient("127.0.0.1", server.localPort, {
+    protocol: "udp",
+  });
+  await client.send(new Uint8Array([0x68, 0xc3, 0xa9, 0x00, 0xff]));
+  await eventually(() => received.length === 1);
+  const message = received[0]!;
+  assert(message instanceof Uint8Array);
+  assertEquals([...message], [0x68, 0xc3, 0xa9, 0x00, 0xff]);
+  assertEquals(message.text, "hé\u0000\ufffd");
+  assertEquals(`${message}`, message.text);
+  await server.stop();
+});
+
+Deno.test("a throwing callback reaches socketError and the server keeps serving", async () => {
+  const errors: SocketError[] = [];
+  const server = await createServer("127.0.0.1", 0);
+  server.run({
+    socketMessage(client, message) {
+      if (message.text === "boom") throw new Error("handler exploded");
+      return client.send(message);
+    },
+    socketError: (error) => void errors.push(error),
+  });
+  await using first = await createClient("127.0.0.1", server.localPort);
+  await first.send("boom");
+  await eventually(() => errors.length === 1);
+  assertEquals(errors[0]?.code, "callback");
+  assertEquals(errors[0]?.peer?.port, first.localPort);
+  assert(errors[0]?.message.includes("handler exploded"));
+  await using second = await createClient("127.0.0.1", server.localPort);
+  await second.send("still here");
+  assertEquals(await second.receive("*all", 2000), "still here");
+  await first.send("and me");
+  assertEquals(await first.receive("*all", 2000), "and me");
+  await server.stop();
+});
+
+Deno.test("stop() closes connections, waits for handlers and releases the port", async () => {
+  const server = await createServer("127.0.0.1", 0);
+  const closed: NetAddress[] = [];
+  server.run({ socketClosed: (client) => void closed.push(client.peer) });
+  const client = await createClient("127.0.0.1", server.localPort);
+  await eventually(() => server.connectionCount === 1);
+  assert(server.isRunning);
+  await server.stop();
+  assert(!server.isRunning);
+  assertEquals(closed.length, 1, "stop() waits for socketClosed");
+  assertEquals(
+    await assertRejects(() => client.receive("*all", 2000), SocketError).then(
+      (e) => (e as SocketError).code,
+    ),
+    "disconnected",
+  );
+  const again = await createServer("127.0.0.1", server.localPort);
+  again.close();
+  assertEquals(
+    (await assertRejects(async () => server.run({}), TypeError)).message,
+    "Cannot run a server that is already stopped: create a new one",
+  );
+});
+
+Deno.test("maxConnections closes the extra client at once and reports it", async () => {
+  const rejected: string[] = [];
+  const server = await createServer("127.0.0.1", 0, { maxConnections: 1 });
+  server.run({
+    socketMessage: (client, message) => client.send(message),
+    socketRejected: (_, reason) => void rejected.push(reason),
+  });
+  await using kept = await createClient("127.0.0.1", server.localPort);
+  await kept.send("x");
+  assertEquals(await kept.receive(1, 2000), "x");
+  await using extra = await createClient("127.0.0.1", server.localPort);
+  const error = await assertRejects(
+    () => extra.receive("*all", 2000),
+    SocketError,
+  );
+  assertEquals((error as SocketError).code, "disconnected");
+  assertEquals(rejected, ["max-conns"]);
+  await kept.send("y");
+  assertEquals(
+    await kept.receive(1, 2000),
+    "y",
+    "the first client is unaffected",
+  );
+  await server.stop();
+});
+
+Deno.test("idleTimeout closes only the silent connection", async () => {
+  const errors: SocketError[] = [];
+  const server = await createServer("127.0.0.1", 0, { idleTimeout: 300 });
+  server.run({
+    socketMessage: (client, message) => client.send(message),
+    socketError: (error) => void errors.push(error),
+  });
+  await using idle = await createClient("127.0.0.1", server.localPort);
+  await using busy = await createClient("127.0.0.1", server.localPort);
+  for (let i = 0; i < 8; i++) {
+    await busy.send(`${i}`);
+    assertEquals(await busy.receive(1, 1000), `${i}`);
+    await sleep(100);
+  }
+  const error = await assertRejects(
+    () => idle.receive("*all", 100),
+    SocketError,
+  );
+  assertEquals((error as SocketError).code, "disconnected");
+  assertEquals(errors.map((e) => [e.code, e.peer?.port]), [[
+    "timeout",
+    idle.localPort,
+  ]]);
+  await busy.send("z");
+  assertEquals(await busy.receive(1, 1000), "z");
+  await server.stop();
+});
+
+Deno.test("filter refuses a TCP peer and a UDP peer with an event", async () => {
+  const rejected: string[] = [];
+  const deny = () => "denied";
+  const tcp = await createServer("127.0.0.1", 0, { filter: deny });
+  tcp.run({
+    socketRejected: (peer, reason) =>
+      void rejected.push(`tcp ${reason} ${peer.address}`),
+  });
+  const udp = await createServer("127.0.0.1", 0, {
+    protocol: "udp",
+    filter: deny,
+  });
+  udp.run({
+    socketMessage: (client, message) => client.send(message),
+    socketRejected: (peer, reason) =>
+      void rejected.push(`udp ${reason} ${peer.address}`),
+  });
+  await using tcpClient = await createClient("127.0.0.1", tcp.localPort);
+  await assertRejects(() => tcpClient.receive("*all", 2000), SocketError);
+  await using udpClient = await createClient("127.0.0.1", udp.localPort, {
+    protocol: "udp",
+  });
+  await udpClient.send("anyone?");
+  const silence = await assertRejects(
+    () => udpClient.receive("*all", 300),
+    SocketError,
+  );
+  assertEquals((silence as SocketError).code, "timeout");
+  assertEquals(rejected.sort(), [
+    "tcp denied 127.0.0.1",
+    "udp denied 127.0.0.1",
+  ]);
+  await tcp.stop();
+  await udp.stop();
+});
+
+Deno.test("a UDP server's peer handle answers but cannot receive", async () => {
+  let handle: SocketClient | undefined;
+  const server = await createServer("127.0.0.1", 0, { protocol: "udp" });
+  server.run({
+    async socketMessage(client, message) {
+      handle = client;
+      await client.send(message);
+    },
+  });
+  await using client = await createClient("127.0.0.1", server.localPort, {
+    protocol: "udp",
+  });
+  await client.send("ping");
+  assertEquals(await client.receive("*all", 2000), "ping");
+  assertEquals(handle?.peerPort, client.localPort);
+  await assertRejects(() => handle!.receive("*all", 10), TypeError);
+  await server.stop();
+});
+
+Deno.test("the read buffer starts at 1 KiB, grows to 64 KiB under load, and shrinks", async () => {
+  const { TcpStream } = await import("./_tcp_stream.ts");
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const writer = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: listener.addr.port,
+  });
+  const stream = new TcpStream(await listener.accept());
+  assertEquals(stream.readBufferSize, 1024);
+  const big = new Uint8Array(4 << 20);
+  const writing = (async () => {
+    let offset = 0;
+    while (offset < big.length) {
+      offset += await writer.write(big.subarray(offset));
+    }
+  })();
+  let total = 0;
+  let largest = 0;
+  while (total < big.length) {
+    total += (await stream.read())?.length ?? 0;
+    largest = Math.max(largest, stream.readBufferSize);
+  }
+  await writing;
+  assertEquals(largest, 64 * 1024);
+  for (let i = 0; i < 8; i++) {
+    await writer.write(new Uint8Array([1]));
+    await stream.read();
+  }
+  assertEquals(
+    stream.readBufferSize,
+    1024,
+    "a quiet connection gives memory back",
+  );
+  writer.close();
+  stream.conn.close();
+  listener.close();
+});

@@ -1,0 +1,240 @@
+/**
+ * Spawns the real `sockit` CLI, as a user would, with the narrowest
+ * permissions the README gives (`--allow-net`, plus read/write where a
+ * command needs files), so that a permission regression fails a test.
+ *
+ * @module
+ */
+
+const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
+const CONFIG = new URL("../deno.json", import.meta.url).pathname;
+
+/** What a finished CLI run left behind. */
+export interface CliResult {
+  code: number;
+  stdout: Uint8Array;
+  stderr: string;
+  /** stdout decoded as UTF-8. */
+  text: string;
+}
+
+/** Options for {@linkcode runCli}. */
+export interface RunOptions {
+  stdin?: Uint8Array | string;
+  permissions?: string[];
+  /** Kill the CLI if it runs longer than this; a hang is a failure. */
+  timeoutMs?: number;
+}
+
+/** The `deno run …` command line for the CLI with `args`. */
+export function cliCommand(args: string[], permissions = ["--allow-net"]) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--config", CONFIG, ...permissions, MAIN, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  });
+}
+
+/** Runs the CLI to completion, feeding `stdin`, and collects its output. */
+export async function runCli(
+  args: string[],
+  options: RunOptions = {},
+): Promise<CliResult> {
+  const child = cliCommand(args, options.permissions).spawn();
+  const timer = setTimeout(
+    () => child.kill("SIGKILL"),
+    options.timeoutMs ?? 20_000,
+  );
+  const writer = child.stdin.getWriter();
+  const input = typeof options.stdin === "string"
+    ? new TextEncoder().encode(options.stdin)
+    : options.stdin;
+  const feeding = (async () => {
+    try {
+      if (input) await writer.write(input);
+      await writer.close();
+    } catch {
+      // The CLI may exit before reading all of stdin; that is its right.
+    }
+  })();
+  const output = await child.output();
+  await feeding;
+  clearTimeout(timer);
+  const text = new TextDecoder().decode(output.stdout);
+  return {
+    code: output.code,
+    stdout: output.stdout,
+    stderr: new TextDecoder().decode(output.stderr),
+    text,
+  };
+}
+
+/** One NDJSON event a spawned server printed. */
+export type JsonEvent = Record<string, unknown> & { event: string };
+
+/** A CLI server running in the background, printing NDJSON or human lines. */
+export class SpawnedServer {
+  readonly child: Deno.ChildProcess;
+  readonly lines: string[] = [];
+  port = 0;
+  address = "";
+  #waiters: { test: (line: string) => boolean; resolve: () => void }[] = [];
+  #done: Promise<void>;
+  stderr = "";
+
+  private constructor(child: Deno.ChildProcess) {
+    this.child = child;
+    this.#done = Promise.all([this.#readStdout(), this.#readStderr()]).then(
+      () => {},
+    );
+  }
+
+  /** Starts `sockit <args>` and waits for its listening event. */
+  static async start(
+    args: string[],
+    permissions?: string[],
+  ): Promise<SpawnedServer> {
+    const server = new SpawnedServer(cliCommand(args, permissions).spawn());
+    await server.child.stdin.close();
+    const line = await server.waitFor((l) => l.includes("listening"), 15_000);
+    const json = line.startsWith("{");
+    if (json) {
+      const event = JSON.parse(line) as { address: string; port: number };
+      server.address = event.address;
+      server.port = event.port;
+    } else {
+      const match = /(\S+):(\d+)/.exec(line.replace(/^listening on \w+ /, ""));
+      server.address = (match?.[1] ?? "").replace(/^\[|\]$/g, "");
+      server.port = Number(match?.[2]);
+    }
+    return server;
+  }
+
+  /** Every NDJSON event so far. */
+  get events(): JsonEvent[] {
+    return this.lines.filter((l) => l.startsWith("{")).map((l) =>
+      JSON.parse(l) as JsonEvent
+    );
+  }
+
+  /** Resolves with the first line (past or future) that passes `test`. */
+  waitFor(
+    test: (line: string) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<string> {
+    const found = this.lines.find(test);
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new Error(
+            `Timed out waiting for a line; got:\n${
+              this.lines.join("\n")
+            }\n${this.stderr}`,
+          ),
+        );
+      }, timeoutMs);
+      this.#waiters.push({
+        test,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(this.lines.find(test)!);
+        },
+      });
+    });
+  }
+
+  /** Waits until `count` lines pass `test`. */
+  async waitForCount(
+    test: (line: string) => boolean,
+    count: number,
+    timeoutMs = 10_000,
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.lines.filter(test).length < count) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Timed out waiting for ${count} lines; got ${
+            this.lines.filter(test).length
+          }`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Sends `signal`, waits for the exit, and returns the exit code. */
+  async stop(signal: Deno.Signal = "SIGTERM"): Promise<number> {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+    const status = await this.child.status;
+    await this.#done;
+    return status.code;
+  }
+
+  async #readStdout(): Promise<void> {
+    const decoder = new TextDecoder();
+    let pending = "";
+    for await (const chunk of this.child.stdout) {
+      pending += decoder.decode(chunk, { stream: true });
+      const parts = pending.split("\n");
+      pending = parts.pop() ?? "";
+      for (const line of parts) {
+        this.lines.push(line);
+        this.#waiters = this.#waiters.filter((w) => {
+          if (!w.test(line)) return true;
+          w.resolve();
+          return false;
+        });
+      }
+    }
+  }
+
+  async #readStderr(): Promise<void> {
+    const decoder = new TextDecoder();
+    for await (const chunk of this.child.stderr) {
+      this.stderr += decoder.decode(chunk, { stream: true });
+    }
+  }
+}
+
+/** sha256 of `bytes`, as hex. */
+export async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
+  return Array.from(
+    new Uint8Array(digest),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+}
+
+/** `count` random bytes (crypto.getRandomValues fills 64 KiB at a time). */
+export function randomBytes(count: number): Uint8Array {
+  const bytes = new Uint8Array(count);
+  for (let i = 0; i < count; i += 65536) {
+    crypto.getRandomValues(bytes.subarray(i, Math.min(count, i + 65536)));
+  }
+  return bytes;
+}
+
+/** Runs a Python 3 snippet (a peer nobody here wrote) and returns stdout. */
+export async function runPython(
+  code: string,
+  args: string[] = [],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command("python3", {
+    args: ["-c", code, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: output.code,
+    stdout: new TextDecoder().decode(output.stdout),
+    stderr: new TextDecoder().decode(output.stderr),
+  };
+}
