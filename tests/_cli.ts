@@ -238,3 +238,61 @@ export async function runPython(
     stderr: new TextDecoder().decode(output.stderr),
   };
 }
+
+/**
+ * A scripted raw TCP server in Python, a peer nobody here wrote. The script
+ * runs after `l` (listening) and `c` (the accepted connection) exist; what
+ * it prints after the port line is returned by `output()`.
+ */
+export class PythonPeer {
+  readonly child: Deno.ChildProcess;
+  port = 0;
+  #text = "";
+  #done: Promise<void>;
+
+  private constructor(child: Deno.ChildProcess) {
+    this.child = child;
+    this.#done = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of child.stdout) {
+        this.#text += decoder.decode(chunk, { stream: true });
+      }
+    })();
+  }
+
+  static async start(script: string, accept = true): Promise<PythonPeer> {
+    const code = [
+      "import socket, sys, time, struct",
+      'l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(16)',
+      "print(l.getsockname()[1], flush=True)",
+      accept ? "c, _ = l.accept()" : "",
+      script,
+    ].join("\n");
+    const peer = new PythonPeer(
+      new Deno.Command("python3", { args: ["-c", code], stdout: "piped" })
+        .spawn(),
+    );
+    const deadline = Date.now() + 10_000;
+    while (!peer.#text.includes("\n")) {
+      if (Date.now() > deadline) throw new Error("python peer did not start");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    peer.port = Number(peer.#text.split("\n")[0]);
+    return peer;
+  }
+
+  /** Everything printed after the port line, once the script has ended. */
+  async output(): Promise<string> {
+    await this.#done;
+    await this.child.status;
+    return this.#text.split("\n").slice(1).join("\n").trim();
+  }
+
+  kill(): void {
+    try {
+      this.child.kill("SIGKILL");
+    } catch {
+      // Already ended.
+    }
+  }
+}

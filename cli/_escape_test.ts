@@ -1,0 +1,45 @@
+import { assertEquals } from "../tests/_assert.ts";
+import { escapeBytes, isValidUtf8 } from "./_escape.ts";
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+Deno.test("escapeBytes() escapes C's named characters and quotes", () => {
+  assertEquals(escapeBytes(utf8("a\nb\rc\td\\e'f")), "a\\nb\\rc\\td\\\\e\\'f");
+});
+
+Deno.test("escapeBytes() turns ESC and every other C0 byte and DEL into \\xNN", () => {
+  assertEquals(
+    escapeBytes(utf8("\x1b[2J\x1b]0;owned\x07")),
+    "\\x1b[2J\\x1b]0;owned\\x07",
+  );
+  assertEquals(
+    escapeBytes(bytes(0x00, 0x01, 0x1f, 0x7f)),
+    "\\x00\\x01\\x1f\\x7f",
+  );
+});
+
+Deno.test("escapeBytes() keeps printable UTF-8 and escapes C1 controls as \\uNNNN", () => {
+  assertEquals(escapeBytes(utf8("héllo ✓ 🎵")), "héllo ✓ 🎵");
+  assertEquals(escapeBytes(utf8("\u009b31m\u0085")), "\\u009b31m\\u0085");
+});
+
+Deno.test("escapeBytes() shows each byte of invalid UTF-8 as \\xNN", () => {
+  // A lone continuation byte, an overlong "/", a surrogate, a truncated sequence.
+  assertEquals(escapeBytes(bytes(0x80)), "\\x80");
+  assertEquals(escapeBytes(bytes(0xc0, 0xaf)), "\\xc0\\xaf");
+  assertEquals(escapeBytes(bytes(0xed, 0xa0, 0x80)), "\\xed\\xa0\\x80");
+  assertEquals(escapeBytes(bytes(0x61, 0xe2, 0x82)), "a\\xe2\\x82");
+  assertEquals(escapeBytes(bytes(0xff, 0x62)), "\\xffb");
+});
+
+Deno.test("escapeBytes() output never contains a control character", () => {
+  const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+  const escaped = escapeBytes(all);
+  assertEquals(/[\x00-\x1f\x7f-\x9f]/.test(escaped), false);
+});
+
+Deno.test("isValidUtf8() tells text from binary", () => {
+  assertEquals(isValidUtf8(utf8("plain ✓")), true);
+  assertEquals(isValidUtf8(bytes(0xff)), false);
+});

@@ -1,0 +1,84 @@
+import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { assertEquals, assertThrows } from "../tests/_assert.ts";
+import {
+  familyOf,
+  parseDuration,
+  parseDurationOrZero,
+  parseHost,
+  parseListenPort,
+  parsePort,
+} from "./_options.ts";
+
+Deno.test("parseDuration() reads ms, s, m and bare milliseconds", () => {
+  assertEquals(parseDuration("500ms"), 500);
+  assertEquals(parseDuration("2s"), 2000);
+  assertEquals(parseDuration("1m"), 60_000);
+  assertEquals(parseDuration("1.5s"), 1500);
+  assertEquals(parseDuration("250"), 250);
+  assertEquals(parseDurationOrZero("0"), 0);
+});
+
+Deno.test("parseDuration() refuses bad values, naming them", () => {
+  for (
+    const bad of [
+      "",
+      "abc",
+      "5x",
+      "-1s",
+      "1h",
+      "0",
+      "0s",
+      "1e3",
+      "99999999999m",
+    ]
+  ) {
+    assertThrows(() => parseDuration(bad), InvalidArgumentError, `"${bad}"`);
+  }
+});
+
+Deno.test("ports are 1-65535 to connect and 0-65535 to listen", () => {
+  assertEquals(parsePort("1"), 1);
+  assertEquals(parsePort("65535"), 65535);
+  assertEquals(parseListenPort("0"), 0);
+  for (const bad of ["0", "65536", "-1", "80a", "1.5", "", "0x50"]) {
+    assertThrows(() => parsePort(bad), InvalidArgumentError, `"${bad}"`);
+  }
+});
+
+Deno.test("parseHost() takes names, IPv4 and IPv6 with or without brackets", () => {
+  assertEquals(parseHost("localhost"), "localhost");
+  assertEquals(parseHost("example.com"), "example.com");
+  assertEquals(parseHost("127.0.0.1"), "127.0.0.1");
+  assertEquals(parseHost("::1"), "::1");
+  assertEquals(parseHost("[::1]"), "::1");
+  assertEquals(parseHost("[fe80::1:2]"), "fe80::1:2");
+  for (
+    const bad of [
+      "",
+      "[::1",
+      "::1]",
+      "300.1.1.1",
+      "a b",
+      "-bad",
+      "[example.com]",
+      "1.2.3",
+      "::g",
+    ]
+  ) {
+    assertThrows(() => parseHost(bad), InvalidArgumentError, `"${bad}"`);
+  }
+});
+
+Deno.test("familyOf() rejects -4 with an IPv6 literal and -4 with -6", () => {
+  assertEquals(familyOf("localhost", { ipv6: true }), 6);
+  assertEquals(familyOf("127.0.0.1", {}), undefined);
+  assertThrows(
+    () => familyOf("::1", { ipv4: true }),
+    InvalidArgumentError,
+    "::1",
+  );
+  assertThrows(
+    () => familyOf("x", { ipv4: true, ipv6: true }),
+    InvalidArgumentError,
+  );
+});
