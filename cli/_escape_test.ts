@@ -36,6 +36,7 @@ Deno.test("escapeBytes() shows each byte of invalid UTF-8 as \\xNN", () => {
 Deno.test("escapeBytes() output never contains a control character", () => {
   const all = Uint8Array.from({ length: 256 }, (_, i) => i);
   const escaped = escapeBytes(all);
+  // deno-lint-ignore no-control-regex
   assertEquals(/[\x00-\x1f\x7f-\x9f]/.test(escaped), false);
 });
 

@@ -1,4 +1,9 @@
-import { assert, assertEquals, assertRejects } from "../tests/_assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertThrows,
+} from "../tests/_assert.ts";
 import {
   createClient,
   createServer,
@@ -107,7 +112,7 @@ Deno.test("stop() closes connections, waits for handlers and releases the port",
   const again = await createServer("127.0.0.1", server.localPort);
   again.close();
   assertEquals(
-    (await assertRejects(async () => server.run({}), TypeError)).message,
+    assertThrows(() => server.run({}), TypeError).message,
     "Cannot run a server that is already stopped: create a new one",
   );
 });

@@ -136,6 +136,7 @@ Deno.test("echo-tcp escapes terminal control sequences and cuts long messages", 
     sent[1],
   );
   assert(
+    // deno-lint-ignore no-control-regex
     !server.lines.join("\n").match(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/),
     "a raw control byte got through",
   );
