@@ -8,6 +8,11 @@ export const ExitCode = {
   Usage: 2,
   /** `get -f`: the server answered with status 400 or above, as curl. */
   HttpError: 22,
+  /**
+   * stdout's reader went away (`| head`): 128 + SIGPIPE, silently, as a
+   * Unix tool killed by SIGPIPE would end.
+   */
+  BrokenPipe: 141,
 } as const;
 
 /** A command line that parses but makes no sense, such as `-4 -6`. */

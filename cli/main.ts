@@ -51,6 +51,9 @@ export async function main(args: string[]): Promise<number> {
 
 /** Every failure becomes one stderr line and a documented exit code. */
 function describeFailure(error: unknown): { code: number; message?: string } {
+  if (error instanceof Deno.errors.BrokenPipe) {
+    return { code: ExitCode.BrokenPipe };
+  }
   if (error instanceof CommanderError) {
     if (
       error.code === "commander.helpDisplayed" ||

@@ -36,3 +36,18 @@ export type {
 } from "./client.ts";
 export { createServer } from "./server.ts";
 export type { ServerOptions, SocketNotifier, SocketServer } from "./server.ts";
+export {
+  formatGetRequest,
+  HttpParseError,
+  HttpResponseParser,
+  parseHeaderLine,
+  parseHttpUrl,
+  targetOf,
+} from "./http/mod.ts";
+export type {
+  BodyFraming,
+  GetRequestOptions,
+  HttpResponseHead,
+  HttpResponseParserOptions,
+  HttpTarget,
+} from "./http/mod.ts";

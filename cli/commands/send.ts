@@ -2,6 +2,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { createClient, type SocketClient, SocketError } from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { CrlfEncoder } from "../_crlf.ts";
+import { isCleanClose } from "../_clean_close.ts";
 import { LineSplitter } from "../_line_splitter.ts";
 import { readChunks, writeAll } from "../_stdio.ts";
 import {
@@ -201,7 +202,7 @@ class Session {
           }
           continue;
         }
-        if (error.code === "disconnected" && !isReset(error)) return 0;
+        if (isCleanClose(error)) return 0;
         throw error;
       }
       this.#lastActivity = Date.now();
@@ -220,9 +221,4 @@ class Session {
 
 function never(): Promise<never> {
   return new Promise(() => {});
-}
-
-/** A reset is a failure (exit 1); an orderly close is the normal end. */
-function isReset(error: SocketError): boolean {
-  return error.cause instanceof Error && error.cause.name === "ConnectionReset";
 }

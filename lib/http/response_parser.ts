@@ -1,0 +1,362 @@
+/** A response the parser refuses: the message says what is wrong. */
+export class HttpParseError extends SyntaxError {
+  /**
+   * Constructs a new instance.
+   *
+   * @param message What is malformed, quoting the value.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "HttpParseError";
+  }
+}
+
+/** The status line and headers of a response. */
+export interface HttpResponseHead {
+  /** `"HTTP/1.1"` or `"HTTP/1.0"`. */
+  version: string;
+  /** The status code, 100 to 999. */
+  status: number;
+  /** The reason phrase, possibly empty. */
+  reason: string;
+  /** Header names and values in the order received. */
+  headers: [string, string][];
+  /** The head exactly as received, blank line included (for `-I`). */
+  raw: Uint8Array;
+}
+
+/** How the end of the body is found (RFC 9112, section 6.3). */
+export type BodyFraming = "none" | "length" | "chunked" | "close";
+
+/** Options for {@linkcode HttpResponseParser}. */
+export interface HttpResponseParserOptions {
+  /** The largest header section (and trailer section) accepted; 64 KiB. */
+  maxHeaderBytes?: number;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+const STATUS_LINE = /^HTTP\/(\d)\.(\d) (\d{3})(?: ([^\r\n]*))?$/;
+const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*$/;
+const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/;
+/** A chunk-size line longer than this is an attack, not an extension. */
+const MAX_CHUNK_LINE = 4096;
+
+/**
+ * An incremental HTTP/1.x response parser: feed it bytes as they arrive and
+ * it hands back body bytes and says when the framing says the body is done.
+ * It does no I/O, so it is tested without sockets.
+ *
+ * @example Parse a chunked response split at an awkward place
+ * ```ts
+ * import { HttpResponseParser } from "@sockit/sockit";
+ *
+ * const parser = new HttpResponseParser();
+ * const bytes = new TextEncoder().encode(
+ *   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+ * );
+ * const body = [...parser.push(bytes.subarray(0, 50)), ...parser.push(bytes.subarray(50))];
+ * console.log(parser.head?.status, parser.done, body.length > 0); // 200 true true
+ * ```
+ */
+export class HttpResponseParser {
+  /** The head, once it has been parsed. */
+  head: HttpResponseHead | undefined;
+  /** How the body ends; known once the head is parsed. */
+  framing: BodyFraming | undefined;
+  /** Body bytes handed out so far (decoded, for chunked). */
+  bodyBytes = 0;
+  #maxHeaderBytes: number;
+  #pending = new Uint8Array(0);
+  #state:
+    | "head"
+    | "body"
+    | "chunk-size"
+    | "chunk-data"
+    | "chunk-crlf"
+    | "trailers"
+    | "done" = "head";
+  #remaining = 0;
+  #expectedLength: number | undefined;
+  #trailerBytes = 0;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param options Limits.
+   */
+  constructor(options: HttpResponseParserOptions = {}) {
+    this.#maxHeaderBytes = options.maxHeaderBytes ?? 64 * 1024;
+  }
+
+  /** True once the framing says the whole body has arrived. */
+  get done(): boolean {
+    return this.#state === "done";
+  }
+
+  /**
+   * Feeds received bytes; returns the body bytes they complete, in order.
+   * Throws {@linkcode HttpParseError} on a malformed response.
+   *
+   * @param chunk Bytes as read from the socket.
+   * @returns Body pieces, possibly none.
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const body: Uint8Array[] = [];
+    let data = this.#pending.length > 0 ? concat(this.#pending, chunk) : chunk;
+    this.#pending = new Uint8Array(0);
+    while (data.length > 0 && this.#state !== "done") {
+      const used = this.#step(data, body);
+      if (used === 0) {
+        this.#pending = data.slice();
+        break;
+      }
+      data = data.subarray(used);
+    }
+    for (const piece of body) this.bodyBytes += piece.length;
+    return body;
+  }
+
+  /**
+   * The connection closed. Completes a close-delimited body, and throws
+   * {@linkcode HttpParseError} when the framing says bytes are missing.
+   */
+  end(): void {
+    if (this.#state === "done") return;
+    if (this.#state === "head") {
+      throw new HttpParseError(
+        this.#pending.length === 0
+          ? "the server closed the connection without a response"
+          : "the server closed the connection in the middle of the headers",
+      );
+    }
+    if (this.framing === "close") {
+      this.#state = "done";
+      return;
+    }
+    if (this.framing === "length") {
+      throw new HttpParseError(
+        `the body ended early: got ${this.bodyBytes} of ${this.#expectedLength} bytes`,
+      );
+    }
+    throw new HttpParseError(
+      `the chunked body ended early, after ${this.bodyBytes} bytes and before the last chunk`,
+    );
+  }
+
+  /** Consumes a prefix of `data`; 0 means it needs more bytes. */
+  #step(data: Uint8Array, body: Uint8Array[]): number {
+    switch (this.#state) {
+      case "head":
+        return this.#parseHead(data);
+      case "body": {
+        if (this.framing === "close") {
+          body.push(data.slice());
+          return data.length;
+        }
+        const take = Math.min(this.#remaining, data.length);
+        body.push(data.slice(0, take));
+        this.#remaining -= take;
+        if (this.#remaining === 0) this.#state = "done";
+        return take;
+      }
+      case "chunk-size":
+        return this.#parseChunkSize(data);
+      case "chunk-data": {
+        const take = Math.min(this.#remaining, data.length);
+        body.push(data.slice(0, take));
+        this.#remaining -= take;
+        if (this.#remaining === 0) this.#state = "chunk-crlf";
+        return take;
+      }
+      case "chunk-crlf": {
+        const end = lineEnd(data, 2);
+        if (end === undefined) return 0;
+        if (end.lineLength !== 0) {
+          throw new HttpParseError("a chunk is longer than its declared size");
+        }
+        this.#state = "chunk-size";
+        return end.consumed;
+      }
+      case "trailers":
+        return this.#parseTrailer(data);
+      case "done":
+        return data.length;
+    }
+  }
+
+  #parseHead(data: Uint8Array): number {
+    const end = headEnd(data);
+    if (end === undefined) {
+      if (data.length > this.#maxHeaderBytes) {
+        throw new HttpParseError(
+          `the header section is over ${this.#maxHeaderBytes} bytes`,
+        );
+      }
+      return 0;
+    }
+    if (end > this.#maxHeaderBytes) {
+      throw new HttpParseError(
+        `the header section is over ${this.#maxHeaderBytes} bytes`,
+      );
+    }
+    const raw = data.slice(0, end);
+    const lines = latin1(raw).split(/\r?\n/).slice(0, -2);
+    const statusLine = lines[0] ?? "";
+    const status = STATUS_LINE.exec(statusLine);
+    if (!status) {
+      throw new HttpParseError(
+        `malformed status line ${JSON.stringify(statusLine.slice(0, 100))}`,
+      );
+    }
+    const headers: [string, string][] = [];
+    for (const line of lines.slice(1)) {
+      const header = HEADER_LINE.exec(line);
+      if (!header) {
+        throw new HttpParseError(
+          `malformed header line ${JSON.stringify(line.slice(0, 100))}`,
+        );
+      }
+      headers.push([header[1]!, header[2]!]);
+    }
+    const code = Number(status[3]);
+    if (code >= 100 && code < 200) {
+      // An interim response (100 Continue): the real one follows.
+      return end;
+    }
+    this.head = {
+      version: `HTTP/${status[1]}.${status[2]}`,
+      status: code,
+      reason: status[4] ?? "",
+      headers,
+      raw,
+    };
+    this.#chooseFraming(code, headers);
+    return end;
+  }
+
+  #chooseFraming(status: number, headers: [string, string][]): void {
+    const values = (name: string) =>
+      headers.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v);
+    const transferEncoding = values("transfer-encoding").join(",")
+      .toLowerCase();
+    if (status === 204 || status === 304) {
+      this.framing = "none";
+      this.#state = "done";
+    } else if (transferEncoding !== "") {
+      const codings = transferEncoding.split(",").map((c) => c.trim());
+      this.framing = codings.at(-1) === "chunked" ? "chunked" : "close";
+      this.#state = this.framing === "chunked" ? "chunk-size" : "body";
+    } else {
+      const length = contentLength(values("content-length"));
+      if (length === undefined) {
+        this.framing = "close";
+        this.#state = "body";
+      } else {
+        this.framing = "length";
+        this.#expectedLength = length;
+        this.#remaining = length;
+        this.#state = length === 0 ? "done" : "body";
+      }
+    }
+  }
+
+  #parseChunkSize(data: Uint8Array): number {
+    const end = lineEnd(data, MAX_CHUNK_LINE);
+    if (end === undefined) {
+      if (data.length > MAX_CHUNK_LINE) {
+        throw new HttpParseError("a chunk-size line is over 4096 bytes");
+      }
+      return 0;
+    }
+    const line = latin1(data.subarray(0, end.lineLength));
+    const size = CHUNK_SIZE.exec(line);
+    if (!size) {
+      throw new HttpParseError(
+        `malformed chunk size ${JSON.stringify(line.slice(0, 100))}`,
+      );
+    }
+    this.#remaining = parseInt(size[1]!, 16);
+    this.#state = this.#remaining === 0 ? "trailers" : "chunk-data";
+    return end.consumed;
+  }
+
+  #parseTrailer(data: Uint8Array): number {
+    const end = lineEnd(data, this.#maxHeaderBytes);
+    if (end === undefined) {
+      if (this.#trailerBytes + data.length > this.#maxHeaderBytes) {
+        throw new HttpParseError(
+          `the trailer section is over ${this.#maxHeaderBytes} bytes`,
+        );
+      }
+      return 0;
+    }
+    this.#trailerBytes += end.consumed;
+    if (this.#trailerBytes > this.#maxHeaderBytes) {
+      throw new HttpParseError(
+        `the trailer section is over ${this.#maxHeaderBytes} bytes`,
+      );
+    }
+    if (end.lineLength === 0) {
+      this.#state = "done";
+    } else if (!HEADER_LINE.test(latin1(data.subarray(0, end.lineLength)))) {
+      throw new HttpParseError("malformed trailer line");
+    }
+    return end.consumed;
+  }
+}
+
+/** One agreed Content-Length, or undefined; refuses disagreement and junk. */
+function contentLength(values: string[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const all = values.flatMap((v) => v.split(",")).map((v) => v.trim());
+  for (const value of all) {
+    if (!/^\d{1,15}$/.test(value)) {
+      throw new HttpParseError(
+        `malformed Content-Length ${JSON.stringify(value.slice(0, 100))}`,
+      );
+    }
+  }
+  const distinct = new Set(all.map(Number));
+  if (distinct.size > 1) {
+    throw new HttpParseError(
+      `conflicting Content-Length values ${all.join(", ")}`,
+    );
+  }
+  return [...distinct][0];
+}
+
+/** Index just past the blank line ending the head, or undefined. */
+function headEnd(data: Uint8Array): number | undefined {
+  for (let i = data.indexOf(LF); i !== -1; i = data.indexOf(LF, i + 1)) {
+    if (data[i + 1] === LF) return i + 2;
+    if (data[i + 1] === CR && data[i + 2] === LF) return i + 3;
+  }
+  return undefined;
+}
+
+/** The first line's length without its ending, and the bytes it used. */
+function lineEnd(
+  data: Uint8Array,
+  limit: number,
+): { lineLength: number; consumed: number } | undefined {
+  const lf = data.subarray(0, limit + 2).indexOf(LF);
+  if (lf === -1) return undefined;
+  const lineLength = lf > 0 && data[lf - 1] === CR ? lf - 1 : lf;
+  return { lineLength, consumed: lf + 1 };
+}
+
+function latin1(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return text;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,504 @@
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { randomBytes, runCli, sha256 } from "./_cli.ts";
+
+const GET_PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write"];
+const encoder = new TextEncoder();
+
+function get(args: string[], timeoutMs = 20_000) {
+  return runCli(["get", ...args], { permissions: GET_PERMISSIONS, timeoutMs });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A scripted raw HTTP server: reads each request head, then lets `respond`
+ * write whatever bytes it likes, at whatever pace, and close or not.
+ */
+async function withRawServer(
+  respond: (conn: Deno.Conn, path: string) => Promise<void>,
+  test: (base: string) => Promise<void>,
+): Promise<void> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  const serving = (async () => {
+    for await (const conn of listener) {
+      open.add(conn);
+      (async () => {
+        const head = await readHead(conn);
+        const path = /^GET (\S+)/.exec(head)?.[1] ?? "/";
+        try {
+          await respond(conn, path);
+        } catch {
+          // The client went away first: its exit code is under test.
+        }
+      })();
+    }
+  })();
+  try {
+    await test(`http://127.0.0.1:${listener.addr.port}`);
+  } finally {
+    listener.close();
+    for (const conn of open) {
+      try {
+        conn.close();
+      } catch {
+        // Closed by the script.
+      }
+    }
+    await serving;
+  }
+}
+
+async function readHead(conn: Deno.Conn): Promise<string> {
+  const buffer = new Uint8Array(65536);
+  let text = "";
+  while (!text.includes("\r\n\r\n")) {
+    const count = await conn.read(buffer);
+    if (count === null) break;
+    text += new TextDecoder().decode(buffer.subarray(0, count));
+  }
+  return text;
+}
+
+async function write(
+  conn: Deno.Conn,
+  data: string | Uint8Array,
+): Promise<void> {
+  let bytes = typeof data === "string" ? encoder.encode(data) : data;
+  while (bytes.length > 0) bytes = bytes.subarray(await conn.write(bytes));
+}
+
+Deno.test("get fetches a 5 MiB binary file from Python's http.server byte-exact", async () => {
+  const dir = await Deno.makeTempDir();
+  const payload = randomBytes(5 << 20);
+  await Deno.writeFile(`${dir}/blob.bin`, payload);
+  const server = new Deno.Command("python3", {
+    args: [
+      "-u",
+      "-m",
+      "http.server",
+      "0",
+      "--bind",
+      "127.0.0.1",
+      "--directory",
+      dir,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = server.stdout.getReader();
+  const banner = new TextDecoder().decode((await reader.read()).value);
+  const port = /port (\d+)/.exec(banner)?.[1];
+  try {
+    const result = await get([`127.0.0.1:${port}/blob.bin`]);
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(await sha256(result.stdout), await sha256(payload));
+
+    const out = `${dir}/copy.bin`;
+    const saved = await get(["-o", out, `http://127.0.0.1:${port}/blob.bin`]);
+    assertEquals(saved.code, 0, saved.stderr);
+    assertEquals(saved.stdout.length, 0);
+    assertEquals(await sha256(await Deno.readFile(out)), await sha256(payload));
+
+    const missing = await get(["-f", `127.0.0.1:${port}/missing`]);
+    assertEquals(missing.code, 22);
+    assertEquals(missing.stdout.length, 0);
+    assertEquals(
+      missing.stderr,
+      `sockit: 127.0.0.1:${port} answered 404 File not found\n`,
+    );
+  } finally {
+    reader.releaseLock();
+    server.kill("SIGTERM");
+    await server.stdout.cancel();
+    await server.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("get sends an HTTP/1.1 request whose -H headers override defaults", async () => {
+  let seen = "";
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    const conn = await listener.accept();
+    seen = await readHead(conn);
+    await write(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    conn.close();
+  })();
+  const result = await get([
+    "-H",
+    "User-Agent: probe/1",
+    "-H",
+    "X-Extra: yes",
+    `127.0.0.1:${listener.addr.port}/p?q=1`,
+  ]);
+  await serving;
+  listener.close();
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals(result.text, "ok");
+  const { version } = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  );
+  assert(version);
+  assertEquals(
+    seen,
+    `GET /p?q=1 HTTP/1.1\r\nHost: 127.0.0.1:${listener.addr.port}\r\nUser-Agent: probe/1\r\nAccept: */*\r\nConnection: close\r\nX-Extra: yes\r\n\r\n`,
+  );
+});
+
+Deno.test("get --http1.0 sends the seed's exact request and reads a close-delimited body", async () => {
+  let seen = "";
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    const conn = await listener.accept();
+    seen = await readHead(conn);
+    await write(conn, "HTTP/1.0 200 OK\r\nServer: old\r\n\r\nuntil ");
+    await sleep(100);
+    await write(conn, "the close");
+    conn.close();
+  })();
+  const result = await get([
+    "--http1.0",
+    "-I",
+    `http://127.0.0.1:${listener.addr.port}/`,
+  ]);
+  await serving;
+  listener.close();
+  assertEquals(
+    seen,
+    `GET / HTTP/1.0\r\nHost: 127.0.0.1:${listener.addr.port}\r\n\r\n`,
+  );
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals(
+    result.text,
+    "HTTP/1.0 200 OK\r\nServer: old\r\n\r\nuntil the close",
+  );
+});
+
+Deno.test("get decodes chunked bodies split at every awkward boundary, trailers included", async () => {
+  const response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+    "5;ext=1\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n";
+  await withRawServer(async (conn) => {
+    for (const byte of encoder.encode(response)) {
+      await write(conn, new Uint8Array([byte]));
+    }
+    // The connection stays open: the last chunk alone must end the read.
+    await sleep(3000);
+  }, async (base) => {
+    const started = Date.now();
+    const result = await get([base]);
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(result.text, "hello 0123456789");
+    assert(
+      Date.now() - started < 2500,
+      "get waited for the close instead of the framing",
+    );
+  });
+});
+
+Deno.test("get stops at Content-Length without waiting for the idle timeout", async () => {
+  await withRawServer(async (conn) => {
+    await write(conn, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA");
+    await sleep(3000);
+  }, async (base) => {
+    const started = Date.now();
+    const result = await get(["-i", "10s", base]);
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(result.text, "hello");
+    assert(Date.now() - started < 2500);
+  });
+});
+
+Deno.test("get survives a slow server that trickles under the idle timeout", async () => {
+  await withRawServer(async (conn) => {
+    await write(conn, "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n");
+    for (const letter of "trickl") {
+      await sleep(150);
+      await write(conn, letter);
+    }
+  }, async (base) => {
+    const result = await get(["-i", "500ms", base]);
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(result.text, "trickl");
+  });
+});
+
+Deno.test("get gives up on a silent server after --idle-timeout with exit 1", async () => {
+  await withRawServer(async (conn) => {
+    await write(conn, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf");
+    await sleep(3000);
+  }, async (base) => {
+    const result = await get(["-i", "400ms", base]);
+    assertEquals(result.code, 1);
+    assertEquals(result.text, "half");
+    assertMatch(
+      result.stderr,
+      /^sockit: cannot receive from "127\.0\.0\.1:\d+": idle for 400 ms\n$/,
+    );
+  });
+});
+
+Deno.test("get reports a body that ends early (Content-Length and chunked) with exit 1", async () => {
+  await withRawServer(async (conn, path) => {
+    await write(
+      conn,
+      path === "/length"
+        ? "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this"
+        : "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nsome\r\n",
+    );
+    conn.close();
+  }, async (base) => {
+    const length = await get([`${base}/length`]);
+    assertEquals(length.code, 1);
+    assertEquals(
+      length.text,
+      "only this",
+      "the bytes received are still written",
+    );
+    assertMatch(
+      length.stderr,
+      /^sockit: bad response from "127\.0\.0\.1:\d+": the body ended early: got 9 of 100 bytes\n$/,
+    );
+    const chunked = await get([`${base}/chunked`]);
+    assertEquals(chunked.code, 1);
+    assertEquals(chunked.text, "some");
+    assertMatch(chunked.stderr, /before the last chunk\n$/);
+  });
+});
+
+Deno.test("get refuses each malformed response with one line and exit 1", async () => {
+  const responses: Record<string, string> = {
+    "/huge-head": "HTTP/1.1 200 OK\r\n" + "X-Pad: " + "a".repeat(70_000) +
+      "\r\n\r\n",
+    "/status": "HTTP/9 OK\r\n\r\n",
+    "/chunk": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    "/negative": "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n",
+    "/words": "HTTP/1.1 200 OK\r\nContent-Length: ten\r\n\r\n",
+    "/conflict":
+      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+  };
+  const expected: Record<string, RegExp> = {
+    "/huge-head": /the header section is over 65536 bytes/,
+    "/status": /malformed status line "HTTP\/9 OK"/,
+    "/chunk": /malformed chunk size "zz"/,
+    "/negative": /malformed Content-Length "-5"/,
+    "/words": /malformed Content-Length "ten"/,
+    "/conflict": /conflicting Content-Length values 5, 6/,
+  };
+  await withRawServer(async (conn, path) => {
+    await write(conn, responses[path] ?? "");
+    await sleep(500);
+  }, async (base) => {
+    for (const path of Object.keys(responses)) {
+      const result = await get([`${base}${path}`]);
+      assertEquals(result.code, 1, `${path}: ${result.stderr}`);
+      assertEquals(
+        result.stderr.split("\n").length,
+        2,
+        `${path}: one line: ${result.stderr}`,
+      );
+      assertMatch(result.stderr, expected[path]!);
+    }
+  });
+});
+
+Deno.test("get -L follows relative and absolute redirects, and stops at --max-redirs", async () => {
+  await withRawServer(async (conn, path) => {
+    const port = (conn.localAddr as Deno.NetAddr).port;
+    const replies: Record<string, string> = {
+      "/start":
+        "HTTP/1.1 301 Moved\r\nLocation: /second\r\nContent-Length: 4\r\n\r\nskip",
+      "/second":
+        `HTTP/1.1 307 Again\r\nLocation: http://127.0.0.1:${port}/final\r\nContent-Length: 0\r\n\r\n`,
+      "/final": "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\narrived",
+      "/loop":
+        "HTTP/1.1 302 Loop\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n",
+    };
+    await write(
+      conn,
+      replies[path] ?? "HTTP/1.1 404 No\r\nContent-Length: 0\r\n\r\n",
+    );
+    conn.close();
+  }, async (base) => {
+    const followed = await get(["-L", `${base}/start`]);
+    assertEquals(followed.code, 0, followed.stderr);
+    assertEquals(followed.text, "arrived");
+
+    const notFollowed = await get([`${base}/start`]);
+    assertEquals(notFollowed.code, 0);
+    assertEquals(notFollowed.text, "skip");
+
+    const loop = await get(["-L", "--max-redirs", "3", `${base}/loop`]);
+    assertEquals(loop.code, 1);
+    assertEquals(
+      loop.stderr,
+      `sockit: cannot fetch "${base}/loop": more than 3 redirects\n`,
+    );
+  });
+});
+
+Deno.test("get --raw writes the exact socket bytes; -v writes headers to stderr", async () => {
+  const response =
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+  await withRawServer(async (conn) => {
+    await write(conn, response);
+    conn.close();
+  }, async (base) => {
+    const raw = await get(["--raw", base]);
+    assertEquals(raw.code, 0, raw.stderr);
+    assertEquals(raw.text, response);
+    const verbose = await get(["-v", base]);
+    assertEquals(verbose.text, "abc");
+    assertMatch(
+      verbose.stderr,
+      /^> GET \/ HTTP\/1\.1\n> Host: 127\.0\.0\.1:\d+\n/,
+    );
+    assertMatch(
+      verbose.stderr,
+      /\n< HTTP\/1\.1 200 OK\n< Transfer-Encoding: chunked\n$/,
+    );
+  });
+});
+
+Deno.test("get rejects bad URLs and schemes with exit 2", async () => {
+  for (
+    const url of [
+      "ftp://example.com/",
+      "http://",
+      "http://[::1",
+      "exa mple.com",
+    ]
+  ) {
+    const result = await get([url]);
+    assertEquals(result.code, 2, url);
+    assertMatch(
+      result.stderr,
+      /^sockit: cannot fetch ".*": (unsupported scheme "ftp"|not a valid URL)/,
+    );
+  }
+});
+
+Deno.test("get https:// verifies certificates: trusted with --cacert, refused without", async () => {
+  const dir = await Deno.makeTempDir();
+  const openssl = async (...args: string[]) => {
+    const out = await new Deno.Command("openssl", {
+      args,
+      cwd: dir,
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  };
+  const ec = [
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+  ];
+  await openssl(
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=sockit test CA",
+  );
+  await openssl(
+    "req",
+    ...ec,
+    "-keyout",
+    "leaf.key",
+    "-out",
+    "leaf.csr",
+    "-subj",
+    "/CN=localhost",
+  );
+  await Deno.writeTextFile(
+    `${dir}/leaf.ext`,
+    "basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+  );
+  await openssl(
+    "x509",
+    "-req",
+    "-in",
+    "leaf.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "leaf.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "leaf.ext",
+  );
+
+  const listener = Deno.listenTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: await Deno.readTextFile(`${dir}/leaf.pem`),
+    key: await Deno.readTextFile(`${dir}/leaf.key`),
+  });
+  const serving = (async () => {
+    for await (const conn of listener) {
+      (async () => {
+        try {
+          await readHead(conn);
+          await write(
+            conn,
+            "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret",
+          );
+        } catch {
+          // The client refused our certificate: that is the test.
+        } finally {
+          conn.close();
+        }
+      })();
+    }
+  })();
+  try {
+    const port = listener.addr.port;
+    const trusted = await get([
+      "--cacert",
+      `${dir}/ca.pem`,
+      `https://localhost:${port}/`,
+    ]);
+    assertEquals(trusted.code, 0, trusted.stderr);
+    assertEquals(trusted.text, "secret");
+    const byIp = await get([
+      "--cacert",
+      `${dir}/ca.pem`,
+      `https://127.0.0.1:${port}/`,
+    ]);
+    assertEquals(byIp.code, 0, byIp.stderr);
+
+    const untrusted = await get([`https://localhost:${port}/`]);
+    assertEquals(untrusted.code, 1);
+    assertEquals(untrusted.stdout.length, 0);
+    assertMatch(
+      untrusted.stderr,
+      /^sockit: cannot connect to "localhost:\d+": TLS handshake failed: .*(certificate|issuer).*\n$/i,
+    );
+
+    const missing = await get([
+      "--cacert",
+      `${dir}/nope.pem`,
+      `https://localhost:${port}/`,
+    ]);
+    assertEquals(missing.code, 2);
+    assertMatch(missing.stderr, /^sockit: cannot read CA file ".*nope\.pem"/);
+  } finally {
+    listener.close();
+    await serving;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
