@@ -1,0 +1,65 @@
+import { assertEquals, assertThrows } from "../../tests/_assert.ts";
+import { formatGetRequest, parseHeaderLine, parseHttpUrl } from "./request.ts";
+
+Deno.test("parseHttpUrl() takes http, https, bare hosts and IPv6", () => {
+  const bare = parseHttpUrl("example.com:8080/a?b=1#frag");
+  assertEquals([bare.tls, bare.host, bare.port, bare.path, bare.hostHeader], [
+    false,
+    "example.com",
+    8080,
+    "/a?b=1",
+    "example.com:8080",
+  ]);
+  const secure = parseHttpUrl("https://example.com");
+  assertEquals([secure.tls, secure.port, secure.path, secure.hostHeader], [
+    true,
+    443,
+    "/",
+    "example.com",
+  ]);
+  const v6 = parseHttpUrl("http://[::1]:8080/");
+  assertEquals([v6.host, v6.port, v6.hostHeader], ["::1", 8080, "[::1]:8080"]);
+  assertEquals(
+    parseHttpUrl("http://example.com:80/").hostHeader,
+    "example.com",
+  );
+});
+
+Deno.test("parseHttpUrl() names the value it refuses", () => {
+  for (
+    const bad of ["ftp://x/", "gopher://x", "http://", "http://[::1", "a b"]
+  ) {
+    assertThrows(() => parseHttpUrl(bad), TypeError, `"${bad}"`);
+  }
+});
+
+Deno.test("formatGetRequest() writes defaults, overrides and the seed's 1.0 form", () => {
+  const target = parseHttpUrl("user:pa%20ss@example.com/x");
+  const text = (options: Parameters<typeof formatGetRequest>[1]) =>
+    new TextDecoder().decode(formatGetRequest(target, options));
+  assertEquals(
+    text({ userAgent: "sockit/1", headers: [["accept", "text/plain"]] }),
+    "GET /x HTTP/1.1\r\nHost: example.com\r\nUser-Agent: sockit/1\r\naccept: text/plain\r\n" +
+      `Connection: close\r\nAuthorization: Basic ${btoa("user:pa ss")}\r\n\r\n`,
+  );
+  assertEquals(
+    new TextDecoder().decode(
+      formatGetRequest(parseHttpUrl("h/"), { http10: true }),
+    ),
+    "GET / HTTP/1.0\r\nHost: h\r\n\r\n",
+  );
+});
+
+Deno.test("parseHeaderLine() refuses lines that would break the request", () => {
+  assertEquals(parseHeaderLine("X-A:  b "), ["X-A", "b"]);
+  for (
+    const bad of [
+      "no colon",
+      ": empty name",
+      "Bad Name: x",
+      "X: a\r\nInjected: 1",
+    ]
+  ) {
+    assertThrows(() => parseHeaderLine(bad), TypeError, bad.split("\r")[0]);
+  }
+});

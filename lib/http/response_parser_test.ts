@@ -1,0 +1,108 @@
+import { assert, assertEquals, assertThrows } from "../../tests/_assert.ts";
+import { HttpParseError, HttpResponseParser } from "./response_parser.ts";
+
+const encode = (text: string) => new TextEncoder().encode(text);
+const decode = (parts: Uint8Array[]) =>
+  parts.map((p) => new TextDecoder().decode(p)).join("");
+
+/** Feeds `response` split at `cut`, and returns the body and the parser. */
+function parseSplit(response: string, cut: number) {
+  const parser = new HttpResponseParser();
+  const bytes = encode(response);
+  const body = [
+    ...parser.push(bytes.subarray(0, cut)),
+    ...parser.push(bytes.subarray(cut)),
+  ];
+  return { parser, body: decode(body) };
+}
+
+Deno.test("HttpResponseParser gives the same result for every split point", () => {
+  const responses: [string, string][] = [
+    ["HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", "hello"],
+    [
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n",
+      "abcde",
+    ],
+    [
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+      "ok",
+    ],
+    ["HTTP/1.1 204 No Content\r\n\r\n", ""],
+  ];
+  for (const [response, expected] of responses) {
+    for (let cut = 0; cut <= response.length; cut++) {
+      const { parser, body } = parseSplit(response, cut);
+      assertEquals(body, expected, `cut at ${cut}`);
+      assert(parser.done, `not done when cut at ${cut}`);
+      assertEquals(
+        parser.head?.status === 204 || parser.head?.status === 200,
+        true,
+      );
+    }
+  }
+});
+
+Deno.test("HttpResponseParser keeps the raw head for -I, bare LF endings included", () => {
+  const parser = new HttpResponseParser();
+  parser.push(encode("HTTP/1.0 200 OK\nServer: x\n\nbody"));
+  assertEquals(
+    new TextDecoder().decode(parser.head!.raw),
+    "HTTP/1.0 200 OK\nServer: x\n\n",
+  );
+  assertEquals(parser.head?.headers, [["Server", "x"]]);
+  assertEquals(parser.framing, "close");
+  assert(!parser.done);
+  parser.end();
+  assert(parser.done);
+});
+
+Deno.test("HttpResponseParser.end() reports truncation under each framing", () => {
+  const cases: [string, RegExp][] = [
+    ["", /without a response/],
+    ["HTTP/1.1 200 OK\r\nContent-", /middle of the headers/],
+    ["HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", /got 3 of 10 bytes/],
+    [
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+      /before the last chunk/,
+    ],
+  ];
+  for (const [response, message] of cases) {
+    const parser = new HttpResponseParser();
+    parser.push(encode(response));
+    const error = assertThrows(() => parser.end(), HttpParseError);
+    assert(message.test(error.message), error.message);
+  }
+});
+
+Deno.test("HttpResponseParser refuses malformed responses", () => {
+  const cases = [
+    "FTP/1.1 200 OK\r\n\r\n",
+    "HTTP/1.1 20 OK\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n",
+  ];
+  for (const response of cases) {
+    assertThrows(
+      () => new HttpResponseParser().push(encode(response)),
+      HttpParseError,
+      undefined,
+    );
+  }
+});
+
+Deno.test("HttpResponseParser caps the head at 64 KiB even when it never ends", () => {
+  const parser = new HttpResponseParser();
+  parser.push(encode("HTTP/1.1 200 OK\r\n"));
+  const line = encode("X-Pad: " + "a".repeat(1000) + "\r\n");
+  assertThrows(
+    () => {
+      for (let i = 0; i < 100; i++) parser.push(line);
+    },
+    HttpParseError,
+    "over 65536 bytes",
+  );
+});
