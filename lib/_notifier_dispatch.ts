@@ -13,6 +13,8 @@ import { describe } from "./_socket_error_from.ts";
  */
 export class NotifierDispatch {
   #notifier: SocketNotifier;
+  /** A failed send surfaces twice: through the handler and the loop. */
+  #reported = new WeakSet<SocketError>();
 
   constructor(notifier: SocketNotifier) {
     this.#notifier = notifier;
@@ -51,6 +53,8 @@ export class NotifierDispatch {
   }
 
   async error(error: SocketError): Promise<void> {
+    if (this.#reported.has(error)) return;
+    this.#reported.add(error);
     try {
       await this.#notifier.socketError?.(error);
     } catch {

@@ -6,6 +6,7 @@ import { formatEndpoint } from "./_address.ts";
 export type Action =
   | "connect to"
   | "listen on"
+  | "accept on"
   | "send to"
   | "receive from";
 
@@ -34,7 +35,9 @@ export function socketError(
   const where = formatEndpoint(endpoint.address, endpoint.port);
   const reason = options.detail ?? REASONS[code];
   return new SocketError(code, `Cannot ${action} "${where}": ${reason}`, {
-    peer: options.peer ?? endpoint,
+    // Listening and accepting concern our own endpoint, not a peer.
+    peer: options.peer ??
+      (action === "listen on" || action === "accept on" ? undefined : endpoint),
     cause: options.cause,
   });
 }

@@ -79,19 +79,20 @@ export class TcpServer implements SocketServer {
   }
 
   async #acceptLoop(dispatch: NotifierDispatch): Promise<void> {
+    const local = { address: this.localAddress, port: this.localPort };
     while (this.#state === "running") {
       let conn: Deno.TcpConn;
       try {
         conn = await this.#listener.accept();
       } catch (error) {
         if (this.#state !== "running") return;
-        await dispatch.error(
-          toSocketError(error, "listen on", {
-            address: this.localAddress,
-            port: this.localPort,
-          }),
-        );
-        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+        const failure = toSocketError(error, "accept on", local);
+        await dispatch.error(failure);
+        // A peer that reset before accept() returned is that peer's
+        // problem; only running out of descriptors (EMFILE) needs a pause.
+        if (failure.code !== "disconnected") {
+          await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+        }
         continue;
       }
       this.#track(this.#serve(conn, dispatch));
