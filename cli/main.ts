@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { Command, CommanderError } from "@commander-js/extra-typings";
-import { SocketError } from "../lib/mod.ts";
+import { Command } from "@commander-js/extra-typings";
 import { echoTcpCommand } from "./commands/echo_tcp.ts";
 import { echoUdpCommand } from "./commands/echo_udp.ts";
 import { sendCommand } from "./commands/send.ts";
 import { getCommand } from "./commands/get.ts";
-import { ExitCode, UsageError } from "./_exit.ts";
+import { ExitCode } from "./_exit.ts";
+import { failureOf } from "./_failure.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 /** Builds the command tree; exported so tests can inspect it. */
@@ -43,62 +43,10 @@ export async function main(args: string[]): Promise<number> {
     await buildProgram().parseAsync(args, { from: "user" });
     return Deno.exitCode;
   } catch (error) {
-    const { code, message } = describeFailure(error);
+    const { code, message } = failureOf(error);
     if (message) console.error(`sockit: ${message}`);
     return code;
   }
-}
-
-/** Every failure becomes one stderr line and a documented exit code. */
-function describeFailure(error: unknown): { code: number; message?: string } {
-  if (error instanceof Deno.errors.BrokenPipe) {
-    return { code: ExitCode.BrokenPipe };
-  }
-  if (error instanceof CommanderError) {
-    if (
-      error.code === "commander.helpDisplayed" ||
-      error.code === "commander.version"
-    ) return { code: ExitCode.Ok };
-    if (error.code === "commander.help") return { code: ExitCode.Usage };
-    return { code: ExitCode.Usage, message: oneLine(error.message) };
-  }
-  if (error instanceof UsageError) {
-    return { code: ExitCode.Usage, message: error.message };
-  }
-  if (error instanceof SocketError) {
-    return { code: ExitCode.Network, message: lowerFirst(error.message) };
-  }
-  if (error instanceof TypeError || error instanceof RangeError) {
-    return { code: ExitCode.Usage, message: lowerFirst(error.message) };
-  }
-  const text = error instanceof Error ? error.message : String(error);
-  return { code: ExitCode.Network, message: lowerFirst(text) };
-}
-
-/**
- * commander's `error: unknown option '--prot'\n(Did you mean --port?)`
- * as `unknown option '--prot' (did you mean '--port'?)`.
- */
-function oneLine(message: string): string {
-  return message
-    .replace(/^error: /, "")
-    // Our parsers' messages already name the value: drop commander's frame.
-    .replace(
-      /^option '(?:-\w, )?(--[\w-]+)[^']*' argument '.*?' is invalid\. /s,
-      "$1: ",
-    )
-    .replace(
-      /^command-argument value '.*?' is invalid for argument '.*?'\. /s,
-      "",
-    )
-    .replace(/\s*\(Did you mean (\S+?)\?\)/, " (did you mean '$1'?)")
-    .replace(/\s*\n\s*/g, " ")
-    .trim();
-}
-
-function lowerFirst(text: string): string {
-  const line = text.split("\n")[0] ?? "";
-  return line.charAt(0).toLowerCase() + line.slice(1);
 }
 
 if (import.meta.main) {
