@@ -1,4 +1,4 @@
-import type { Command } from "@commander-js/extra-typings";
+import { type Command, Option } from "@commander-js/extra-typings";
 import {
   createClient,
   formatGetRequest,
@@ -59,7 +59,11 @@ export function getCommand(program: Command): void {
       'extra "Name: value" header (repeatable)',
       collect,
     )
-    .option("-I, --include", "write the status line and headers first")
+    .addOption(
+      new Option("-I, --include", "write the status line and headers first")
+        // --raw already writes the head, as received.
+        .conflicts("raw"),
+    )
     .option("--raw", "write the exact bytes read from the socket")
     .option("--http1.0", "send the seed's HTTP/1.0 request")
     .option("-L, --location", "follow 301, 302, 303, 307 and 308 redirects")
