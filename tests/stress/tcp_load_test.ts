@@ -219,7 +219,8 @@ Deno.test("stress: 1,000 idle connections close at --idle-timeout, active ones s
     `1000 idle closed ${earliest}-${latest} ms after accept (timeout 1000 ms); 10 active kept`,
   );
   assert(
-    earliest >= 1000 && latest < 2500,
+    // The accepted event is stamped just after the timer is armed.
+    earliest >= 950 && latest < 2500,
     `idle closes spread ${earliest}-${latest} ms`,
   );
 });
