@@ -1,4 +1,12 @@
-/** How much `receive` returns: a line, what is pending, or exactly n bytes. */
+/** How much `receive` returns: a line, what is pending, or exactly n bytes. *
+ *
+ * @example Read a status line, then a fixed-size body
+ * ```ts ignore
+ * import type { ReceiveMode } from "@sockit/sockit";
+ *
+ * const modes: ReceiveMode[] = ["*line", 1024, "*all"];
+ * ```
+ */
 export type ReceiveMode = "*line" | "*all" | number;
 
 /** Throws `TypeError`/`RangeError` for what Renoise calls logic errors. */

@@ -10,7 +10,17 @@ import { listenDatagram } from "./_udp.ts";
 
 export type { ReceiveMode } from "./_receive_mode.ts";
 
-/** TLS settings for a TCP client; certificates are always verified. */
+/** TLS settings for a TCP client; certificates are always verified. *
+ *
+ * @example Trust a private CA
+ * ```ts ignore
+ * import { createClient } from "@sockit/sockit";
+ *
+ * const client = await createClient("internal.test", 8443, {
+ *   tls: { caCerts: [await Deno.readTextFile("ca.pem")] },
+ * });
+ * ```
+ */
 export interface TlsOptions {
   /** Extra PEM CA certificates to trust, for private servers. */
   caCerts?: string[];
@@ -18,7 +28,16 @@ export interface TlsOptions {
   hostname?: string;
 }
 
-/** Options for {@linkcode createClient}. */
+/** Options for {@linkcode createClient}. *
+ *
+ * @example A UDP client with a short connect timeout
+ * ```ts
+ * import { createClient } from "@sockit/sockit";
+ *
+ * const client = await createClient("127.0.0.1", 1025, { protocol: "udp", timeout: 500 });
+ * client.close();
+ * ```
+ */
 export interface ClientOptions {
   /** `"tcp"` (the default) or `"udp"`. */
   protocol?: "tcp" | "udp";

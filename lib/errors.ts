@@ -15,6 +15,16 @@
  * - `"truncated"`: a datagram filled the whole receive buffer.
  * - `"callback"`: a notifier callback threw.
  * - `"failed"`: any other system error; the message says which.
+ *
+ * @example Decide what is worth a retry
+ * ```ts
+ * import { SocketError, type SocketErrorCode } from "@sockit/sockit";
+ *
+ * const retryable: SocketErrorCode[] = ["timeout", "refused"];
+ * function shouldRetry(error: unknown): boolean {
+ *   return error instanceof SocketError && retryable.includes(error.code);
+ * }
+ * ```
  */
 export type SocketErrorCode =
   | "timeout"
@@ -30,7 +40,14 @@ export type SocketErrorCode =
   | "callback"
   | "failed";
 
-/** A numeric address and port, IPv6 without brackets. */
+/** A numeric address and port, IPv6 without brackets. *
+ * @example
+ * ```ts
+ * import type { NetAddress } from "@sockit/sockit";
+ *
+ * const peer: NetAddress = { address: "::1", port: 5000 };
+ * ```
+ */
 export interface NetAddress {
   /** The address, for example `"127.0.0.1"` or `"::1"`. */
   address: string;
@@ -38,7 +55,16 @@ export interface NetAddress {
   port: number;
 }
 
-/** Options for {@linkcode SocketError}. */
+/** Options for {@linkcode SocketError}. *
+ * @example
+ * ```ts
+ * import { SocketError } from "@sockit/sockit";
+ *
+ * const error = new SocketError("refused", 'Cannot connect to "127.0.0.1:9": connection refused', {
+ *   peer: { address: "127.0.0.1", port: 9 },
+ * });
+ * ```
+ */
 export interface SocketErrorOptions {
   /** The endpoint the error concerns, when there is one. */
   peer?: NetAddress;

@@ -45,7 +45,20 @@ export interface SocketNotifier {
   socketRejected?(peer: NetAddress, reason: string): void | Promise<void>;
 }
 
-/** Options for {@linkcode createServer}. */
+/** Options for {@linkcode createServer}. *
+ *
+ * @example Cap connections, close silent ones, refuse a network
+ * ```ts
+ * import { createServer } from "@sockit/sockit";
+ *
+ * const server = await createServer("localhost", 0, {
+ *   maxConnections: 100,
+ *   idleTimeout: 30_000,
+ *   filter: (peer) => peer.address.startsWith("10.") ? "denied" : undefined,
+ * });
+ * server.close();
+ * ```
+ */
 export interface ServerOptions {
   /** `"tcp"` (the default) or `"udp"`. */
   protocol?: "tcp" | "udp";

@@ -1,4 +1,13 @@
-/** Where a GET goes: from {@linkcode parseHttpUrl}. */
+/** Where a GET goes: from {@linkcode parseHttpUrl}. *
+ *
+ * @example
+ * ```ts
+ * import { parseHttpUrl } from "@sockit/sockit";
+ *
+ * const { host, port, tls } = parseHttpUrl("https://example.com");
+ * console.log(host, port, tls); // "example.com" 443 true
+ * ```
+ */
 export interface HttpTarget {
   /** The URL, normalised. */
   url: URL;
@@ -49,7 +58,19 @@ export function parseHttpUrl(text: string): HttpTarget {
   return targetOf(url);
 }
 
-/** The target for an already-parsed http(s) URL, such as a redirect. */
+/** The target for an already-parsed http(s) URL, such as a redirect. *
+ *
+ * @example Resolve a redirect
+ * ```ts
+ * import { parseHttpUrl, targetOf } from "@sockit/sockit";
+ *
+ * const here = parseHttpUrl("http://example.com/a/b");
+ * console.log(targetOf(new URL("../c", here.url)).path); // "/c"
+ * ```
+ *
+ * @param url An `http:` or `https:` URL.
+ * @returns The connection target and request fields.
+ */
 export function targetOf(url: URL): HttpTarget {
   const tls = url.protocol === "https:";
   if (!tls && url.protocol !== "http:") {
@@ -69,7 +90,15 @@ export function targetOf(url: URL): HttpTarget {
   };
 }
 
-/** Options for {@linkcode formatGetRequest}. */
+/** Options for {@linkcode formatGetRequest}. *
+ *
+ * @example
+ * ```ts
+ * import { formatGetRequest, parseHttpUrl } from "@sockit/sockit";
+ *
+ * formatGetRequest(parseHttpUrl("example.com"), { headers: [["Accept", "text/html"]] });
+ * ```
+ */
 export interface GetRequestOptions {
   /** Extra `[name, value]` headers; one with a default's name replaces it. */
   headers?: [string, string][];

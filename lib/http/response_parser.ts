@@ -1,4 +1,16 @@
-/** A response the parser refuses: the message says what is wrong. */
+/** A response the parser refuses: the message says what is wrong. *
+ *
+ * @example
+ * ```ts
+ * import { HttpParseError, HttpResponseParser } from "@sockit/sockit";
+ *
+ * try {
+ *   new HttpResponseParser().push(new TextEncoder().encode("SMTP ready\r\n\r\n"));
+ * } catch (error) {
+ *   console.log(error instanceof HttpParseError); // true
+ * }
+ * ```
+ */
 export class HttpParseError extends SyntaxError {
   /**
    * Constructs a new instance.
@@ -11,7 +23,17 @@ export class HttpParseError extends SyntaxError {
   }
 }
 
-/** The status line and headers of a response. */
+/** The status line and headers of a response. *
+ *
+ * @example
+ * ```ts
+ * import { HttpResponseParser } from "@sockit/sockit";
+ *
+ * const parser = new HttpResponseParser();
+ * parser.push(new TextEncoder().encode("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"));
+ * console.log(parser.head?.status, parser.head?.reason); // 404 "Not Found"
+ * ```
+ */
 export interface HttpResponseHead {
   /** `"HTTP/1.1"` or `"HTTP/1.0"`. */
   version: string;
@@ -25,10 +47,28 @@ export interface HttpResponseHead {
   raw: Uint8Array;
 }
 
-/** How the end of the body is found (RFC 9112, section 6.3). */
+/** How the end of the body is found (RFC 9112, section 6.3). *
+ *
+ * @example
+ * ```ts
+ * import { HttpResponseParser } from "@sockit/sockit";
+ *
+ * const parser = new HttpResponseParser();
+ * parser.push(new TextEncoder().encode("HTTP/1.0 200 OK\r\n\r\n"));
+ * console.log(parser.framing); // "close"
+ * ```
+ */
 export type BodyFraming = "none" | "length" | "chunked" | "close";
 
-/** Options for {@linkcode HttpResponseParser}. */
+/** Options for {@linkcode HttpResponseParser}. *
+ *
+ * @example Accept smaller heads only
+ * ```ts
+ * import { HttpResponseParser } from "@sockit/sockit";
+ *
+ * const parser = new HttpResponseParser({ maxHeaderBytes: 8 * 1024 });
+ * ```
+ */
 export interface HttpResponseParserOptions {
   /** The largest header section (and trailer section) accepted; 64 KiB. */
   maxHeaderBytes?: number;
