@@ -1,4 +1,5 @@
 import type { NetAddress } from "./errors.ts";
+import { toSocketError } from "./_socket_error_from.ts";
 
 /** 65,535 minus the IPv4 (20) and UDP (8) headers. */
 export const MAX_UDP_PAYLOAD_IPV4 = 65_507;
@@ -24,6 +25,23 @@ export function oversizeError(peer: NetAddress, size: number): RangeError {
       maxPayload(peer)
     }-byte limit`,
   );
+}
+
+/**
+ * Sends `bytes` to `peer` as exactly one datagram. A payload too large for
+ * one is a RangeError before any I/O; a send failure is a SocketError.
+ */
+export async function sendDatagram(
+  conn: Deno.DatagramConn,
+  peer: NetAddress,
+  bytes: Uint8Array,
+): Promise<void> {
+  if (bytes.length > maxPayload(peer)) throw oversizeError(peer, bytes.length);
+  try {
+    await conn.send(bytes, toUdpAddr(peer));
+  } catch (error) {
+    throw toSocketError(error, "send to", peer);
+  }
 }
 
 /** Deno's address form for `DatagramConn.send`. */

@@ -1,15 +1,10 @@
 import { BaseClient } from "./_base_client.ts";
-import type { NetAddress } from "./errors.ts";
+import { type NetAddress, SocketError } from "./errors.ts";
 import { type ReceiveMode, validateReceive } from "./_receive_mode.ts";
 import { withDeadline } from "./_deadline.ts";
 import { toNetAddress } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
-import {
-  DATAGRAM_BUFFER_SIZE,
-  maxPayload,
-  oversizeError,
-  toUdpAddr,
-} from "./_udp.ts";
+import { DATAGRAM_BUFFER_SIZE, sendDatagram } from "./_udp.ts";
 
 /**
  * A "connected" UDP client: one fixed peer, and only that peer's datagrams
@@ -36,15 +31,13 @@ export class UdpClient extends BaseClient {
   async send(message: string | Uint8Array): Promise<void> {
     this.assertOpen("send to");
     const bytes = this.encode(message);
-    if (bytes.length > maxPayload(this.peer)) {
-      throw oversizeError(this.peer, bytes.length);
-    }
     try {
-      await this.#conn.send(bytes, toUdpAddr(this.peer));
-      this.bytesSent += bytes.length;
+      await sendDatagram(this.#conn, this.peer, bytes);
     } catch (error) {
-      throw this.fail(toSocketError(error, "send to", this.peer));
+      // An oversize payload is the caller's mistake: the client stays open.
+      throw error instanceof SocketError ? this.fail(error) : error;
     }
+    this.bytesSent += bytes.length;
   }
 
   /** One datagram is one message, whatever the mode; `"*line"` drops one line ending. */

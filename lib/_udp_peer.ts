@@ -2,8 +2,7 @@ import { BaseClient } from "./_base_client.ts";
 import type { NetAddress } from "./errors.ts";
 import type { ReceiveMode } from "./_receive_mode.ts";
 import { toNetAddress } from "./_address.ts";
-import { toSocketError } from "./_socket_error_from.ts";
-import { maxPayload, oversizeError, toUdpAddr } from "./_udp.ts";
+import { sendDatagram } from "./_udp.ts";
 
 /**
  * What a UDP server hands to `socketMessage`: the sender's address, and a
@@ -30,15 +29,8 @@ export class UdpPeer extends BaseClient {
   async send(message: string | Uint8Array): Promise<void> {
     this.assertOpen("send to");
     const bytes = this.encode(message);
-    if (bytes.length > maxPayload(this.peer)) {
-      throw oversizeError(this.peer, bytes.length);
-    }
-    try {
-      await this.#conn.send(bytes, toUdpAddr(this.peer));
-      this.bytesSent += bytes.length;
-    } catch (error) {
-      throw toSocketError(error, "send to", this.peer);
-    }
+    await sendDatagram(this.#conn, this.peer, bytes);
+    this.bytesSent += bytes.length;
   }
 
   receiveBytes(_mode: ReceiveMode, _timeoutMs?: number): Promise<Uint8Array> {

@@ -1,3 +1,4 @@
+import { seededRandom } from "./_seeded_random.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { runCli } from "../_cli.ts";
 import { pool, record } from "./_report.ts";
@@ -69,25 +70,13 @@ Deno.test(`bad invocations: a table of ${BAD.length} command lines each exit 2 w
   await pool(BAD.length, 6, (i) => expectUsageError(BAD[i]!));
 });
 
-/** mulberry32, seeded so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A command line with exactly one fault planted among valid options, in a
  * random order. Valid lines would start servers or connect: every vector
  * here must be refused before that.
  */
 function generate(seed: number): string[] {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T =>
     items[Math.floor(rand() * items.length)]!;
   const badPorts = [

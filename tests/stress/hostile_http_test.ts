@@ -1,3 +1,4 @@
+import { seededRandom } from "./_seeded_random.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { runCli } from "../_cli.ts";
 import { runGet } from "../../cli/commands/get.ts";
@@ -8,23 +9,11 @@ const CASES = 1000;
 const IDLE_MS = 300;
 const encoder = new TextEncoder();
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Step = Uint8Array | { pause: number } | "stall";
 
 /** The hostile response for case `index`: bytes, pauses, and an ending. */
 function scenario(index: number): { kind: string; steps: Step[] } {
-  const rand = random(index + 1);
+  const rand = seededRandom(index + 1);
   const int = (n: number) => Math.floor(rand() * n);
   const bytes = (n: number) => Uint8Array.from({ length: n }, () => int(256));
   const text = (s: string) => encoder.encode(s);
