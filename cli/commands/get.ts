@@ -16,7 +16,7 @@ import { collect, parseCountOrZero, parseDuration } from "../_options.ts";
 import { writeAll } from "../_stdio.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
 import { formatPeer } from "../_events.ts";
-import { isCleanClose } from "../_clean_close.ts";
+import { idleError, isCleanClose } from "../_session_end.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -158,7 +158,7 @@ async function fetchOnce(
   let writeBody = true;
   const write = (bytes: Uint8Array) => writeAll(output, bytes);
 
-  for await (const chunk of chunks(client, options.idleTimeout, endpoint)) {
+  for await (const chunk of chunks(client, options.idleTimeout)) {
     if (chunk === null) {
       try {
         parser.end();
@@ -207,7 +207,6 @@ async function fetchOnce(
 async function* chunks(
   client: SocketClient,
   idleMs: number,
-  endpoint: string,
 ): AsyncGenerator<Uint8Array | null> {
   while (true) {
     try {
@@ -218,11 +217,7 @@ async function* chunks(
         return;
       }
       if (error instanceof SocketError && error.code === "timeout") {
-        throw new SocketError(
-          "timeout",
-          `Cannot receive from "${endpoint}": idle for ${idleMs} ms`,
-          { peer: error.peer, cause: error },
-        );
+        throw idleError(client.peer, idleMs);
       }
       throw error;
     }

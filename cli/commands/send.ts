@@ -2,7 +2,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { createClient, type SocketClient, SocketError } from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { CrlfEncoder } from "../_crlf.ts";
-import { isCleanClose } from "../_clean_close.ts";
+import { idleError, isCleanClose } from "../_session_end.ts";
 import { LineSplitter } from "../_line_splitter.ts";
 import { readChunks, writeAll } from "../_stdio.ts";
 import {
@@ -192,13 +192,7 @@ class Session {
         if (!(error instanceof SocketError)) throw error;
         if (error.code === "timeout") {
           if (idle !== undefined && Date.now() - this.#lastActivity >= idle) {
-            throw new SocketError(
-              "timeout",
-              `${
-                error.message.replace(/: timed out.*$/, "")
-              }: idle for ${idle} ms`,
-              { peer: error.peer, cause: error },
-            );
+            throw idleError(this.#client.peer, idle);
           }
           continue;
         }

@@ -1,4 +1,5 @@
-import { SocketError } from "../lib/mod.ts";
+import { type NetAddress, SocketError } from "../lib/mod.ts";
+import { formatPeer } from "./_events.ts";
 
 /**
  * Whether `error` is the peer's orderly close (FIN): the normal end of a
@@ -8,4 +9,13 @@ import { SocketError } from "../lib/mod.ts";
 export function isCleanClose(error: unknown): boolean {
   return error instanceof SocketError && error.code === "disconnected" &&
     !(error.cause instanceof Error && error.cause.name === "ConnectionReset");
+}
+
+/** The error for `--idle-timeout`: the peer said nothing for `ms`. */
+export function idleError(peer: NetAddress, ms: number): SocketError {
+  return new SocketError(
+    "timeout",
+    `Cannot receive from "${formatPeer(peer)}": idle for ${ms} ms`,
+    { peer },
+  );
 }
