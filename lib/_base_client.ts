@@ -47,9 +47,9 @@ export abstract class BaseClient {
     this.release();
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
+  [Symbol.asyncDispose](): Promise<void> {
     this.close();
-    await Promise.resolve();
+    return Promise.resolve();
   }
 
   /** Frees the OS resource; called once, by `close()`. */

@@ -188,15 +188,20 @@ export async function createClient(
   }
 }
 
+/**
+ * Binds an ephemeral UDP port for talking to `peer`: on loopback for a
+ * loopback peer (nothing else needs to reach it, and `localAddress` is then
+ * real), otherwise on every interface of the peer's family.
+ */
 function openUdpClient(peer: NetAddress): UdpClient {
-  const ipv6 = peer.address.includes(":");
-  const loopback = peer.address === "::1" || peer.address.startsWith("127.");
-  const local = loopback ? peer.address : ipv6 ? "::" : "0.0.0.0";
-  const conn = listenDatagram({
-    transport: "udp",
-    hostname: loopback && !ipv6 ? "127.0.0.1" : local,
-    port: 0,
-  });
+  const hostname = peer.address === "::1"
+    ? "::1"
+    : peer.address.startsWith("127.")
+    ? "127.0.0.1"
+    : peer.address.includes(":")
+    ? "::"
+    : "0.0.0.0";
+  const conn = listenDatagram({ transport: "udp", hostname, port: 0 });
   return new UdpClient(conn, peer);
 }
 
