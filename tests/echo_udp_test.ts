@@ -106,3 +106,30 @@ except socket.timeout:
   }
   await server.stop();
 });
+
+Deno.test("echo-udp --allow refuses peers outside the network, with an event and no reply", async () => {
+  const server = await SpawnedServer.start([
+    "echo-udp",
+    "--port",
+    "0",
+    "--allow",
+    "10.0.0.0/8",
+  ]);
+  const client = await createClient("127.0.0.1", server.port, {
+    protocol: "udp",
+  });
+  await client.send("let me in");
+  const silence = await client.receive("*all", 500).then(
+    () => "reply",
+    (e) => e.code,
+  );
+  assertEquals(silence, "timeout");
+  client.close();
+  await server.waitFor((l) => l.startsWith("rejected"));
+  await server.stop();
+  assertEquals(
+    server.lines[1],
+    `rejected client 127.0.0.1:${client.localPort} (denied)`,
+  );
+  assert(!server.lines.some((l) => l.includes(" sent ")));
+});
