@@ -19,13 +19,12 @@ export function failureOf(error: unknown): { code: number; message?: string } {
     return { code: ExitCode.Usage, message: error.message };
   }
   if (error instanceof SocketError) {
-    return { code: ExitCode.Network, message: lowerFirst(error.message) };
+    return { code: ExitCode.Network, message: messageOf(error) };
   }
   if (error instanceof TypeError || error instanceof RangeError) {
-    return { code: ExitCode.Usage, message: lowerFirst(error.message) };
+    return { code: ExitCode.Usage, message: messageOf(error) };
   }
-  const text = error instanceof Error ? error.message : String(error);
-  return { code: ExitCode.Network, message: lowerFirst(text) };
+  return { code: ExitCode.Network, message: messageOf(error) };
 }
 
 /**
@@ -49,7 +48,9 @@ function oneLine(message: string): string {
     .trim();
 }
 
-function lowerFirst(text: string): string {
+/** An error's message as the tail of a `sockit: …` line: one line, lower case first. */
+export function messageOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
   const line = text.split("\n")[0] ?? "";
   return line.charAt(0).toLowerCase() + line.slice(1);
 }

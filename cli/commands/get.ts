@@ -15,6 +15,7 @@ import {
 import { collect, parseCountOrZero, parseDuration } from "../_options.ts";
 import { writeAll } from "../_stdio.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
+import { messageOf } from "../_failure.ts";
 import { formatPeer } from "../_events.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import denoJson from "../../deno.json" with { type: "json" };
@@ -96,7 +97,7 @@ export async function runGet(
     target = parseHttpUrl(url);
     headers = (options.header ?? []).map(parseHeaderLine);
   } catch (error) {
-    throw new UsageError(lowerFirst((error as Error).message));
+    throw new UsageError(messageOf(error));
   }
   const caCerts = options.cacert
     ? [await readCaCert(options.cacert)]
@@ -158,36 +159,30 @@ async function fetchOnce(
   let writeBody = true;
   const write = (bytes: Uint8Array) => writeAll(output, bytes);
 
-  for await (const chunk of chunks(client, options.idleTimeout)) {
-    if (chunk === null) {
-      try {
+  try {
+    for await (const chunk of chunks(client, options.idleTimeout)) {
+      if (chunk === null) {
         parser.end();
-      } catch (error) {
-        throw describeParseError(error, endpoint);
+        break;
       }
-      break;
-    }
-    let body: Uint8Array[];
-    try {
-      body = parser.push(chunk);
-    } catch (error) {
-      throw describeParseError(error, endpoint);
-    }
-    if (!head && parser.head) {
-      head = parser.head;
-      if (options.verbose) {
-        writeVerbose("<", new TextDecoder().decode(head.raw));
+      const body = parser.push(chunk);
+      if (!head && parser.head) {
+        head = parser.head;
+        if (options.verbose) {
+          writeVerbose("<", new TextDecoder().decode(head.raw));
+        }
+        follow = options.location ? redirectTarget(head, target) : undefined;
+        writeBody = follow === undefined &&
+          !(options.fail && head.status >= 400);
+        if (writeBody && options.include && !options.raw) await write(head.raw);
       }
-      follow = options.location ? redirectTarget(head, target) : undefined;
-      writeBody = follow === undefined && !(options.fail && head.status >= 400);
-      if (writeBody && options.include && !options.raw) await write(head.raw);
+      if (options.raw && writeBody) await write(chunk);
+      else if (writeBody) { for (const piece of body) await write(piece); }
+      if (parser.done) break;
     }
-    if (options.raw && writeBody) await write(chunk.slice());
-    else if (writeBody) { for (const piece of body) await write(piece); }
-    if (parser.done) break;
-  }
-  if (!head) {
-    throw describeParseError(new HttpParseError("no response"), endpoint);
+    if (!head) throw new HttpParseError("no response");
+  } catch (error) {
+    throw describeParseError(error, endpoint);
   }
   if (follow) return { code: ExitCode.Ok, next: follow };
   if (options.fail && head.status >= 400) {
@@ -254,7 +249,7 @@ async function readCaCert(path: string): Promise<string> {
     return await Deno.readTextFile(path);
   } catch (error) {
     throw new UsageError(
-      `cannot read CA file "${path}": ${lowerFirst((error as Error).message)}`,
+      `cannot read CA file "${path}": ${messageOf(error)}`,
     );
   }
 }
@@ -264,7 +259,7 @@ async function openOutput(path: string): Promise<Deno.FsFile> {
     return await Deno.open(path, { write: true, create: true, truncate: true });
   } catch (error) {
     throw new UsageError(
-      `cannot write "${path}": ${lowerFirst((error as Error).message)}`,
+      `cannot write "${path}": ${messageOf(error)}`,
     );
   }
 }
@@ -272,8 +267,4 @@ async function openOutput(path: string): Promise<Deno.FsFile> {
 function writeVerbose(prefix: string, text: string): void {
   const lines = text.split(/\r?\n/).filter((line) => line !== "");
   console.error(lines.map((line) => `${prefix} ${line}`).join("\n"));
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
 }
