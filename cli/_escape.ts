@@ -31,14 +31,18 @@ export function escapeBytes(bytes: Uint8Array): string {
   return out;
 }
 
+/** `bytes` as text when they are entirely valid UTF-8, else `undefined`. */
+export function utf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether `bytes` are entirely valid UTF-8. */
 export function isValidUtf8(bytes: Uint8Array): boolean {
-  try {
-    strictDecoder.decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
+  return utf8Text(bytes) !== undefined;
 }
 
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });

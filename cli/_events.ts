@@ -1,5 +1,5 @@
 import type { NetAddress } from "../lib/mod.ts";
-import { escapeBytes, isValidUtf8 } from "./_escape.ts";
+import { escapeBytes, utf8Text } from "./_escape.ts";
 
 /** Peer data longer than this is cut in human lines. */
 export const HUMAN_MESSAGE_LIMIT = 256;
@@ -100,7 +100,9 @@ export class EventPrinter {
     for (const [key, value] of Object.entries(event)) {
       if (key === "data" && value instanceof Uint8Array) {
         record.bytes = value.length;
-        if (isValidUtf8(value)) record.text = new TextDecoder().decode(value);
+        // One strict decode both validates and gives the text.
+        const text = utf8Text(value);
+        if (text !== undefined) record.text = text;
         else record.base64 = toBase64(value);
       } else if (key !== "event") {
         record[key] = value;
