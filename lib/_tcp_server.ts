@@ -151,7 +151,7 @@ export class TcpServer implements SocketServer {
       await dispatch.message(client, new Message(chunk));
       // Backpressure even for a handler that does not await its `send`: a
       // peer that never reads stalls only its own connection.
-      await stream.drain();
+      if (stream.hasPendingWrites) await stream.drain();
       if (client.writeError) throw client.writeError;
       idle.touch();
     }

@@ -23,6 +23,7 @@ export class TcpStream {
   bytesWritten = 0;
   #buffer = new Uint8Array(INITIAL_READ_BUFFER);
   #writes: Promise<void> = Promise.resolve();
+  #pendingWrites = 0;
 
   constructor(conn: Deno.Conn) {
     this.conn = conn;
@@ -52,7 +53,10 @@ export class TcpStream {
    * written: `write()` may take fewer bytes than asked, so this loops.
    */
   write(data: Uint8Array): Promise<void> {
-    const written = this.#writes.then(() => this.#writeAll(data));
+    this.#pendingWrites++;
+    const written = this.#writes.then(() => this.#writeAll(data)).finally(
+      () => this.#pendingWrites--,
+    );
     this.#writes = written.catch(() => {});
     return written;
   }
@@ -60,6 +64,10 @@ export class TcpStream {
   /** Resolves once every queued write has finished, failed or not. */
   drain(): Promise<void> {
     return this.#writes;
+  }
+
+  get hasPendingWrites(): boolean {
+    return this.#pendingWrites > 0;
   }
 
   async #writeAll(data: Uint8Array): Promise<void> {
