@@ -26,7 +26,11 @@ export class EchoNotifier implements SocketNotifier {
 
   socketAccepted(client: SocketClient): void {
     this.connections++;
-    this.#printer.emit({ event: "accepted", peer: client.peer });
+    this.#printer.emit({
+      event: "accepted",
+      peer: client.peer,
+      ...(client.tls ? { tls: client.tls } : {}),
+    });
   }
 
   async socketMessage(client: SocketClient, message: Message): Promise<void> {

@@ -4,6 +4,7 @@ import { EchoNotifier } from "./_echo_notifier.ts";
 import { shutdownSignal } from "./_shutdown.ts";
 import { accessFilter, parseCidr } from "./_access.ts";
 import { familyOf } from "./_options.ts";
+import { readServerPair } from "./_tls_files.ts";
 
 /** Source ports of the classic UDP services an echo must never answer. */
 const LOOP_PORTS = new Set([7, 13, 19, 37]);
@@ -20,6 +21,8 @@ export interface EchoServerOptions {
   deny?: string[];
   idleTimeout?: number;
   maxConns?: number;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /**
@@ -44,6 +47,7 @@ export async function runEchoServer(
     options.json ?? false,
     lineWriter(Deno.stdout),
   );
+  const tls = await readServerPair(options.tlsCert, options.tlsKey);
   const stopping = shutdownSignal();
   const server = await createServer(options.host, options.port, {
     protocol,
@@ -51,6 +55,7 @@ export async function runEchoServer(
     filter,
     idleTimeout: options.idleTimeout,
     maxConnections: options.maxConns,
+    tls,
   });
   const notifier = new EchoNotifier(printer, options.quiet ?? false);
   printer.emit({
@@ -58,6 +63,7 @@ export async function runEchoServer(
     address: server.localAddress,
     port: server.localPort,
     exposed: server.localAddress === "0.0.0.0" || server.localAddress === "::",
+    ...(server.tls ? { tls: true } : {}),
   });
   server.run(notifier);
   await stopping;

@@ -1,4 +1,4 @@
-import type { NetAddress } from "../lib/mod.ts";
+import type { NetAddress, TlsInfo } from "../lib/mod.ts";
 import { escapeBytes, utf8Text } from "./_escape.ts";
 
 /** Peer data longer than this is cut in human lines. */
@@ -6,8 +6,14 @@ export const HUMAN_MESSAGE_LIMIT = 256;
 
 /** Everything a server or `send` reports, before it becomes text. */
 export type SockitEvent =
-  | { event: "listening"; address: string; port: number; exposed: boolean }
-  | { event: "accepted"; peer: NetAddress }
+  | {
+    event: "listening";
+    address: string;
+    port: number;
+    exposed: boolean;
+    tls?: boolean;
+  }
+  | { event: "accepted"; peer: NetAddress; tls?: TlsInfo }
   | { event: "message"; peer: NetAddress; data: Uint8Array }
   | { event: "closed"; peer: NetAddress; bytesIn: number; bytesOut: number }
   | { event: "rejected"; peer: NetAddress; reason: string }
@@ -19,7 +25,7 @@ export type SockitEvent =
     bytesOut: number;
     messages: number;
   }
-  | { event: "connected"; peer: NetAddress; local: NetAddress }
+  | { event: "connected"; peer: NetAddress; local: NetAddress; tls?: TlsInfo }
   | { event: "sent"; peer: NetAddress; data: Uint8Array }
   | { event: "received"; peer: NetAddress; data: Uint8Array };
 
@@ -57,11 +63,13 @@ export class EventPrinter {
   #toHuman(event: SockitEvent): string | undefined {
     switch (event.event) {
       case "listening":
-        return `listening on ${this.#transport} ${
+        return `listening on ${event.tls ? "tls" : this.#transport} ${
           formatPeer({ address: event.address, port: event.port })
         }${event.exposed ? " (exposed: every interface)" : ""}`;
       case "accepted":
-        return `client ${formatPeer(event.peer)} connected`;
+        return `client ${formatPeer(event.peer)} connected${
+          event.tls ? ` (${tlsLabel(event.tls)})` : ""
+        }`;
       case "message":
         return `client ${formatPeer(event.peer)} sent ${quote(event.data)}`;
       case "closed":
@@ -81,9 +89,9 @@ export class EventPrinter {
           ? `stopped: ${event.connections} connections, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out`
           : `stopped: ${event.messages} datagrams, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out`;
       case "connected":
-        return `connected to ${
-          formatPeer(event.peer)
-        } (${this.#transport}) from ${formatPeer(event.local)}`;
+        return `connected to ${formatPeer(event.peer)} (${
+          event.tls ? tlsLabel(event.tls) : this.#transport
+        }) from ${formatPeer(event.local)}`;
       case "sent":
       case "received":
         // A client's data is its stdout, raw; there is no human line for it.
@@ -114,6 +122,12 @@ export class EventPrinter {
       (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
     );
   }
+}
+
+/** `tls TLSv1.3, alpn h2`: what a handshake negotiated, as far as known. */
+function tlsLabel(tls: TlsInfo): string {
+  const label = tls.protocol ? `tls ${tls.protocol}` : "tls";
+  return tls.alpnProtocol ? `${label}, alpn ${tls.alpnProtocol}` : label;
 }
 
 /** `'…'`, escaped, cut after {@linkcode HUMAN_MESSAGE_LIMIT} bytes. */

@@ -4,14 +4,18 @@ import { Message } from "./message.ts";
 import { NotifierDispatch } from "./_notifier_dispatch.ts";
 import { TcpClient } from "./_tcp_client.ts";
 import { toNetAddress } from "./_address.ts";
-import { socketError, toSocketError } from "./_socket_error_from.ts";
+import { describe, socketError, toSocketError } from "./_socket_error_from.ts";
 
 /** Settings a TCP server applies to each connection. */
 export interface TcpServerSettings {
   idleTimeout: number | undefined;
   maxConnections: number;
   filter: ((peer: NetAddress) => string | undefined) | undefined;
+  tls: boolean;
 }
+
+/** How long a TLS client may take over its handshake without an idle timeout. */
+const HANDSHAKE_MS = 10_000;
 
 /** Back-off after a failed accept (EMFILE and kin), so it cannot spin. */
 const ACCEPT_RETRY_MS = 50;
@@ -21,15 +25,17 @@ export class TcpServer implements SocketServer {
   readonly protocol = "tcp";
   readonly localAddress: string;
   readonly localPort: number;
-  #listener: Deno.TcpListener;
+  readonly tls: boolean;
+  #listener: Deno.Listener;
   #settings: TcpServerSettings;
   #clients = new Set<TcpClient>();
   #tasks = new Set<Promise<void>>();
   #state: "ready" | "running" | "stopped" = "ready";
 
-  constructor(listener: Deno.TcpListener, settings: TcpServerSettings) {
+  constructor(listener: Deno.Listener, settings: TcpServerSettings) {
     this.#listener = listener;
     this.#settings = settings;
+    this.tls = settings.tls;
     const local = toNetAddress(listener.addr);
     this.localAddress = local.address;
     this.localPort = local.port;
@@ -81,7 +87,7 @@ export class TcpServer implements SocketServer {
   async #acceptLoop(dispatch: NotifierDispatch): Promise<void> {
     const local = { address: this.localAddress, port: this.localPort };
     while (this.#state === "running") {
-      let conn: Deno.TcpConn;
+      let conn: Deno.Conn;
       try {
         conn = await this.#listener.accept();
       } catch (error) {
@@ -99,7 +105,7 @@ export class TcpServer implements SocketServer {
     }
   }
 
-  async #serve(conn: Deno.TcpConn, dispatch: NotifierDispatch): Promise<void> {
+  async #serve(conn: Deno.Conn, dispatch: NotifierDispatch): Promise<void> {
     const peer = toNetAddress(conn.remoteAddr);
     const reason = this.#settings.filter?.(peer) ??
       (this.#clients.size >= this.#settings.maxConnections
@@ -110,9 +116,18 @@ export class TcpServer implements SocketServer {
       if (reason !== undefined) await dispatch.rejected(peer, reason);
       return;
     }
-    conn.setNoDelay(true);
     const client = new TcpClient(conn, true);
+    // Counted from the start, so that stop() also ends handshakes.
     this.#clients.add(client);
+    if (!this.tls) (conn as Deno.TcpConn).setNoDelay(true);
+    else {
+      const info = await this.#handshake(conn as Deno.TlsConn, peer, dispatch);
+      if (info === undefined) {
+        this.#clients.delete(client);
+        return;
+      }
+      client.tls = { alpnProtocol: info.alpnProtocol ?? undefined };
+    }
     const idle = new IdleTimer(this.#settings.idleTimeout, () => {
       client.close();
       return dispatch.error(
@@ -135,6 +150,39 @@ export class TcpServer implements SocketServer {
       client.close();
       this.#clients.delete(client);
       await dispatch.closed(client);
+    }
+  }
+
+  /**
+   * The handshake, within the idle timeout (or 10 s): a client that fails
+   * it, or never finishes it, is an error event and nothing more.
+   */
+  async #handshake(
+    conn: Deno.TlsConn,
+    peer: NetAddress,
+    dispatch: NotifierDispatch,
+  ): Promise<Deno.TlsHandshakeInfo | undefined> {
+    const limit = this.#settings.idleTimeout ?? HANDSHAKE_MS;
+    const timer = setTimeout(() => conn.close(), limit);
+    try {
+      return await conn.handshake();
+    } catch (error) {
+      try {
+        conn.close();
+      } catch {
+        // Closed by the timer.
+      }
+      if (this.#state === "running") {
+        await dispatch.error(
+          socketError("tls", "receive from", peer, {
+            detail: `TLS handshake failed: ${describe(error)}`,
+            cause: error,
+          }),
+        );
+      }
+      return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -16,6 +16,7 @@ export class UdpServer implements SocketServer {
   readonly localAddress: string;
   readonly localPort: number;
   readonly connectionCount = 0;
+  readonly tls = false;
   #conn: Deno.DatagramConn;
   #filter: ((peer: NetAddress) => string | undefined) | undefined;
   #state: "ready" | "running" | "stopped" = "ready";

@@ -1,7 +1,8 @@
 import type { NetAddress } from "./errors.ts";
 import type { ReceiveMode } from "./_receive_mode.ts";
 import { stripBrackets } from "./_address.ts";
-import { describe, socketError, toSocketError } from "./_socket_error_from.ts";
+import { socketError, toSocketError } from "./_socket_error_from.ts";
+import { startTls } from "./_tls_client.ts";
 import { TcpClient } from "./_tcp_client.ts";
 import { UdpClient } from "./_udp_client.ts";
 import { resolveHost } from "./_resolve.ts";
@@ -24,8 +25,30 @@ export type { ReceiveMode } from "./_receive_mode.ts";
 export interface TlsOptions {
   /** Extra PEM CA certificates to trust, for private servers. */
   caCerts?: string[];
-  /** The name to verify the certificate against; defaults to the host. */
+  /**
+   * The name sent as SNI and checked against the certificate; defaults to
+   * the host.
+   */
   hostname?: string;
+  /** ALPN protocols to offer, for example `["http/1.1"]`. */
+  alpnProtocols?: string[];
+}
+
+/** What a TLS handshake negotiated. *
+ *
+ * @example Print the negotiated protocol
+ * ```ts ignore
+ * import { createClient } from "@sockit/sockit";
+ *
+ * const client = await createClient("example.com", 443, { tls: true });
+ * console.log(client.tls?.protocol, client.tls?.alpnProtocol);
+ * ```
+ */
+export interface TlsInfo {
+  /** `"TLSv1.3"` or `"TLSv1.2"`, where Deno says; undefined otherwise. */
+  protocol?: string;
+  /** The ALPN protocol the server chose, if any. */
+  alpnProtocol?: string;
 }
 
 /** Options for {@linkcode createClient}. *
@@ -82,6 +105,8 @@ export interface SocketClient extends AsyncDisposable {
   readonly peerPort: number;
   /** The peer as one value. */
   readonly peer: NetAddress;
+  /** What TLS negotiated, for a TLS connection; undefined otherwise. */
+  readonly tls?: TlsInfo;
   /** Bytes written to the peer so far. */
   readonly bytesSent: number;
   /** Bytes received from the peer so far. */
@@ -174,7 +199,13 @@ export async function createClient(
       return new TcpClient(conn);
     }
     const settings = tls === true ? {} : tls;
-    return new TcpClient(await handshake(conn, endpoint, settings, aborted));
+    const session = await startTls(conn, endpoint, settings, aborted);
+    const client = new TcpClient(session.conn, false, conn);
+    client.tls = {
+      protocol: session.protocol,
+      alpnProtocol: session.alpnProtocol,
+    };
+    return client;
   } catch (error) {
     if (error instanceof TypeError) throw error;
     if (signal?.aborted && !deadline.aborted) throw signal.reason;
@@ -203,33 +234,4 @@ function openUdpClient(peer: NetAddress): UdpClient {
     : "0.0.0.0";
   const conn = listenDatagram({ transport: "udp", hostname, port: 0 });
   return new UdpClient(conn, peer);
-}
-
-/** Runs the TLS handshake under the connect deadline; certificates verified. */
-async function handshake(
-  conn: Deno.TcpConn,
-  endpoint: NetAddress,
-  settings: TlsOptions,
-  signal: AbortSignal,
-): Promise<Deno.TlsConn> {
-  const tlsConn = await Deno.startTls(conn, {
-    hostname: settings.hostname ?? endpoint.address,
-    caCerts: settings.caCerts,
-  });
-  // A handshake cannot be aborted, but closing its connection ends it.
-  const abort = () => tlsConn.close();
-  signal.addEventListener("abort", abort, { once: true });
-  try {
-    await tlsConn.handshake();
-    return tlsConn;
-  } catch (error) {
-    if (signal.aborted) throw error;
-    tlsConn.close();
-    throw socketError("tls", "connect to", endpoint, {
-      detail: `TLS handshake failed: ${describe(error)}`,
-      cause: error,
-    });
-  } finally {
-    signal.removeEventListener("abort", abort);
-  }
 }

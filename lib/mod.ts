@@ -32,10 +32,16 @@ export type {
   ClientOptions,
   ReceiveMode,
   SocketClient,
+  TlsInfo,
   TlsOptions,
 } from "./client.ts";
 export { createServer } from "./server.ts";
-export type { ServerOptions, SocketNotifier, SocketServer } from "./server.ts";
+export type {
+  ServerOptions,
+  ServerTlsOptions,
+  SocketNotifier,
+  SocketServer,
+} from "./server.ts";
 export {
   formatGetRequest,
   HttpParseError,

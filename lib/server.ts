@@ -73,6 +73,35 @@ export interface ServerOptions {
    * string refuses the peer with that reason.
    */
   filter?: (peer: NetAddress) => string | undefined;
+  /**
+   * TCP: serve TLS with this PEM certificate chain and key. A client that
+   * fails the handshake is a `socketError` for that peer; the server goes on.
+   */
+  tls?: ServerTlsOptions;
+}
+
+/** A TLS server's certificate and key, as PEM text. *
+ *
+ * @example A TLS echo server
+ * ```ts ignore
+ * import { createServer } from "@sockit/sockit";
+ *
+ * const server = await createServer("localhost", 8443, {
+ *   tls: {
+ *     cert: await Deno.readTextFile("cert.pem"),
+ *     key: await Deno.readTextFile("key.pem"),
+ *   },
+ * });
+ * server.run({ socketMessage: (client, message) => client.send(message) });
+ * ```
+ */
+export interface ServerTlsOptions {
+  /** The certificate chain, leaf first. */
+  cert: string;
+  /** The private key of the leaf. */
+  key: string;
+  /** ALPN protocols to accept, in order of preference. */
+  alpnProtocols?: string[];
 }
 
 /**
@@ -97,6 +126,8 @@ export interface SocketServer extends AsyncDisposable {
   readonly localAddress: string;
   /** The bound port: the real one when 0 was asked for. */
   readonly localPort: number;
+  /** Whether it serves TLS. */
+  readonly tls: boolean;
   /** TCP connections open now; always 0 for UDP. */
   readonly connectionCount: number;
   /**
@@ -157,13 +188,21 @@ function bind(
   port: number,
   options: ServerOptions,
 ): SocketServer {
-  const { protocol = "tcp", idleTimeout, maxConnections = Infinity, filter } =
-    options;
+  const {
+    protocol = "tcp",
+    idleTimeout,
+    maxConnections = Infinity,
+    filter,
+    tls,
+  } = options;
   validatePort(port, "listen", 0);
   if (idleTimeout !== undefined && !(idleTimeout > 0)) {
     throw new RangeError(
       `Cannot listen: idle timeout must be more than 0 ms, got ${idleTimeout}`,
     );
+  }
+  if (tls && protocol === "udp") {
+    throw new TypeError("Cannot listen: TLS needs TCP, not UDP");
   }
   if (!(maxConnections >= 1)) {
     throw new RangeError(
@@ -175,8 +214,15 @@ function bind(
       const conn = listenDatagram({ transport: "udp", hostname, port });
       return new UdpServer(conn, filter);
     }
-    const listener = Deno.listen({ transport: "tcp", hostname, port });
-    return new TcpServer(listener, { idleTimeout, maxConnections, filter });
+    const listener = tls
+      ? Deno.listenTls({ transport: "tcp", hostname, port, ...tls })
+      : Deno.listen({ transport: "tcp", hostname, port });
+    return new TcpServer(listener, {
+      idleTimeout,
+      maxConnections,
+      filter,
+      tls: tls !== undefined,
+    });
   } catch (error) {
     // A TypeError is a setup mistake (no --unstable-net), not the network.
     if (error instanceof TypeError) throw error;

@@ -495,7 +495,7 @@ Deno.test("get https:// verifies certificates: trusted with --cacert, refused wi
       `https://localhost:${port}/`,
     ]);
     assertEquals(missing.code, 2);
-    assertMatch(missing.stderr, /^sockit: cannot read CA file ".*nope\.pem"/);
+    assertMatch(missing.stderr, /^sockit: cannot read --cacert ".*nope\.pem"/);
   } finally {
     listener.close();
     await serving;

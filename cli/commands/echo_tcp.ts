@@ -45,6 +45,8 @@ export function echoTcpCommand(program: Command): void {
     )
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")
+    .option("--tls-cert <file>", "serve TLS with this PEM certificate chain")
+    .option("--tls-key <file>", "the PEM private key of --tls-cert")
     .option("--json", "print events as NDJSON")
     .option("-q, --quiet", "do not print message events")
     .action(async (options) => {

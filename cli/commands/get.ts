@@ -17,6 +17,7 @@ import { writeAll } from "../_stdio.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
 import { messageOf } from "../_failure.ts";
 import { formatPeer } from "../_events.ts";
+import { readCaCerts } from "../_tls_files.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
@@ -33,7 +34,7 @@ export interface GetOptions {
   "http1.0"?: boolean;
   location?: boolean;
   maxRedirs: number;
-  cacert?: string;
+  cacert?: string[];
   output?: string;
   fail?: boolean;
   verbose?: boolean;
@@ -74,7 +75,11 @@ export function getCommand(program: Command): void {
       parseCountOrZero,
       10,
     )
-    .option("--cacert <file>", "also trust this PEM CA certificate")
+    .option(
+      "--cacert <file>",
+      "also trust this PEM CA or self-signed certificate (repeatable)",
+      collect,
+    )
     .option("-o, --output <file>", "write the body to a file, not stdout")
     .option(
       "-f, --fail",
@@ -100,7 +105,7 @@ export async function runGet(
     throw new UsageError(messageOf(error));
   }
   const caCerts = options.cacert
-    ? [await readCaCert(options.cacert)]
+    ? await readCaCerts(options.cacert)
     : undefined;
   const output = options.output
     ? await openOutput(options.output)
@@ -242,16 +247,6 @@ function describeParseError(error: unknown, endpoint: string): unknown {
   return new HttpParseError(
     `Bad response from "${endpoint}": ${error.message}`,
   );
-}
-
-async function readCaCert(path: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    throw new UsageError(
-      `cannot read CA file "${path}": ${messageOf(error)}`,
-    );
-  }
 }
 
 async function openOutput(path: string): Promise<Deno.FsFile> {

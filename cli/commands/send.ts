@@ -1,11 +1,19 @@
 import type { Command } from "@commander-js/extra-typings";
-import { createClient, type SocketClient, SocketError } from "../../lib/mod.ts";
+import {
+  createClient,
+  type SocketClient,
+  SocketError,
+  type TlsOptions,
+} from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import { LineSplitter } from "../_line_splitter.ts";
 import { readChunks, writeAll } from "../_stdio.ts";
+import { UsageError } from "../_exit.ts";
+import { readCaCerts } from "../_tls_files.ts";
 import {
+  collect,
   familyOf,
   parseDuration,
   parseDurationOrZero,
@@ -28,6 +36,9 @@ export interface SendOptions {
   verbose?: boolean;
   ipv4?: boolean;
   ipv6?: boolean;
+  tls?: boolean;
+  cacert?: string[];
+  servername?: string;
 }
 
 /** `sockit send`: nc's client, with the lifecycle nc users ask for. */
@@ -61,6 +72,13 @@ export function sendCommand(program: Command): void {
     .option("-v, --verbose", "print connection events on stderr")
     .option("-4, --ipv4", "use IPv4 only")
     .option("-6, --ipv6", "use IPv6 only")
+    .option("--tls", "connect with TLS; the certificate is always verified")
+    .option(
+      "--cacert <file>",
+      "also trust this PEM CA or self-signed certificate (repeatable)",
+      collect,
+    )
+    .option("--servername <name>", "TLS: the SNI name and the name verified")
     .action(async (host, port, words, options) => {
       Deno.exitCode = await runSend(host, port, words, options);
     });
@@ -87,11 +105,13 @@ export async function runSend(
     protocol,
     family,
     timeout: options.wait,
+    tls: await tlsOptions(options),
   });
   report?.emit({
     event: "connected",
     peer: client.peer,
     local: { address: client.localAddress, port: client.localPort },
+    ...(client.tls ? { tls: client.tls } : {}),
   });
   const session = new Session(client, options, printer, report);
   try {
@@ -109,6 +129,26 @@ export async function runSend(
       bytesOut: client.bytesSent,
     });
   }
+}
+
+/** `--tls` and its companions, checked before connecting. */
+async function tlsOptions(
+  options: SendOptions,
+): Promise<TlsOptions | undefined> {
+  if (!options.tls) {
+    const stray = options.cacert
+      ? "--cacert"
+      : options.servername
+      ? "--servername"
+      : undefined;
+    if (stray) throw new UsageError(`${stray} needs --tls`);
+    return undefined;
+  }
+  if (options.udp) throw new UsageError("--tls needs TCP, not -u/--udp");
+  return {
+    caCerts: options.cacert ? await readCaCerts(options.cacert) : undefined,
+    hostname: options.servername,
+  };
 }
 
 /** One client session: a sender and a receiver that race to the end. */
