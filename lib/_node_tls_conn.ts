@@ -102,8 +102,15 @@ function netAddr(
 }
 
 /** node's error codes as the Deno errors the library classifies. */
-function toDenoError(error: Error): Error {
+export function toDenoError(error: Error): Error {
   const code = (error as Error & { code?: string }).code;
+  if (code === "ECONNREFUSED") {
+    return new Deno.errors.ConnectionRefused(error.message);
+  }
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    return new Deno.errors.NotFound(`name or service not known`);
+  }
+  if (code === "ETIMEDOUT") return new Deno.errors.TimedOut(error.message);
   if (code === "ECONNRESET") {
     return new Deno.errors.ConnectionReset(error.message);
   }

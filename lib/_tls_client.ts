@@ -1,7 +1,7 @@
 import type { NetAddress } from "./errors.ts";
 import type { StreamConn } from "./_tcp_stream.ts";
 import { describe, socketError } from "./_socket_error_from.ts";
-import { NodeTlsConn } from "./_node_tls_conn.ts";
+import { NodeTlsConn, toDenoError } from "./_node_tls_conn.ts";
 
 /** What a TLS client needs to know; certificates are always verified. */
 export interface TlsClientSettings {
@@ -13,31 +13,42 @@ export interface TlsClientSettings {
 /** A verified TLS connection and what its handshake negotiated. */
 export interface TlsSession {
   conn: StreamConn;
+  /** Where the addresses are: `Deno.startTls` reports empty ones. */
+  addresses: Pick<StreamConn, "localAddr" | "remoteAddr">;
   /** `TLSv1.3`, `TLSv1.2`, or undefined where Deno does not say. */
   protocol: string | undefined;
   alpnProtocol: string | undefined;
 }
 
 /**
- * Runs the TLS handshake on `conn` under the connect deadline.
+ * Connects and runs the TLS handshake under the connect deadline.
  *
- * rustls (behind `Deno.startTls`) refuses any server certificate that is a
- * CA (`CaUsedAsEndEntity`), and OpenSSL 3's `req -x509` makes exactly that
- * by default. When the server presents a certificate the caller passed in
- * `caCerts` byte for byte, that certificate is trusted as itself: a second
- * connection through `node:tls` checks it is that very certificate, still
- * valid and issued for the name. Nothing else is ever accepted.
+ * Without extra CA certificates, `Deno.connect` then `Deno.startTls` (rustls
+ * and the bundled roots). With them, `node:tls`: rustls refuses any server
+ * certificate that is itself a CA (`CaUsedAsEndEntity`), and OpenSSL 3's
+ * `req -x509` makes exactly that by default, so a self-signed server could
+ * not be trusted at all. `node:tls` accepts a trusted certificate as its
+ * own leaf, as curl does, and still checks the name and the dates; it is
+ * chosen up front because a second connection after a refusal would cost
+ * one-shot servers (`ncat -l --ssl`) their only accept.
  */
-export async function startTls(
-  conn: Deno.TcpConn,
+export async function connectTls(
+  address: string,
   endpoint: NetAddress,
   settings: TlsClientSettings,
   signal: AbortSignal,
 ): Promise<TlsSession> {
   const hostname = settings.hostname ?? endpoint.address;
-  const tlsConn = await Deno.startTls(conn, {
+  if (settings.caCerts?.length) {
+    return await connectNode(address, endpoint, hostname, settings, signal);
+  }
+  const tcp = await Deno.connect({
+    hostname: address,
+    port: endpoint.port,
+    signal,
+  });
+  const tlsConn = await Deno.startTls(tcp, {
     hostname,
-    caCerts: settings.caCerts,
     alpnProtocols: settings.alpnProtocols,
   });
   // A handshake cannot be aborted, but closing its connection ends it.
@@ -47,17 +58,13 @@ export async function startTls(
     const info = await tlsConn.handshake();
     return {
       conn: tlsConn,
+      addresses: tcp,
       protocol: undefined,
       alpnProtocol: info.alpnProtocol ?? undefined,
     };
   } catch (error) {
     if (signal.aborted) throw error;
     tlsConn.close();
-    if (
-      /CaUsedAsEndEntity/.test(String(error)) && settings.caCerts?.length
-    ) {
-      return await connectPinned(endpoint, hostname, settings, signal);
-    }
     throw tlsFailure(error, endpoint, hostname);
   } finally {
     signal.removeEventListener("abort", abort);
@@ -75,29 +82,25 @@ function tlsFailure(
     ? "certificate has expired"
     : /NotValidYet|CERT_NOT_YET_VALID/.test(text)
     ? "certificate is not valid yet"
-    : /UnknownIssuer|UNABLE_TO_VERIFY|SELF_SIGNED|UNABLE_TO_GET_ISSUER/
-        .test(text)
-    ? "certificate is signed by an unknown issuer"
     : /not valid for name|NotValidForName|ALTNAME/.test(text)
     ? `certificate is not valid for the name "${hostname}"`
-    : /CaUsedAsEndEntity/.test(text)
-    ? "certificate is a self-signed CA certificate that is not trusted"
+    : /CaUsedAsEndEntity|SELF_SIGNED/.test(text)
+    ? "certificate is self-signed and not trusted"
+    : /UnknownIssuer|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(text)
+    ? "certificate is signed by an unknown issuer"
     : undefined;
   return socketError("tls", "connect to", endpoint, {
-    detail: detail === undefined
-      ? `TLS handshake failed: ${describe(error)}`
-      : `TLS handshake failed: ${detail}`,
+    detail: `TLS handshake failed: ${detail ?? describe(error)}`,
     cause: error,
   });
 }
 
 /**
- * Connects again through `node:tls`, whose verifier accepts a trusted
- * certificate used as its own leaf, and insists that the leaf is one of
- * `caCerts` exactly: this path trusts the certificates the caller gave and
- * nothing they might have signed.
+ * `node:tls` trusting only `caCerts`. Verification failures are read from
+ * `authorizationError` rather than thrown, so each gets its own line.
  */
-async function connectPinned(
+async function connectNode(
+  address: string,
   endpoint: NetAddress,
   hostname: string,
   settings: TlsClientSettings,
@@ -105,17 +108,12 @@ async function connectPinned(
 ): Promise<TlsSession> {
   // Loaded on demand: node's compatibility layer costs start-up time.
   const tls = await import("node:tls");
-  const { X509Certificate } = await import("node:crypto");
   signal.throwIfAborted();
-  const pinned = (settings.caCerts ?? []).flatMap(splitPem).map((pem) =>
-    new X509Certificate(pem).raw
-  );
   const socket = tls.connect({
-    host: endpoint.address,
+    host: address,
     port: endpoint.port,
     servername: isIp(hostname) ? undefined : hostname,
-    // Only the given certificates: the leaf must be one of them anyway,
-    // and the system roots would need --allow-sys.
+    // Only the given certificates: the system roots would need --allow-sys.
     ca: settings.caCerts,
     checkServerIdentity: (_host, cert) =>
       tls.checkServerIdentity(hostname, cert),
@@ -132,33 +130,31 @@ async function connectPinned(
     });
   } catch (error) {
     socket.destroy();
-    throw signal.aborted ? error : tlsFailure(error, endpoint, hostname);
+    if (signal.aborted) throw error;
+    const code = (error as { code?: string }).code ?? "";
+    // Refused, reset, unknown name: the network's failure, not TLS's.
+    if (/^E[A-Z]+$/.test(code)) throw toDenoError(error as Error);
+    throw tlsFailure(error, endpoint, hostname);
   } finally {
     signal.removeEventListener("abort", abort);
   }
-  const leaf = socket.getPeerCertificate().raw;
-  const isPinned = pinned.some((raw) => raw.equals(leaf));
-  if (!isPinned || !socket.authorized) {
+  if (!socket.authorized) {
     socket.destroy();
-    const reason = isPinned
-      ? String(socket.authorizationError)
-      : "CaUsedAsEndEntity";
-    throw tlsFailure(new Error(reason), endpoint, hostname);
+    throw tlsFailure(
+      new Error(String(socket.authorizationError)),
+      endpoint,
+      hostname,
+    );
   }
+  const conn = new NodeTlsConn(socket);
   return {
-    conn: new NodeTlsConn(socket),
+    conn,
+    addresses: conn,
     protocol: socket.getProtocol() ?? undefined,
     alpnProtocol: typeof socket.alpnProtocol === "string"
       ? socket.alpnProtocol
       : undefined,
   };
-}
-
-/** Each `BEGIN CERTIFICATE` block of a PEM bundle. */
-export function splitPem(pem: string): string[] {
-  return pem.match(
-    /-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g,
-  ) ?? [];
 }
 
 function isIp(host: string): boolean {

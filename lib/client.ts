@@ -2,7 +2,7 @@ import type { NetAddress } from "./errors.ts";
 import type { ReceiveMode } from "./_receive_mode.ts";
 import { stripBrackets } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
-import { startTls } from "./_tls_client.ts";
+import { connectTls } from "./_tls_client.ts";
 import { TcpClient } from "./_tcp_client.ts";
 import { UdpClient } from "./_udp_client.ts";
 import { resolveHost } from "./_resolve.ts";
@@ -189,18 +189,18 @@ export async function createClient(
       ? await resolveHost(name, port, family, "connect to", aborted)
       : name;
     if (protocol === "udp") return openUdpClient({ address, port });
-    const conn = await Deno.connect({
-      hostname: address,
-      port,
-      signal: aborted,
-    });
     if (!tls) {
+      const conn = await Deno.connect({
+        hostname: address,
+        port,
+        signal: aborted,
+      });
       conn.setNoDelay(true);
       return new TcpClient(conn);
     }
     const settings = tls === true ? {} : tls;
-    const session = await startTls(conn, endpoint, settings, aborted);
-    const client = new TcpClient(session.conn, false, conn);
+    const session = await connectTls(address, endpoint, settings, aborted);
+    const client = new TcpClient(session.conn, false, session.addresses);
     client.tls = {
       protocol: session.protocol,
       alpnProtocol: session.alpnProtocol,
