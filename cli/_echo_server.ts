@@ -5,6 +5,7 @@ import { shutdownSignal } from "./_shutdown.ts";
 import { accessFilter, parseCidr } from "./_access.ts";
 import { familyOf } from "./_options.ts";
 import { readServerPair } from "./_tls_files.ts";
+import { UsageError } from "./_exit.ts";
 
 /** Source ports of the classic UDP services an echo must never answer. */
 const LOOP_PORTS = new Set([7, 13, 19, 37]);
@@ -23,6 +24,7 @@ export interface EchoServerOptions {
   maxConns?: number;
   tlsCert?: string;
   tlsKey?: string;
+  unix?: string;
 }
 
 /**
@@ -34,6 +36,9 @@ export async function runEchoServer(
   options: EchoServerOptions,
 ): Promise<number> {
   const family = familyOf(options.host, options);
+  if (options.unix !== undefined && (options.allow || options.deny)) {
+    throw new UsageError("--allow and --deny take IP networks, not --unix");
+  }
   const access = accessFilter(
     (options.allow ?? []).map(parseCidr),
     (options.deny ?? []).map(parseCidr),
@@ -49,14 +54,16 @@ export async function runEchoServer(
   );
   const tls = await readServerPair(options.tlsCert, options.tlsKey);
   const stopping = shutdownSignal();
-  const server = await createServer(options.host, options.port, {
+  const settings = {
     protocol,
-    family,
     filter,
     idleTimeout: options.idleTimeout,
     maxConnections: options.maxConns,
     tls,
-  });
+  };
+  const server = options.unix === undefined
+    ? await createServer(options.host, options.port, { ...settings, family })
+    : await createServer({ path: options.unix }, settings);
   const notifier = new EchoNotifier(printer, options.quiet ?? false);
   printer.emit({
     event: "listening",

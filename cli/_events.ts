@@ -29,8 +29,12 @@ export type SockitEvent =
   | { event: "sent"; peer: NetAddress; data: Uint8Array }
   | { event: "received"; peer: NetAddress; data: Uint8Array };
 
-/** `127.0.0.1:80` or `[::1]:80`: events always show numeric addresses. */
+/**
+ * `127.0.0.1:80` or `[::1]:80`: events always show numeric addresses; a
+ * Unix peer is `unix:PATH` already.
+ */
 export function formatPeer(peer: NetAddress): string {
+  if (peer.address.startsWith("unix:")) return peer.address;
   return peer.address.includes(":")
     ? `[${peer.address}]:${peer.port}`
     : `${peer.address}:${peer.port}`;
@@ -63,6 +67,11 @@ export class EventPrinter {
   #toHuman(event: SockitEvent): string | undefined {
     switch (event.event) {
       case "listening":
+        if (event.address.startsWith("unix:")) {
+          return `listening on ${event.address}${
+            this.#transport === "udp" ? " (datagrams)" : ""
+          }`;
+        }
         return `listening on ${event.tls ? "tls" : this.#transport} ${
           formatPeer({ address: event.address, port: event.port })
         }${event.exposed ? " (exposed: every interface)" : ""}`;
@@ -90,7 +99,11 @@ export class EventPrinter {
           : `stopped: ${event.messages} datagrams, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out`;
       case "connected":
         return `connected to ${formatPeer(event.peer)} (${
-          event.tls ? tlsLabel(event.tls) : this.#transport
+          event.tls
+            ? tlsLabel(event.tls)
+            : event.peer.address.startsWith("unix:")
+            ? (this.#transport === "udp" ? "unix datagrams" : "unix")
+            : this.#transport
         }) from ${formatPeer(event.local)}`;
       case "sent":
       case "received":

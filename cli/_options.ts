@@ -104,6 +104,32 @@ export function parseHost(value: string): string {
   );
 }
 
+/**
+ * A `send` target: `unix:PATH` (`unix:@name` for an abstract socket) as it
+ * is, or a host as {@linkcode parseHost} takes it.
+ */
+export function parseTarget(value: string): string {
+  if (!value.startsWith("unix:")) return parseHost(value);
+  const path = value.slice("unix:".length);
+  if (path === "" || path === "@") {
+    throw new InvalidArgumentError(`"${value}" names no socket path`);
+  }
+  return value;
+}
+
+/** The path in a `unix:PATH` target, or undefined for a host. */
+export function unixPathOf(target: string): string | undefined {
+  return target.startsWith("unix:") ? target.slice("unix:".length) : undefined;
+}
+
+/** A `--unix` path for a server: a file path or `@name`. */
+export function parseSocketPath(value: string): string {
+  if (value === "" || value === "@") {
+    throw new InvalidArgumentError(`socket path "${value}" is empty`);
+  }
+  return value;
+}
+
 /** Collects a repeatable option's values. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

@@ -119,14 +119,15 @@ export class TcpServer implements SocketServer {
     const client = new TcpClient(conn, true);
     // Counted from the start, so that stop() also ends handshakes.
     this.#clients.add(client);
-    if (!this.tls) (conn as Deno.TcpConn).setNoDelay(true);
-    else {
+    if (this.tls) {
       const info = await this.#handshake(conn as Deno.TlsConn, peer, dispatch);
       if (info === undefined) {
         this.#clients.delete(client);
         return;
       }
       client.tls = { alpnProtocol: info.alpnProtocol ?? undefined };
+    } else if (conn.remoteAddr.transport === "tcp") {
+      (conn as Deno.TcpConn).setNoDelay(true);
     }
     const idle = new IdleTimer(this.#settings.idleTimeout, () => {
       client.close();

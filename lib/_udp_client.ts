@@ -5,6 +5,7 @@ import { withDeadline } from "./_deadline.ts";
 import { toNetAddress } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
 import { DATAGRAM_BUFFER_SIZE, sendDatagram } from "./_udp.ts";
+import { isUnix, pathOf, unlinkSocket } from "./_unix.ts";
 
 /**
  * A "connected" UDP client: one fixed peer, and only that peer's datagrams
@@ -19,11 +20,13 @@ export class UdpClient extends BaseClient {
   #conn: Deno.DatagramConn;
   #buffer = new Uint8Array(DATAGRAM_BUFFER_SIZE);
   #pending: Promise<Uint8Array> | undefined;
+  #local: NetAddress;
 
   constructor(conn: Deno.DatagramConn, peer: NetAddress) {
     super(peer);
     this.#conn = conn;
     const local = toNetAddress(conn.addr);
+    this.#local = local;
     this.localAddress = local.address;
     this.localPort = local.port;
   }
@@ -73,6 +76,8 @@ export class UdpClient extends BaseClient {
 
   protected release(): void {
     this.#conn.close();
+    // Deno leaves a Unix datagram socket's file behind: the reply path is ours.
+    if (isUnix(this.#local)) unlinkSocket(pathOf(this.#local));
   }
 
   async #nextFromPeer(): Promise<Uint8Array> {

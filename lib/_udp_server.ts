@@ -6,6 +6,7 @@ import { UdpPeer } from "./_udp_peer.ts";
 import { toNetAddress } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
 import { DATAGRAM_BUFFER_SIZE } from "./_udp.ts";
+import { isUnix, pathOf, unlinkSocket } from "./_unix.ts";
 
 /**
  * A UDP server: one receive loop into one reused 64 KiB buffer, faster than
@@ -56,6 +57,9 @@ export class UdpServer implements SocketServer {
     if (this.#state === "stopped") return;
     this.#state = "stopped";
     this.#conn.close();
+    // Deno leaves a Unix datagram socket's file behind; a stream's it removes.
+    const local = { address: this.localAddress, port: this.localPort };
+    if (isUnix(local)) unlinkSocket(pathOf(local));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -8,6 +8,7 @@ import { UdpClient } from "./_udp_client.ts";
 import { resolveHost } from "./_resolve.ts";
 import { validatePort } from "./_validate.ts";
 import { listenDatagram } from "./_udp.ts";
+import { osPath, tempSocketPath, unixPeer } from "./_unix.ts";
 
 export type { ReceiveMode } from "./_receive_mode.ts";
 
@@ -165,10 +166,90 @@ export interface SocketClient extends AsyncDisposable {
  * @param options Protocol, timeout, TLS, family and abort signal.
  * @returns A connected client.
  */
-export async function createClient(
+export function createClient(
   host: string,
   port: number,
+  options?: ClientOptions,
+): Promise<SocketClient>;
+/**
+ * Connects to a Unix-domain socket: a stream (`protocol: "tcp"`, the
+ * default) or datagrams (`protocol: "udp"`, which binds a temporary path
+ * for replies and removes it on `close()`). Its peer's address is
+ * `unix:PATH` and its port 0.
+ *
+ * @example Talk to a Unix stream socket
+ * ```ts ignore
+ * import { createClient } from "@sockit/sockit";
+ *
+ * await using client = await createClient({ path: "/run/app.sock" });
+ * await client.send("ping\n");
+ * console.log(await client.receive("*line", 1000));
+ * ```
+ *
+ * @param address The socket's path; `@name` is an abstract socket (Linux).
+ * @param options Protocol and abort signal; TLS and family do not apply.
+ * @returns A connected client.
+ */
+export function createClient(
+  address: UnixAddress,
+  options?: ClientOptions,
+): Promise<SocketClient>;
+export function createClient(
+  target: string | UnixAddress,
+  portOrOptions?: number | ClientOptions,
   options: ClientOptions = {},
+): Promise<SocketClient> {
+  if (typeof target === "string") {
+    return connectNet(target, portOrOptions as number, options);
+  }
+  return connectUnix(target.path, (portOrOptions ?? {}) as ClientOptions);
+}
+
+/** A Unix-domain socket address. *
+ *
+ * @example An abstract socket
+ * ```ts
+ * import type { UnixAddress } from "@sockit/sockit";
+ *
+ * const address: UnixAddress = { path: "@sockit-demo" };
+ * ```
+ */
+export interface UnixAddress {
+  /** A file path, or `@name` for an abstract socket (Linux). */
+  path: string;
+}
+
+async function connectUnix(
+  path: string,
+  options: ClientOptions,
+): Promise<SocketClient> {
+  const { protocol = "tcp", tls, family, signal } = options;
+  if (tls || family) {
+    throw new TypeError(
+      "Cannot connect: TLS and address families do not apply to Unix sockets",
+    );
+  }
+  signal?.throwIfAborted();
+  const peer = unixPeer(path);
+  try {
+    if (protocol === "udp") {
+      const reply = await tempSocketPath();
+      const conn = listenDatagram({ transport: "unixpacket", path: reply });
+      return new UdpClient(conn, peer);
+    }
+    return new TcpClient(
+      await Deno.connect({ transport: "unix", path: osPath(path) }),
+    );
+  } catch (error) {
+    if (error instanceof TypeError) throw error;
+    throw toSocketError(error, "connect to", peer);
+  }
+}
+
+async function connectNet(
+  host: string,
+  port: number,
+  options: ClientOptions,
 ): Promise<SocketClient> {
   const { protocol = "tcp", timeout = 1000, tls, family, signal } = options;
   validatePort(port, "connect to", 1);

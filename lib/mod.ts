@@ -34,6 +34,7 @@ export type {
   SocketClient,
   TlsInfo,
   TlsOptions,
+  UnixAddress,
 } from "./client.ts";
 export { createServer } from "./server.ts";
 export type {

@@ -9,6 +9,8 @@ import { resolveHost } from "./_resolve.ts";
 import { TcpServer } from "./_tcp_server.ts";
 import { UdpServer } from "./_udp_server.ts";
 import { listenDatagram } from "./_udp.ts";
+import type { UnixAddress } from "./client.ts";
+import { claimSocketPath, osPath, unixPeer } from "./_unix.ts";
 
 /**
  * The callbacks a server calls, all optional. A plain object or a class
@@ -166,11 +168,45 @@ export interface SocketServer extends AsyncDisposable {
  * @param options Protocol, idle timeout, connection cap and peer filter.
  * @returns A bound server, not yet running.
  */
-export async function createServer(
+export function createServer(
   host: string | undefined,
   port: number,
-  options: ServerOptions = {},
+  options?: ServerOptions,
+): Promise<SocketServer>;
+/**
+ * Binds a Unix-domain socket server: a stream (`protocol: "tcp"`) or
+ * datagrams (`protocol: "udp"`). A stale socket file (nothing answers) is
+ * replaced; a live socket or a path that is not a socket is a SocketError
+ * `"address-in-use"`. The file is removed when the server stops. Peers
+ * show as `unix:PATH` (`unix:-` for a client bound to no path).
+ *
+ * @example A Unix stream echo server
+ * ```ts ignore
+ * import { createServer } from "@sockit/sockit";
+ *
+ * const server = await createServer({ path: "/tmp/echo.sock" });
+ * server.run({ socketMessage: (client, message) => client.send(message) });
+ * ```
+ *
+ * @param address The path to bind; `@name` is an abstract socket (Linux).
+ * @param options Protocol, idle timeout, connection cap and peer filter.
+ * @returns A bound server, not yet running.
+ */
+export function createServer(
+  address: UnixAddress,
+  options?: ServerOptions,
+): Promise<SocketServer>;
+export async function createServer(
+  target: string | undefined | UnixAddress,
+  portOrOptions?: number | ServerOptions,
+  maybeOptions: ServerOptions = {},
 ): Promise<SocketServer> {
+  if (typeof target === "object") {
+    return await bindUnix(target.path, (portOrOptions ?? {}) as ServerOptions);
+  }
+  const host = target;
+  const port = portOrOptions as number;
+  const options = maybeOptions;
   const { family } = options;
   const name = host === undefined
     ? (family === 6 ? "::" : "0.0.0.0")
@@ -181,6 +217,41 @@ export async function createServer(
       throw toSocketError(error, "listen on", { address: name, port });
     });
   return bind(hostname, port, options);
+}
+
+async function bindUnix(
+  path: string,
+  options: ServerOptions,
+): Promise<SocketServer> {
+  const { protocol = "tcp", idleTimeout, maxConnections = Infinity, filter } =
+    options;
+  if (options.tls || options.family) {
+    throw new TypeError(
+      "Cannot listen: TLS and address families do not apply to Unix sockets",
+    );
+  }
+  validateServerOptions(options);
+  const where = unixPeer(path);
+  try {
+    await claimSocketPath(path, protocol === "udp" ? "datagram" : "stream");
+    if (protocol === "udp") {
+      const conn = listenDatagram({
+        transport: "unixpacket",
+        path: osPath(path),
+      });
+      return new UdpServer(conn, filter);
+    }
+    const listener = Deno.listen({ transport: "unix", path: osPath(path) });
+    return new TcpServer(listener, {
+      idleTimeout,
+      maxConnections,
+      filter,
+      tls: false,
+    });
+  } catch (error) {
+    if (error instanceof TypeError) throw error;
+    throw toSocketError(error, "listen on", where);
+  }
 }
 
 function bind(
@@ -196,19 +267,7 @@ function bind(
     tls,
   } = options;
   validatePort(port, "listen", 0);
-  if (idleTimeout !== undefined && !(idleTimeout > 0)) {
-    throw new RangeError(
-      `Cannot listen: idle timeout must be more than 0 ms, got ${idleTimeout}`,
-    );
-  }
-  if (tls && protocol === "udp") {
-    throw new TypeError("Cannot listen: TLS needs TCP, not UDP");
-  }
-  if (!(maxConnections >= 1)) {
-    throw new RangeError(
-      `Cannot listen: max connections must be 1 or more, got ${maxConnections}`,
-    );
-  }
+  validateServerOptions(options);
   try {
     if (protocol === "udp") {
       const conn = listenDatagram({ transport: "udp", hostname, port });
@@ -227,5 +286,23 @@ function bind(
     // A TypeError is a setup mistake (no --unstable-net), not the network.
     if (error instanceof TypeError) throw error;
     throw toSocketError(error, "listen on", { address: hostname, port });
+  }
+}
+
+/** What every server checks before binding anything. */
+function validateServerOptions(options: ServerOptions): void {
+  const { protocol, idleTimeout, maxConnections = Infinity, tls } = options;
+  if (idleTimeout !== undefined && !(idleTimeout > 0)) {
+    throw new RangeError(
+      `Cannot listen: idle timeout must be more than 0 ms, got ${idleTimeout}`,
+    );
+  }
+  if (tls && protocol === "udp") {
+    throw new TypeError("Cannot listen: TLS needs TCP, not UDP");
+  }
+  if (!(maxConnections >= 1)) {
+    throw new RangeError(
+      `Cannot listen: max connections must be 1 or more, got ${maxConnections}`,
+    );
   }
 }

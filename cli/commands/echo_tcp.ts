@@ -6,6 +6,7 @@ import {
   parseDuration,
   parseHost,
   parseListenPort,
+  parseSocketPath,
 } from "../_options.ts";
 
 /** `sockit echo-tcp`: a concurrent RFC 862 echo server. */
@@ -42,6 +43,11 @@ export function echoTcpCommand(program: Command): void {
       "--deny <cidr>",
       "refuse peers in this network (repeatable)",
       collect,
+    )
+    .option(
+      "--unix <path>",
+      "listen on a Unix socket instead (@name: abstract)",
+      parseSocketPath,
     )
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")

@@ -1,6 +1,11 @@
 import type { Command } from "@commander-js/extra-typings";
 import { runEchoServer } from "../_echo_server.ts";
-import { collect, parseHost, parseListenPort } from "../_options.ts";
+import {
+  collect,
+  parseHost,
+  parseListenPort,
+  parseSocketPath,
+} from "../_options.ts";
 
 /** `sockit echo-udp`: answers each datagram with the same payload. */
 export function echoUdpCommand(program: Command): void {
@@ -25,6 +30,11 @@ export function echoUdpCommand(program: Command): void {
       "--deny <cidr>",
       "never answer peers in this network (repeatable)",
       collect,
+    )
+    .option(
+      "--unix <path>",
+      "listen on a Unix socket instead (@name: abstract)",
+      parseSocketPath,
     )
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")

@@ -17,8 +17,9 @@ import {
   familyOf,
   parseDuration,
   parseDurationOrZero,
-  parseHost,
   parsePort,
+  parseTarget,
+  unixPathOf,
 } from "../_options.ts";
 
 /** How long a UDP session waits for replies after its last send. */
@@ -48,8 +49,12 @@ export function sendCommand(program: Command): void {
     .description(
       "Send the message (or stdin) to a TCP or UDP peer and print its replies",
     )
-    .argument("<host>", "name, IPv4 or IPv6 address ([::1] or ::1)", parseHost)
-    .argument("<port>", "port, 1-65535", parsePort)
+    .argument(
+      "<host>",
+      "name, IPv4 or IPv6 address ([::1] or ::1), or unix:PATH",
+      parseTarget,
+    )
+    .argument("[port]", "port, 1-65535 (none after unix:PATH)")
     .argument(
       "[message...]",
       "sent joined by spaces, no newline added; else stdin",
@@ -79,8 +84,17 @@ export function sendCommand(program: Command): void {
       collect,
     )
     .option("--servername <name>", "TLS: the SNI name and the name verified")
-    .action(async (host, port, words, options) => {
-      Deno.exitCode = await runSend(host, port, words, options);
+    .action(async (host, portArg, words, options) => {
+      // A Unix target takes no port: what stands there is the message.
+      if (unixPathOf(host) !== undefined) {
+        const message = portArg === undefined ? words : [portArg, ...words];
+        Deno.exitCode = await runSend(host, 0, message, options);
+        return;
+      }
+      if (portArg === undefined) {
+        throw new UsageError("missing required argument 'port'");
+      }
+      Deno.exitCode = await runSend(host, parsePort(portArg), words, options);
     });
 }
 
@@ -101,12 +115,15 @@ export async function runSend(
     lineWriter(json ? Deno.stdout : Deno.stderr),
   );
   const report = json || options.verbose ? printer : undefined;
-  const client = await createClient(host, port, {
-    protocol,
-    family,
-    timeout: options.wait,
-    tls: await tlsOptions(options),
-  });
+  const path = unixPathOf(host);
+  const client = path !== undefined
+    ? await createClient({ path }, { protocol, tls: options.tls })
+    : await createClient(host, port, {
+      protocol,
+      family,
+      timeout: options.wait,
+      tls: await tlsOptions(options),
+    });
   report?.emit({
     event: "connected",
     peer: client.peer,
