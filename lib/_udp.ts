@@ -32,7 +32,7 @@ export function oversizeError(peer: NetAddress, size: number): RangeError {
  * one is a RangeError before any I/O; a send failure is a SocketError.
  */
 export async function sendDatagram(
-  conn: Deno.DatagramConn,
+  conn: Pick<Deno.DatagramConn, "send">,
   peer: NetAddress,
   bytes: Uint8Array,
 ): Promise<void> {

@@ -12,7 +12,12 @@ import {
   SocketError,
   targetOf,
 } from "../../lib/mod.ts";
-import { collect, parseCountOrZero, parseDuration } from "../_options.ts";
+import {
+  collect,
+  parseCountOrZero,
+  parseDuration,
+  parseSocketPath,
+} from "../_options.ts";
 import { writeAll } from "../_stdio.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
 import { messageOf } from "../_failure.ts";
@@ -38,6 +43,7 @@ export interface GetOptions {
   output?: string;
   fail?: boolean;
   verbose?: boolean;
+  unixSocket?: string;
 }
 
 /** `sockit get`: the seed's HTTP GET, with real framing, TLS and timeouts. */
@@ -86,6 +92,11 @@ export function getCommand(program: Command): void {
       "exit 22 on HTTP status 400 and above, writing no body",
     )
     .option("-v, --verbose", "write the request and response headers to stderr")
+    .option(
+      "--unix-socket <path>",
+      "connect to this Unix socket (@name: abstract); http:// only",
+      parseSocketPath,
+    )
     .action(async (url, options) => {
       Deno.exitCode = await runGet(url, options);
     });
@@ -103,6 +114,9 @@ export async function runGet(
     headers = (options.header ?? []).map(parseHeaderLine);
   } catch (error) {
     throw new UsageError(messageOf(error));
+  }
+  if (options.unixSocket !== undefined && target.tls) {
+    throw new UsageError("--unix-socket works with http:// URLs only");
   }
   const caCerts = options.cacert
     ? await readCaCerts(options.cacert)
@@ -152,10 +166,14 @@ async function fetchOnce(
     userAgent: `sockit/${denoJson.version}`,
   });
   if (options.verbose) writeVerbose(">", new TextDecoder().decode(request));
-  await using client = await createClient(target.host, target.port, {
-    timeout: options.wait,
-    tls: target.tls ? { caCerts } : undefined,
-  });
+  // --unix-socket: the URL names the host for the request, the path is
+  // where it goes (curl's Docker-style use).
+  await using client = options.unixSocket !== undefined
+    ? await createClient({ path: options.unixSocket })
+    : await createClient(target.host, target.port, {
+      timeout: options.wait,
+      tls: target.tls ? { caCerts } : undefined,
+    });
   await client.send(request);
   const endpoint = formatPeer({ address: target.host, port: target.port });
   const parser = new HttpResponseParser();
