@@ -25,6 +25,7 @@ export interface EchoServerOptions {
   tlsCert?: string;
   tlsKey?: string;
   unix?: string;
+  hex?: boolean;
 }
 
 /**
@@ -51,6 +52,7 @@ export async function runEchoServer(
     "server",
     options.json ?? false,
     lineWriter(Deno.stdout),
+    options.hex ?? false,
   );
   const tls = await readServerPair(options.tlsCert, options.tlsKey);
   const stopping = shutdownSignal();

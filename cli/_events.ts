@@ -1,5 +1,6 @@
 import type { NetAddress, TlsInfo } from "../lib/mod.ts";
 import { escapeBytes, utf8Text } from "./_escape.ts";
+import { hexDump, toHex } from "./_hex_dump.ts";
 
 /** Peer data longer than this is cut in human lines. */
 export const HUMAN_MESSAGE_LIMIT = 256;
@@ -40,23 +41,32 @@ export function formatPeer(peer: NetAddress): string {
     : `${peer.address}:${peer.port}`;
 }
 
+/** Peers whose dump offsets are remembered at most; UDP peers never close. */
+const HEX_OFFSETS_KEPT = 4096;
+
 /** The one place that turns events into human lines or NDJSON. */
 export class EventPrinter {
   readonly json: boolean;
+  /** `-x`: data as `hexdump -C` blocks (human) or a `hex` field (JSON). */
+  readonly hex: boolean;
   #transport: "tcp" | "udp";
   #role: "server" | "client";
   #write: (line: string) => void;
+  /** Bytes dumped so far per direction and peer: offsets run on. */
+  #offsets = new Map<string, number>();
 
   constructor(
     transport: "tcp" | "udp",
     role: "server" | "client",
     json: boolean,
     write: (line: string) => void,
+    hex = false,
   ) {
     this.#transport = transport;
     this.#role = role;
     this.json = json;
     this.#write = write;
+    this.hex = hex;
   }
 
   emit(event: SockitEvent): void {
@@ -80,8 +90,11 @@ export class EventPrinter {
           event.tls ? ` (${tlsLabel(event.tls)})` : ""
         }`;
       case "message":
+        if (this.hex) return this.#hexBlock("<", event.peer, event.data);
         return `client ${formatPeer(event.peer)} sent ${quote(event.data)}`;
       case "closed":
+        this.#offsets.delete(`< ${formatPeer(event.peer)}`);
+        this.#offsets.delete(`> ${formatPeer(event.peer)}`);
         return this.#role === "server"
           ? `client ${
             formatPeer(event.peer)
@@ -107,9 +120,32 @@ export class EventPrinter {
         }) from ${formatPeer(event.local)}`;
       case "sent":
       case "received":
-        // A client's data is its stdout, raw; there is no human line for it.
-        return undefined;
+        // A client's data is its stdout, raw; only -x shows it, as hex.
+        if (!this.hex) return undefined;
+        return this.#hexBlock(
+          event.event === "sent" ? ">" : "<",
+          event.peer,
+          event.data,
+        );
     }
+  }
+
+  /**
+   * `> 127.0.0.1:5000 6 bytes` and the chunk's `hexdump -C` rows, whose
+   * offsets continue from the last chunk in that direction with that peer.
+   */
+  #hexBlock(direction: "<" | ">", peer: NetAddress, data: Uint8Array): string {
+    const key = `${direction} ${formatPeer(peer)}`;
+    const offset = this.#offsets.get(key) ?? 0;
+    this.#offsets.delete(key);
+    if (this.#offsets.size >= HEX_OFFSETS_KEPT) {
+      const oldest = this.#offsets.keys().next().value;
+      if (oldest !== undefined) this.#offsets.delete(oldest);
+    }
+    this.#offsets.set(key, offset + data.length);
+    return [`${key} ${data.length} bytes`, ...hexDump(data, offset)].join(
+      "\n",
+    );
   }
 
   #toJson(event: SockitEvent): string {
@@ -125,6 +161,7 @@ export class EventPrinter {
         const text = utf8Text(value);
         if (text !== undefined) record.text = text;
         else record.base64 = toBase64(value);
+        if (this.hex) record.hex = toHex(value);
       } else if (key !== "event") {
         record[key] = value;
       }

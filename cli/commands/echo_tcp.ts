@@ -54,6 +54,7 @@ export function echoTcpCommand(program: Command): void {
     .option("--tls-cert <file>", "serve TLS with this PEM certificate chain")
     .option("--tls-key <file>", "the PEM private key of --tls-cert")
     .option("--json", "print events as NDJSON")
+    .option("-x, --hex", "show message events as hex dumps")
     .option("-q, --quiet", "do not print message events")
     .action(async (options) => {
       Deno.exitCode = await runEchoServer("tcp", options);

@@ -39,6 +39,7 @@ export function echoUdpCommand(program: Command): void {
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")
     .option("--json", "print events as NDJSON")
+    .option("-x, --hex", "show message events as hex dumps")
     .option("-q, --quiet", "do not print message events")
     .action(async (options) => {
       Deno.exitCode = await runEchoServer("udp", options);

@@ -40,6 +40,7 @@ export interface SendOptions {
   tls?: boolean;
   cacert?: string[];
   servername?: string;
+  hex?: boolean;
 }
 
 /** `sockit send`: nc's client, with the lifecycle nc users ask for. */
@@ -74,6 +75,7 @@ export function sendCommand(program: Command): void {
     .option("-C, --crlf", "send LF line endings as CRLF")
     .option("--no-shutdown", "do not half-close TCP when the input ends")
     .option("--json", "print NDJSON events instead of raw data")
+    .option("-x, --hex", "dump sent and received bytes as hex on stderr")
     .option("-v, --verbose", "print connection events on stderr")
     .option("-4, --ipv4", "use IPv4 only")
     .option("-6, --ipv6", "use IPv6 only")
@@ -113,6 +115,7 @@ export async function runSend(
     "client",
     json,
     lineWriter(json ? Deno.stdout : Deno.stderr),
+    options.hex ?? false,
   );
   const report = json || options.verbose ? printer : undefined;
   const path = unixPathOf(host);
@@ -130,7 +133,12 @@ export async function runSend(
     local: { address: client.localAddress, port: client.localPort },
     ...(client.tls ? { tls: client.tls } : {}),
   });
-  const session = new Session(client, options, printer, report);
+  const session = new Session(
+    client,
+    options,
+    printer,
+    report ?? (options.hex ? printer : undefined),
+  );
   try {
     return await session.run(
       words.length > 0
@@ -264,6 +272,13 @@ class Session {
           data,
         });
       } else {
+        if (this.#printer.hex) {
+          this.#printer.emit({
+            event: "received",
+            peer: this.#client.peer,
+            data,
+          });
+        }
         await writeAll(Deno.stdout, data);
       }
     }
