@@ -28,7 +28,14 @@ export type SockitEvent =
   }
   | { event: "connected"; peer: NetAddress; local: NetAddress; tls?: TlsInfo }
   | { event: "sent"; peer: NetAddress; data: Uint8Array }
-  | { event: "received"; peer: NetAddress; data: Uint8Array };
+  | { event: "received"; peer: NetAddress; data: Uint8Array }
+  | {
+    event: "port";
+    peer: NetAddress;
+    state: "open" | "closed" | "filtered";
+    /** `scan --banner`: the first bytes the port sent. */
+    data?: Uint8Array;
+  };
 
 /**
  * `127.0.0.1:80` or `[::1]:80`: events always show numeric addresses; a
@@ -118,6 +125,10 @@ export class EventPrinter {
             ? (this.#transport === "udp" ? "unix datagrams" : "unix")
             : this.#transport
         }) from ${formatPeer(event.local)}`;
+      case "port":
+        return `${formatPeer(event.peer)} ${event.state}${
+          event.data ? ` ${quote(event.data)}` : ""
+        }`;
       case "sent":
       case "received":
         // A client's data is its stdout, raw; only -x shows it, as hex.

@@ -9,6 +9,7 @@ import { echoTcpCommand } from "./commands/echo_tcp.ts";
 import { echoUdpCommand } from "./commands/echo_udp.ts";
 import { sendCommand } from "./commands/send.ts";
 import { getCommand } from "./commands/get.ts";
+import { scanCommand } from "./commands/scan.ts";
 import { ExitCode } from "./_exit.ts";
 import { failureOf } from "./_failure.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   echoUdpCommand(program);
   sendCommand(program);
   getCommand(program);
+  scanCommand(program);
   return program;
 }
 

@@ -37,6 +37,8 @@ export type {
   UnixAddress,
 } from "./client.ts";
 export { createServer } from "./server.ts";
+export { scanPorts } from "./scan.ts";
+export type { PortScanResult, PortState, ScanOptions } from "./scan.ts";
 export type {
   ServerOptions,
   ServerTlsOptions,
