@@ -1,19 +1,20 @@
 import type { TLSSocket } from "node:tls";
 import type { StreamConn } from "./_tcp_stream.ts";
 
-/** Received bytes held before the socket is paused: backpressure. */
-const HIGH_WATER = 256 * 1024;
-
 /**
  * A `node:tls` socket behind the `read()`/`write()` interface of a Deno
  * connection, so the one TCP read/write loop serves it unchanged.
+ *
+ * It reads in flowing mode and never pauses: under Deno 2.9 a socket that
+ * was paused once (`pause()`, or paused mode with `read()`) never reported
+ * the peer's EOF, and a lost EOF hangs a session. The price is that what
+ * the peer sends faster than it is consumed waits here in memory.
  */
 export class NodeTlsConn implements StreamConn {
   readonly localAddr: Deno.NetAddr;
   readonly remoteAddr: Deno.NetAddr;
   #socket: TLSSocket;
   #chunks: Uint8Array[] = [];
-  #queued = 0;
   #ended = false;
   #error: Error | undefined;
   #wake: (() => void) | undefined;
@@ -24,8 +25,6 @@ export class NodeTlsConn implements StreamConn {
     this.remoteAddr = netAddr(socket.remoteAddress, socket.remotePort);
     socket.on("data", (chunk: Uint8Array) => {
       this.#chunks.push(chunk);
-      this.#queued += chunk.length;
-      if (this.#queued > HIGH_WATER) socket.pause();
       this.#notify();
     });
     socket.on("end", () => {
@@ -53,8 +52,6 @@ export class NodeTlsConn implements StreamConn {
     buffer.set(chunk.subarray(0, count));
     if (count === chunk.length) this.#chunks.shift();
     else this.#chunks[0] = chunk.subarray(count);
-    this.#queued -= count;
-    if (this.#queued <= HIGH_WATER) this.#socket.resume();
     return count;
   }
 

@@ -23,14 +23,16 @@ export interface TlsSession {
 /**
  * Connects and runs the TLS handshake under the connect deadline.
  *
- * Without extra CA certificates, `Deno.connect` then `Deno.startTls` (rustls
- * and the bundled roots). With them, `node:tls`: rustls refuses any server
+ * `Deno.connect` then `Deno.startTls` (rustls, the bundled roots plus
+ * `caCerts`) verifies everything, except that rustls refuses any server
  * certificate that is itself a CA (`CaUsedAsEndEntity`), and OpenSSL 3's
- * `req -x509` makes exactly that by default, so a self-signed server could
- * not be trusted at all. `node:tls` accepts a trusted certificate as its
- * own leaf, as curl does, and still checks the name and the dates; it is
- * chosen up front because a second connection after a refusal would cost
- * one-shot servers (`ncat -l --ssl`) their only accept.
+ * `req -x509` makes exactly that by default: a self-signed server could not
+ * be trusted at all. So when one of `caCerts` is such a CA certificate and
+ * is valid for the name (only then can it be the server's own), the
+ * connection goes through `node:tls`, which accepts a trusted certificate
+ * as its own leaf, as curl does, and still checks the name and the dates.
+ * The choice is made before connecting: a second connection after a
+ * refusal would cost one-shot servers (`ncat -l --ssl`) their only accept.
  */
 export async function connectTls(
   address: string,
@@ -39,7 +41,7 @@ export async function connectTls(
   signal: AbortSignal,
 ): Promise<TlsSession> {
   const hostname = settings.hostname ?? endpoint.address;
-  if (settings.caCerts?.length) {
+  if (await hasSelfSignedFor(hostname, settings.caCerts ?? [])) {
     return await connectNode(address, endpoint, hostname, settings, signal);
   }
   const tcp = await Deno.connect({
@@ -49,6 +51,7 @@ export async function connectTls(
   });
   const tlsConn = await Deno.startTls(tcp, {
     hostname,
+    caCerts: settings.caCerts,
     alpnProtocols: settings.alpnProtocols,
   });
   // A handshake cannot be aborted, but closing its connection ends it.
@@ -65,10 +68,45 @@ export async function connectTls(
   } catch (error) {
     if (signal.aborted) throw error;
     tlsConn.close();
-    throw tlsFailure(error, endpoint, hostname);
+    // A trusted self-signed certificate that does not carry the name was
+    // not chosen for node:tls above; say so rather than "not trusted".
+    const trusted = settings.caCerts?.length ? "for the name" : "";
+    throw tlsFailure(error, endpoint, hostname, trusted);
   } finally {
     signal.removeEventListener("abort", abort);
   }
+}
+
+/**
+ * Whether one of `caCerts` is a CA certificate valid for `hostname`: what
+ * a self-signed server presents, and what rustls refuses as a leaf.
+ */
+async function hasSelfSignedFor(
+  hostname: string,
+  caCerts: string[],
+): Promise<boolean> {
+  if (caCerts.length === 0) return false;
+  // Loaded on demand: node's compatibility layer costs start-up time.
+  const { X509Certificate } = await import("node:crypto");
+  return caCerts.flatMap(splitPem).some((pem) => {
+    try {
+      const cert = new X509Certificate(pem);
+      const match = isIp(hostname)
+        ? cert.checkIP(hostname)
+        : cert.checkHost(hostname);
+      return cert.ca && match !== undefined;
+    } catch {
+      // Not parseable here: rustls will say what is wrong with it.
+      return false;
+    }
+  });
+}
+
+/** Each `BEGIN CERTIFICATE` block of a PEM bundle. */
+function splitPem(pem: string): string[] {
+  return pem.match(
+    /-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g,
+  ) ?? [];
 }
 
 /** The certificate failures a user can act on, one line each. */
@@ -76,6 +114,7 @@ function tlsFailure(
   error: unknown,
   endpoint: NetAddress,
   hostname: string,
+  selfSignedScope = "",
 ): Error {
   const text = String(error);
   const detail = /Expired|CERT_HAS_EXPIRED/.test(text)
@@ -85,7 +124,9 @@ function tlsFailure(
     : /not valid for name|NotValidForName|ALTNAME/.test(text)
     ? `certificate is not valid for the name "${hostname}"`
     : /CaUsedAsEndEntity|SELF_SIGNED/.test(text)
-    ? "certificate is self-signed and not trusted"
+    ? `certificate is self-signed and not trusted${
+      selfSignedScope && ` ${selfSignedScope} "${hostname}"`
+    }`
     : /UnknownIssuer|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(text)
     ? "certificate is signed by an unknown issuer"
     : undefined;
@@ -106,14 +147,14 @@ async function connectNode(
   settings: TlsClientSettings,
   signal: AbortSignal,
 ): Promise<TlsSession> {
-  // Loaded on demand: node's compatibility layer costs start-up time.
   const tls = await import("node:tls");
   signal.throwIfAborted();
   const socket = tls.connect({
     host: address,
     port: endpoint.port,
     servername: isIp(hostname) ? undefined : hostname,
-    // Only the given certificates: the system roots would need --allow-sys.
+    // Only the given certificates: the system roots would need --allow-sys,
+    // and the leaf is one of these anyway.
     ca: settings.caCerts,
     checkServerIdentity: (_host, cert) =>
       tls.checkServerIdentity(hostname, cert),
