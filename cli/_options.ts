@@ -1,11 +1,15 @@
-import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** How `--help` and the README describe a duration; printed once. */
+export const DURATION_SYNTAX =
+  "a number of seconds (as nc and curl), or with a ms, s, m or h unit (500ms, 2s, 1m, 1h)";
 
 /**
- * `500ms`, `2s`, `1m`, or a bare number of milliseconds (Renoise's unit).
- * Returns milliseconds, more than zero.
+ * `500ms`, `2s`, `1m`, `1h`, or a bare number of seconds, as in nc, ncat
+ * and curl. Returns milliseconds (the library's unit), more than zero.
  */
 export function parseDuration(value: string): number {
   return toMilliseconds(value, false);
@@ -21,10 +25,10 @@ function toMilliseconds(value: string, allowZero: boolean): number {
   const amount = match?.[1];
   if (amount === undefined) {
     throw new InvalidArgumentError(
-      `duration "${value}" is not a number with an optional ms, s or m unit`,
+      `duration "${value}" must be a number of seconds, or with a ms, s, m or h unit`,
     );
   }
-  const unit = (match?.[2] ?? "ms") as keyof typeof UNIT_MS;
+  const unit = (match?.[2] ?? "s") as keyof typeof UNIT_MS;
   const ms = Math.round(Number(amount) * UNIT_MS[unit]);
   if (!Number.isFinite(ms) || ms > 2 ** 31 - 1) {
     throw new InvalidArgumentError(`duration "${value}" is too long`);
@@ -33,6 +37,30 @@ function toMilliseconds(value: string, allowZero: boolean): number {
     throw new InvalidArgumentError(`duration "${value}" must be more than 0`);
   }
   return ms;
+}
+
+/** Milliseconds as the command line writes them: `2s`, `500ms`, `1m`. */
+export function formatDuration(ms: number): string {
+  for (const unit of ["h", "m", "s"] as const) {
+    if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) {
+      return `${ms / UNIT_MS[unit]}${unit}`;
+    }
+  }
+  return `${ms}ms`;
+}
+
+/**
+ * A `<duration>` option whose default `--help` shows with its unit
+ * (`default: 2s`), never as the bare milliseconds the parser returns.
+ */
+export function durationOption<Flags extends string>(
+  flags: Flags,
+  description: string,
+  defaultMs: number,
+) {
+  return new Option(flags, description)
+    .argParser(parseDuration)
+    .default(defaultMs, formatDuration(defaultMs));
 }
 
 function parseInteger(value: string, what: string, min: number, max: number) {

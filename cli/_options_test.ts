@@ -1,7 +1,9 @@
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { assertEquals, assertThrows } from "../tests/_assert.ts";
 import {
+  durationOption,
   familyOf,
+  formatDuration,
   parseDuration,
   parseDurationOrZero,
   parseHost,
@@ -9,13 +11,35 @@ import {
   parsePort,
 } from "./_options.ts";
 
-Deno.test("parseDuration() reads ms, s, m and bare milliseconds", () => {
+Deno.test("parseDuration() reads ms, s, m, h and bare seconds, as nc", () => {
   assertEquals(parseDuration("500ms"), 500);
   assertEquals(parseDuration("2s"), 2000);
   assertEquals(parseDuration("1m"), 60_000);
+  assertEquals(parseDuration("1h"), 3_600_000);
   assertEquals(parseDuration("1.5s"), 1500);
-  assertEquals(parseDuration("250"), 250);
+  assertEquals(parseDuration("2"), 2000);
+  assertEquals(parseDuration("0.5"), 500);
   assertEquals(parseDurationOrZero("0"), 0);
+});
+
+Deno.test("formatDuration() writes the largest whole unit", () => {
+  assertEquals(formatDuration(2000), "2s");
+  assertEquals(formatDuration(10_000), "10s");
+  assertEquals(formatDuration(500), "500ms");
+  assertEquals(formatDuration(1500), "1500ms");
+  assertEquals(formatDuration(60_000), "1m");
+  assertEquals(formatDuration(3_600_000), "1h");
+});
+
+Deno.test("durationOption() shows its default with a unit in --help", () => {
+  const option = durationOption(
+    "-w, --wait <duration>",
+    "connect timeout",
+    2000,
+  );
+  assertEquals(option.defaultValue, 2000);
+  assertEquals(option.defaultValueDescription, "2s");
+  assertEquals(option.parseArg?.("3", undefined), 3000);
 });
 
 Deno.test("parseDuration() refuses bad values, naming them", () => {
@@ -25,14 +49,24 @@ Deno.test("parseDuration() refuses bad values, naming them", () => {
       "abc",
       "5x",
       "-1s",
-      "1h",
+      "1d",
       "0",
       "0s",
       "1e3",
       "99999999999m",
     ]
   ) {
-    assertThrows(() => parseDuration(bad), InvalidArgumentError, `"${bad}"`);
+    const error = assertThrows(
+      () => parseDuration(bad),
+      InvalidArgumentError,
+      `"${bad}"`,
+    );
+    if (!/^\d/.test(bad)) {
+      assertEquals(
+        error.message,
+        `duration "${bad}" must be a number of seconds, or with a ms, s, m or h unit`,
+      );
+    }
   }
 });
 

@@ -30,7 +30,7 @@ export function echoTcpCommand(program: Command): void {
     )
     .option(
       "-i, --idle-timeout <duration>",
-      "close a connection after this much silence (500ms, 2s, 1m)",
+      "close a connection after this much silence",
       parseDuration,
     )
     .option(

@@ -12,7 +12,7 @@ import {
   SocketError,
   targetOf,
 } from "../../lib/mod.ts";
-import { collect, parseCountOrZero, parseDuration } from "../_options.ts";
+import { collect, durationOption, parseCountOrZero } from "../_options.ts";
 import { writeAll } from "../_stdio.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
 import { messageOf } from "../_failure.ts";
@@ -48,12 +48,13 @@ export function getCommand(program: Command): void {
       "<url>",
       "http://host[:port]/path, https://…, or host[:port][/path]",
     )
-    .option("-w, --wait <duration>", "connect timeout", parseDuration, 2000)
-    .option(
-      "-i, --idle-timeout <duration>",
-      "longest silence while reading (500ms reproduces the seed)",
-      parseDuration,
-      10_000,
+    .addOption(durationOption("-w, --wait <duration>", "connect timeout", 2000))
+    .addOption(
+      durationOption(
+        "-i, --idle-timeout <duration>",
+        "longest silence while reading (500ms reproduces the seed)",
+        10_000,
+      ),
     )
     .option(
       "-H, --header <header>",

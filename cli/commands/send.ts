@@ -6,6 +6,7 @@ import { idleError, isCleanClose } from "../_session_end.ts";
 import { LineSplitter } from "../_line_splitter.ts";
 import { readChunks, writeAll } from "../_stdio.ts";
 import {
+  durationOption,
   familyOf,
   parseDuration,
   parseDurationOrZero,
@@ -44,7 +45,7 @@ export function sendCommand(program: Command): void {
       "sent joined by spaces, no newline added; else stdin",
     )
     .option("-u, --udp", "use UDP: one datagram per message or stdin line")
-    .option("-w, --wait <duration>", "connect timeout", parseDuration, 2000)
+    .addOption(durationOption("-w, --wait <duration>", "connect timeout", 2000))
     .option(
       "-i, --idle-timeout <duration>",
       "give up (exit 1) after this much silence",
