@@ -5,7 +5,7 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 /** How `--help` and the README describe a duration; printed once. */
 export const DURATION_SYNTAX =
-  "a number of seconds (as nc and curl), or with a ms, s, m or h unit (500ms, 2s, 1m, 1h)";
+  "seconds (5, 0.5) as nc and curl, or with a unit: 500ms, 2s, 1m, 1h";
 
 /**
  * `500ms`, `2s`, `1m`, `1h`, or a bare number of seconds, as in nc, ncat
