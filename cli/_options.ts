@@ -78,14 +78,97 @@ function parseInteger(value: string, what: string, min: number, max: number) {
   return number;
 }
 
-/** A port to listen on: 0 (ephemeral) to 65535. */
+/** A port to listen on: 0 (ephemeral) to 65535, or a service name. */
 export function parseListenPort(value: string): number {
-  return parseInteger(value, "port", 0, 65535);
+  return parsePortOrService(value, 0);
 }
 
-/** A port to connect to: 1 to 65535. */
+/** A port to connect to: 1 to 65535, or a service name such as `http`. */
 export function parsePort(value: string): number {
-  return parseInteger(value, "port", 1, 65535);
+  return parsePortOrService(value, 1);
+}
+
+function parsePortOrService(value: string, min: number): number {
+  const name = value.trim().toLowerCase();
+  if (!/^[a-z][a-z0-9+._-]*$/.test(name)) {
+    return parseInteger(value, "port", min, 65535);
+  }
+  const port = COMMON_SERVICES[name] ?? systemServices().get(name);
+  if (port === undefined) {
+    throw new InvalidArgumentError(
+      `port "${value}" is not a number from ${min} to 65535 or a known service name`,
+    );
+  }
+  return port;
+}
+
+/**
+ * The services people type, so that the common case needs no file and no
+ * permission; their numbers are the ones /etc/services gives.
+ */
+const COMMON_SERVICES: Readonly<Record<string, number>> = {
+  echo: 7,
+  discard: 9,
+  daytime: 13,
+  ftp: 21,
+  ssh: 22,
+  telnet: 23,
+  smtp: 25,
+  domain: 53,
+  gopher: 70,
+  finger: 79,
+  http: 80,
+  www: 80,
+  pop3: 110,
+  ntp: 123,
+  imap: 143,
+  imap2: 143,
+  snmp: 161,
+  ldap: 389,
+  https: 443,
+  syslog: 514,
+  submission: 587,
+  ldaps: 636,
+  imaps: 993,
+  pop3s: 995,
+  mqtt: 1883,
+  mysql: 3306,
+  postgresql: 5432,
+  "http-alt": 8080,
+};
+
+let services: Map<string, number> | undefined;
+
+/**
+ * Names and aliases from /etc/services, when sockit may read it. Asking
+ * first keeps Deno from prompting for a permission mid-parse.
+ */
+function systemServices(): Map<string, number> {
+  if (services) return services;
+  services = new Map();
+  const path = "/etc/services";
+  try {
+    if (
+      Deno.permissions.querySync({ name: "read", path }).state !== "granted"
+    ) {
+      return services;
+    }
+    for (const line of Deno.readTextFileSync(path).split("\n")) {
+      const [name, portProto, ...aliases] = line.replace(/#.*/, "").trim()
+        .split(/\s+/);
+      const port = Number(portProto?.split("/")[0]);
+      if (!name || !Number.isInteger(port) || port < 1 || port > 65535) {
+        continue;
+      }
+      for (const alias of [name, ...aliases]) {
+        const key = alias.toLowerCase();
+        if (!services.has(key)) services.set(key, port);
+      }
+    }
+  } catch {
+    // No such file (Windows, a container): the built-in table answers.
+  }
+  return services;
 }
 
 /** A positive count, such as a connection cap or a redirect limit. */
@@ -102,8 +185,9 @@ const HOSTNAME =
   /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
-/** Whether `host` is an IPv6 literal, such as `::1` or `fe80::1`. */
+/** Whether `host` is an IPv6 literal, such as `::1` or `fe80::1%2`. */
 function isIpv6(host: string): boolean {
+  host = host.replace(/%\d+$/, "");
   if (!/^[0-9a-f:.]+$/i.test(host) || !host.includes(":")) return false;
   try {
     new URL(`http://[${host}]/`);
@@ -120,6 +204,10 @@ function isIpv6(host: string): boolean {
 export function parseHost(value: string): string {
   const bracketed = value.startsWith("[") && value.endsWith("]");
   const host = bracketed ? value.slice(1, -1) : value;
+  const zoned = /^([0-9a-f:.]+)%([\w.-]+)$/i.exec(host);
+  if (zoned && isIpv6(zoned[1]!)) {
+    return `${zoned[1]}%${zoneIndex(value, zoned[2]!)}`;
+  }
   if (isIpv6(host)) return host;
   if (
     !bracketed &&
@@ -129,6 +217,18 @@ export function parseHost(value: string): string {
   }
   throw new InvalidArgumentError(
     `host "${value}" is not a name, an IPv4 address or an IPv6 address`,
+  );
+}
+
+/**
+ * An IPv6 zone as Deno takes it. Deno connects to `fe80::1%2` but cannot
+ * resolve an interface name (`%eth0`), and reading the name's number
+ * would take `--allow-sys` or `--allow-all`: names are refused.
+ */
+function zoneIndex(value: string, zone: string): string {
+  if (/^\d+$/.test(zone)) return zone;
+  throw new InvalidArgumentError(
+    `host "${value}": zones by interface name are not supported; use the interface number, as in fe80::1%2 (ip link lists them)`,
   );
 }
 

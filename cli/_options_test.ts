@@ -79,6 +79,42 @@ Deno.test("ports are 1-65535 to connect and 0-65535 to listen", () => {
   }
 });
 
+Deno.test("ports may be service names, as /etc/services numbers them", () => {
+  assertEquals(parsePort("http"), 80);
+  assertEquals(parsePort("HTTPS"), 443);
+  assertEquals(parseListenPort("echo"), 7);
+  const file = Deno.readTextFileSync("/etc/services");
+  for (const name of ["http", "https", "ssh", "smtp", "domain", "ntp"]) {
+    const listed = new RegExp(`^${name}\\s+(\\d+)/`, "m").exec(file)?.[1];
+    if (listed) assertEquals(parsePort(name), Number(listed), name);
+  }
+  // Not in the built-in table: only /etc/services knows it.
+  const rsync = /^rsync\s+(\d+)\//m.exec(file)?.[1];
+  if (rsync) assertEquals(parsePort("rsync"), Number(rsync));
+  assertThrows(
+    () => parsePort("nosuchservice"),
+    InvalidArgumentError,
+    '"nosuchservice" is not a number from 1 to 65535 or a known service name',
+  );
+});
+
+Deno.test("parseHost() keeps numeric IPv6 zones and refuses named ones", () => {
+  assertEquals(parseHost("fe80::1%2"), "fe80::1%2");
+  assertEquals(parseHost("[fe80::1%2]"), "fe80::1%2");
+  assertEquals(familyOf("fe80::1%2", {}), undefined);
+  assertThrows(
+    () => familyOf("fe80::1%2", { ipv4: true }),
+    InvalidArgumentError,
+  );
+  assertThrows(
+    () => parseHost("fe80::1%lo"),
+    InvalidArgumentError,
+    '"fe80::1%lo": zones by interface name are not supported',
+  );
+  assertThrows(() => parseHost("1.2.3.4%2"), InvalidArgumentError);
+  assertThrows(() => parseHost("fe80::1%"), InvalidArgumentError);
+});
+
 Deno.test("parseHost() takes names, IPv4 and IPv6 with or without brackets", () => {
   assertEquals(parseHost("localhost"), "localhost");
   assertEquals(parseHost("example.com"), "example.com");
