@@ -9,6 +9,7 @@ import { echoTcpCommand } from "./commands/echo_tcp.ts";
 import { echoUdpCommand } from "./commands/echo_udp.ts";
 import { sendCommand } from "./commands/send.ts";
 import { getCommand } from "./commands/get.ts";
+import { completionsCommand } from "./commands/completions.ts";
 import { ExitCode } from "./_exit.ts";
 import { failureOf } from "./_failure.ts";
 import { helpCommand, programHelpFooter } from "./_help.ts";
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
   echoUdpCommand(program);
   sendCommand(program);
   getCommand(program);
+  completionsCommand(program);
   // Last: it lists, and suggests among, every command added before it.
   helpCommand(program);
   return program;
