@@ -3,16 +3,7 @@
  * seconds, ports may be service names, IPv6 zones work where Deno can.
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { PythonPeer, runCli, SpawnedServer } from "./_cli.ts";
-
-function has(tool: string): boolean {
-  try {
-    return new Deno.Command("which", { args: [tool], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
+import { has, PythonPeer, runCli, SpawnedServer } from "./_cli.ts";
 
 /** Reads to EOF, answers 300 ms later, then holds the connection open. */
 const LATE_REPLY = `

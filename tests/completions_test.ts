@@ -4,18 +4,9 @@
  */
 import { Option } from "@commander-js/extra-typings";
 import { assertEquals, assertMatch } from "./_assert.ts";
-import { runCli } from "./_cli.ts";
+import { has, runCli } from "./_cli.ts";
 import { buildProgram } from "../cli/main.ts";
 import { completionScript } from "../cli/_completions.ts";
-
-function has(tool: string): boolean {
-  try {
-    return new Deno.Command("which", { args: [tool], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
 
 async function script(shell: string): Promise<string> {
   const result = await runCli(["completions", shell], { permissions: [] });
