@@ -1,4 +1,4 @@
-import type { Command } from "@commander-js/extra-typings";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import { ExitCode, UsageError } from "./_exit.ts";
 import { DURATION_SYNTAX } from "./_options.ts";
 
@@ -76,31 +76,43 @@ export function programHelpFooter(footer: HelpFooter): string {
 /**
  * `sockit help [command]`: help on stdout and exit 0, as asked; an unknown
  * command is a usage error that suggests the closest name. Replaces
- * commander's own help command, which answers an unknown name with the
- * whole program help and no hint. Add it after every other command.
+ * commander's own help command, which exits 2 after `help send` and
+ * answers an unknown name with the whole program help and no hint. Call
+ * it after every other command: it also gives each command group (such as
+ * `sockit osc`) its own `help`.
  */
-export function helpCommand(program: Command): void {
-  program.helpCommand(false);
-  program
-    .command("help")
-    .description("display help for a command")
-    .argument("[command]", "the command to explain")
-    .action((name) => {
-      if (name === undefined) return void program.outputHelp();
-      const command = program.commands.find((c) =>
-        c.name() === name || c.aliases().includes(name)
-      );
-      if (!command) throw new UsageError(unknownCommand(program, name));
-      command.outputHelp();
-    });
+export function helpCommand(program: CommandUnknownOpts): void {
+  for (const group of [program, ...descendants(program)]) {
+    if (group.commands.length === 0) continue;
+    group.helpCommand(false);
+    group
+      .command("help")
+      .description("display help for a command")
+      .argument("[command]", "the command to explain")
+      .action((name) => {
+        if (name === undefined) return void group.outputHelp();
+        const command = group.commands.find((c) =>
+          c.name() === name || c.aliases().includes(name)
+        );
+        if (!command) throw new UsageError(unknownCommand(group, name));
+        command.outputHelp();
+      });
+  }
 }
 
-function unknownCommand(program: Command, name: string): string {
-  const names = program.commands.map((c) => c.name());
+function descendants(command: CommandUnknownOpts): CommandUnknownOpts[] {
+  return command.commands.flatMap((sub) => [sub, ...descendants(sub)]);
+}
+
+function unknownCommand(group: CommandUnknownOpts, name: string): string {
+  const path = [];
+  for (let c = group; c.parent; c = c.parent) path.unshift(c.name());
+  const typed = [...path, name].join(" ");
+  const names = group.commands.map((c) => c.name());
   const closest = closestName(name, names);
   return closest
-    ? `unknown command '${name}' (did you mean '${closest}'?)`
-    : `unknown command '${name}' (commands: ${names.join(", ")})`;
+    ? `unknown command '${typed}' (did you mean '${closest}'?)`
+    : `unknown command '${typed}' (commands: ${names.join(", ")})`;
 }
 
 /**

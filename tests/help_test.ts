@@ -1,8 +1,10 @@
-import type { Command } from "@commander-js/extra-typings";
+import { Command } from "@commander-js/extra-typings";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { runCli } from "./_cli.ts";
 import { buildProgram } from "../cli/main.ts";
-import { closestName } from "../cli/_help.ts";
+import { closestName, helpCommand, helpFooter } from "../cli/_help.ts";
+import { parseDuration, parseDurationOrZero } from "../cli/_options.ts";
+import { UsageError } from "../cli/_exit.ts";
 
 /** Every command below `command`, depth first, with its words. */
 function* walk(
@@ -45,7 +47,10 @@ Deno.test("every command's --help ends with 2-4 examples and the exit codes", ()
     assertMatch(text, /\nExit codes:\n {2}0 .*\n {2}1 .*\n {2}2 /, where);
     // Durations' defaults are shown with their unit, never as bare ms.
     for (const option of command.options) {
-      if (!/<duration>|\[duration\]/.test(option.flags)) continue;
+      const parser = option.parseArg as unknown;
+      const duration = parser === parseDuration ||
+        parser === parseDurationOrZero || /<duration>/.test(option.flags);
+      if (!duration) continue;
       if (option.defaultValue === undefined) continue;
       assertMatch(
         option.defaultValueDescription ?? "",
@@ -104,4 +109,33 @@ Deno.test("closestName() takes typos and swaps, not different words", () => {
   assertEquals(closestName("echo-tpc", names), "echo-tcp");
   assertEquals(closestName("gte", names), "get");
   assertEquals(closestName("nosuch", names), undefined);
+});
+
+Deno.test("a command group gets its own help: sockit osc help send", async () => {
+  let out = "";
+  const program = new Command().name("sockit").exitOverride()
+    // As buildProgram(): colour detection would read the environment.
+    .configureOutput({
+      writeOut: (s) => out += s,
+      getOutHasColors: () => false,
+    });
+  const osc = program.command("osc").description("OSC");
+  osc.command("send").description("send one OSC message")
+    .addHelpText("after", helpFooter({ examples: [["sockit osc send", "x"]] }));
+  osc.command("dump").description("print OSC messages");
+  helpCommand(program);
+  await program.parseAsync(["osc", "help", "send"], { from: "user" });
+  assertMatch(out, /^Usage: sockit osc send /);
+  assertMatch(out, /\n {2}\$ sockit osc send\n/);
+  let error: unknown;
+  try {
+    await program.parseAsync(["osc", "help", "sned"], { from: "user" });
+  } catch (caught) {
+    error = caught;
+  }
+  assert(error instanceof UsageError, String(error));
+  assertEquals(
+    error.message,
+    "unknown command 'osc sned' (did you mean 'send'?)",
+  );
 });
