@@ -78,12 +78,14 @@ Deno.test("sockit help and sockit help send print help on stdout and exit 0", as
   assertEquals(top.stderr, "");
   assertMatch(top.text, /^Usage: sockit /);
   assertMatch(top.text, /\nExit codes:\n/);
+  const flag = await runCli(["--help"]);
+  assertEquals([flag.code, flag.text], [0, top.text]);
   const send = await runCli(["help", "send"]);
   assertEquals(send.code, 0, send.stderr);
   assertMatch(send.text, /^Usage: sockit send /);
   assertMatch(send.text, /\nExamples:\n {2}\$ sockit send /);
-  const flag = await runCli(["send", "--help"]);
-  assertEquals(flag.text, send.text);
+  const sendFlag = await runCli(["send", "--help"]);
+  assertEquals(sendFlag.text, send.text);
 });
 
 Deno.test("sockit help nosuch names it, suggests the closest and exits 2", async () => {
