@@ -165,7 +165,8 @@ function shWalk(fn: string, separator: string): string {
   cmdpath="" skip=0 npos=0
   local word
   for word in "$@"; do
-    if [ "$skip" = 1 ]; then skip=0; continue; fi
+    # bash splits --wait=2s at "=": the value is the word after it.
+    if [ "$skip" = 1 ]; then [ "$word" = "=" ] || skip=0; continue; fi
     case "$word" in
       --*=*) ;;
       -*) ${fn}_words "$cmdpath" valued | grep -qxF -- "$word" && skip=1 ;;
@@ -205,6 +206,7 @@ ${shWalk(fn, " ")}
 ${fn}() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
   local cmdpath skip npos values
+  [ "$prev" = "=" ] && prev="\${COMP_WORDS[COMP_CWORD-2]}"
   ${fn}_walk "\${COMP_WORDS[@]:1:COMP_CWORD-1}"
   COMPREPLY=()
   if [ "$skip" = 1 ]; then

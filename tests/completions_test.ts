@@ -67,6 +67,9 @@ Deno.test("bash: completes commands, flags, flag values, files and help's argume
       // A flag's value is not a subcommand: nothing to offer for a duration.
       ["sockit send -w ", ""],
       [`sockit get -o ${dir}/pa`, `${dir}/page.html`],
+      // bash splits --output=… at "=" into three words.
+      [`sockit get --output = ${dir}/pa`, `${dir}/page.html`],
+      ["sockit send --wait = 2s -4 --ipv", "--ipv4 --ipv6"],
       ["sockit help s", "send"],
       ["sockit --v", "--version"],
     ];
