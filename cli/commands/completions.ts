@@ -1,6 +1,7 @@
 import { Argument, type Command } from "@commander-js/extra-typings";
 import { completionScript, SHELLS } from "../_completions.ts";
 import { helpFooter } from "../_help.ts";
+import { ExitCode } from "../_exit.ts";
 import { writeAll } from "../_stdio.ts";
 
 /** `sockit completions`: a completion script for bash, zsh or fish. */
@@ -26,6 +27,7 @@ export function completionsCommand(program: Command): void {
             "for fish, from the next shell on",
           ],
         ],
+        exitCodes: [ExitCode.Ok, ExitCode.Usage, ExitCode.BrokenPipe],
       }),
     )
     .action(async (shell) => {
