@@ -72,11 +72,18 @@ export type BodyFraming = "none" | "length" | "chunked" | "close";
 export interface HttpResponseParserOptions {
   /** The largest header section (and trailer section) accepted; 64 KiB. */
   maxHeaderBytes?: number;
+  /**
+   * The request's method. A response to `"HEAD"` has no body, whatever its
+   * `Content-Length` says.
+   */
+  method?: string;
 }
 
 const CR = 0x0d;
 const LF = 0x0a;
 const STATUS_LINE = /^HTTP\/(\d)\.(\d) (\d{3})(?: ([^\r\n]*))?$/;
+/** The only versions that can answer sockit's HTTP/1.x request. */
+const VERSIONS = new Set(["HTTP/1.0", "HTTP/1.1"]);
 const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*$/;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/;
 /** A chunk-size line longer than this is an attack, not an extension. */
@@ -107,7 +114,15 @@ export class HttpResponseParser {
   /** Body bytes handed out so far (decoded, for chunked). */
   bodyBytes = 0;
   #maxHeaderBytes: number;
-  #pending = new Uint8Array(0);
+  #bodyless: boolean;
+  /** Unconsumed bytes live in `#buffer[0, #pendingLength)`. */
+  #buffer = new Uint8Array(0);
+  #pendingLength = 0;
+  /**
+   * How many pending bytes are known to hold no terminator, so a head
+   * trickled a byte at a time is scanned once, not once per byte.
+   */
+  #scanned = 0;
   #state:
     | "head"
     | "body"
@@ -127,6 +142,7 @@ export class HttpResponseParser {
    */
   constructor(options: HttpResponseParserOptions = {}) {
     this.#maxHeaderBytes = options.maxHeaderBytes ?? 64 * 1024;
+    this.#bodyless = options.method?.toUpperCase() === "HEAD";
   }
 
   /** True once the framing says the whole body has arrived. */
@@ -143,18 +159,48 @@ export class HttpResponseParser {
    */
   push(chunk: Uint8Array): Uint8Array[] {
     const body: Uint8Array[] = [];
-    let data = this.#pending.length > 0 ? concat(this.#pending, chunk) : chunk;
-    this.#pending = new Uint8Array(0);
+    let data = this.#pendingLength > 0 ? this.#append(chunk) : chunk;
+    this.#pendingLength = 0;
     while (data.length > 0 && this.#state !== "done") {
       const used = this.#step(data, body);
       if (used === 0) {
-        this.#pending = data.slice();
+        this.#keep(data);
         break;
       }
+      this.#scanned = 0;
       data = data.subarray(used);
     }
     for (const piece of body) this.bodyBytes += piece.length;
     return body;
+  }
+
+  /** Appends to the pending bytes, growing the buffer by doubling. */
+  #append(chunk: Uint8Array): Uint8Array {
+    const length = this.#pendingLength + chunk.length;
+    if (length > this.#buffer.length) {
+      const grown = new Uint8Array(Math.max(length, this.#buffer.length * 2));
+      grown.set(this.#buffer.subarray(0, this.#pendingLength));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(chunk, this.#pendingLength);
+    return this.#buffer.subarray(0, length);
+  }
+
+  /** Keeps `data` (the unconsumed tail) as the pending bytes. */
+  #keep(data: Uint8Array): void {
+    if (data.buffer === this.#buffer.buffer) {
+      this.#buffer.copyWithin(
+        0,
+        data.byteOffset,
+        data.byteOffset + data.length,
+      );
+      this.#pendingLength = data.length;
+    } else {
+      this.#pendingLength = 0;
+      this.#append(data);
+      this.#pendingLength = data.length;
+    }
+    this.#scanned = data.length;
   }
 
   /**
@@ -165,7 +211,7 @@ export class HttpResponseParser {
     if (this.#state === "done") return;
     if (this.#state === "head") {
       throw new HttpParseError(
-        this.#pending.length === 0
+        this.#pendingLength === 0
           ? "the server closed the connection without a response"
           : "the server closed the connection in the middle of the headers",
       );
@@ -210,7 +256,7 @@ export class HttpResponseParser {
         return take;
       }
       case "chunk-crlf": {
-        const end = lineEnd(data, 2);
+        const end = lineEnd(data, 2, 0);
         if (end === undefined) return 0;
         if (end.lineLength !== 0) {
           throw new HttpParseError("a chunk is longer than its declared size");
@@ -226,7 +272,7 @@ export class HttpResponseParser {
   }
 
   #parseHead(data: Uint8Array): number {
-    const end = headEnd(data);
+    const end = headEnd(data, Math.max(0, this.#scanned - 3));
     if (end === undefined) {
       if (data.length > this.#maxHeaderBytes) {
         throw new HttpParseError(
@@ -249,8 +295,27 @@ export class HttpResponseParser {
         `malformed status line ${JSON.stringify(statusLine.slice(0, 100))}`,
       );
     }
+    const version = `HTTP/${status[1]}.${status[2]}`;
+    if (!VERSIONS.has(version)) {
+      throw new HttpParseError(
+        `unsupported version in status line ${
+          JSON.stringify(statusLine.slice(0, 100))
+        }: only HTTP/1.0 and HTTP/1.1 answer this request`,
+      );
+    }
     const headers: [string, string][] = [];
     for (const line of lines.slice(1)) {
+      const last = headers.at(-1);
+      if (/^[ \t]/.test(line) && last) {
+        // obs-fold (RFC 9112, section 5.2): the fold becomes one space.
+        const more = line.trim();
+        last[1] = last[1] === ""
+          ? more
+          : more === ""
+          ? last[1]
+          : `${last[1]} ${more}`;
+        continue;
+      }
       const header = HEADER_LINE.exec(line);
       if (!header) {
         throw new HttpParseError(
@@ -265,7 +330,7 @@ export class HttpResponseParser {
       return end;
     }
     this.head = {
-      version: `HTTP/${status[1]}.${status[2]}`,
+      version,
       status: code,
       reason: status[4] ?? "",
       headers,
@@ -280,7 +345,7 @@ export class HttpResponseParser {
       headers.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v);
     const transferEncoding = values("transfer-encoding").join(",")
       .toLowerCase();
-    if (status === 204 || status === 304) {
+    if (this.#bodyless || status === 204 || status === 304) {
       this.framing = "none";
       this.#state = "done";
     } else if (transferEncoding !== "") {
@@ -302,7 +367,7 @@ export class HttpResponseParser {
   }
 
   #parseChunkSize(data: Uint8Array): number {
-    const end = lineEnd(data, MAX_CHUNK_LINE);
+    const end = lineEnd(data, MAX_CHUNK_LINE, this.#scanned);
     if (end === undefined) {
       if (data.length > MAX_CHUNK_LINE) {
         throw new HttpParseError("a chunk-size line is over 4096 bytes");
@@ -322,7 +387,7 @@ export class HttpResponseParser {
   }
 
   #parseTrailer(data: Uint8Array): number {
-    const end = lineEnd(data, this.#maxHeaderBytes);
+    const end = lineEnd(data, this.#maxHeaderBytes, this.#scanned);
     if (end === undefined) {
       if (this.#trailerBytes + data.length > this.#maxHeaderBytes) {
         throw new HttpParseError(
@@ -366,21 +431,28 @@ function contentLength(values: string[]): number | undefined {
   return [...distinct][0];
 }
 
-/** Index just past the blank line ending the head, or undefined. */
-function headEnd(data: Uint8Array): number | undefined {
-  for (let i = data.indexOf(LF); i !== -1; i = data.indexOf(LF, i + 1)) {
+/**
+ * Index just past the blank line ending the head, or undefined. The search
+ * starts at `from`, which must be at the start of a possible terminator.
+ */
+function headEnd(data: Uint8Array, from: number): number | undefined {
+  for (let i = data.indexOf(LF, from); i !== -1; i = data.indexOf(LF, i + 1)) {
     if (data[i + 1] === LF) return i + 2;
     if (data[i + 1] === CR && data[i + 2] === LF) return i + 3;
   }
   return undefined;
 }
 
-/** The first line's length without its ending, and the bytes it used. */
+/**
+ * The first line's length without its ending, and the bytes it used.
+ * `data[0, from)` is known to hold no LF.
+ */
 function lineEnd(
   data: Uint8Array,
   limit: number,
+  from: number,
 ): { lineLength: number; consumed: number } | undefined {
-  const lf = data.subarray(0, limit + 2).indexOf(LF);
+  const lf = data.subarray(0, limit + 2).indexOf(LF, from);
   if (lf === -1) return undefined;
   const lineLength = lf > 0 && data[lf - 1] === CR ? lf - 1 : lf;
   return { lineLength, consumed: lf + 1 };
@@ -392,11 +464,4 @@ function latin1(bytes: Uint8Array): string {
     text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   }
   return text;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
