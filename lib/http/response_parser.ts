@@ -170,8 +170,12 @@ export class HttpResponseParser {
       this.#scanned = 0;
       data = data.subarray(used);
     }
-    for (const piece of body) this.bodyBytes += piece.length;
-    return body;
+    if (body.length === 0) return [];
+    // One copy per push, not one array per chunk: a million one-byte
+    // chunks were a million arrays (and a million writes downstream).
+    const joined = join(body);
+    this.bodyBytes += joined.length;
+    return [joined];
   }
 
   /** Appends to the pending bytes, growing the buffer by doubling. */
@@ -237,11 +241,11 @@ export class HttpResponseParser {
         return this.#parseHead(data);
       case "body": {
         if (this.framing === "close") {
-          body.push(data.slice());
+          body.push(data);
           return data.length;
         }
         const take = Math.min(this.#remaining, data.length);
-        body.push(data.slice(0, take));
+        body.push(data.subarray(0, take));
         this.#remaining -= take;
         if (this.#remaining === 0) this.#state = "done";
         return take;
@@ -250,19 +254,24 @@ export class HttpResponseParser {
         return this.#parseChunkSize(data);
       case "chunk-data": {
         const take = Math.min(this.#remaining, data.length);
-        body.push(data.slice(0, take));
+        body.push(data.subarray(0, take));
         this.#remaining -= take;
         if (this.#remaining === 0) this.#state = "chunk-crlf";
         return take;
       }
       case "chunk-crlf": {
-        const end = lineEnd(data, 2, 0);
-        if (end === undefined) return 0;
-        if (end.lineLength !== 0) {
+        const used = data[0] === LF
+          ? 1
+          : data[0] === CR && data[1] === LF
+          ? 2
+          : data[0] === CR && data.length === 1
+          ? 0
+          : -1;
+        if (used === -1) {
           throw new HttpParseError("a chunk is longer than its declared size");
         }
-        this.#state = "chunk-size";
-        return end.consumed;
+        if (used > 0) this.#state = "chunk-size";
+        return used;
       }
       case "trailers":
         return this.#parseTrailer(data);
@@ -367,6 +376,25 @@ export class HttpResponseParser {
   }
 
   #parseChunkSize(data: Uint8Array): number {
+    // The common `1a\r\n` without extensions, read without a string.
+    let size = 0;
+    let digits = 0;
+    for (; digits < 15 && digits < data.length; digits++) {
+      const value = hexValue(data[digits]!);
+      if (value === -1) break;
+      size = size * 16 + value;
+    }
+    const after = data[digits];
+    const used = after === LF
+      ? digits + 1
+      : after === CR && data[digits + 1] === LF
+      ? digits + 2
+      : 0;
+    if (digits > 0 && used > 0) {
+      this.#remaining = size;
+      this.#state = size === 0 ? "trailers" : "chunk-data";
+      return used;
+    }
     const end = lineEnd(data, MAX_CHUNK_LINE, this.#scanned);
     if (end === undefined) {
       if (data.length > MAX_CHUNK_LINE) {
@@ -375,13 +403,13 @@ export class HttpResponseParser {
       return 0;
     }
     const line = latin1(data.subarray(0, end.lineLength));
-    const size = CHUNK_SIZE.exec(line);
-    if (!size) {
+    const parsed = CHUNK_SIZE.exec(line);
+    if (!parsed) {
       throw new HttpParseError(
         `malformed chunk size ${JSON.stringify(line.slice(0, 100))}`,
       );
     }
-    this.#remaining = parseInt(size[1]!, 16);
+    this.#remaining = parseInt(parsed[1]!, 16);
     this.#state = this.#remaining === 0 ? "trailers" : "chunk-data";
     return end.consumed;
   }
@@ -456,6 +484,27 @@ function lineEnd(
   if (lf === -1) return undefined;
   const lineLength = lf > 0 && data[lf - 1] === CR ? lf - 1 : lf;
   return { lineLength, consumed: lf + 1 };
+}
+
+/** The value of one hex digit's byte, or -1. */
+function hexValue(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  const lower = byte | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return -1;
+}
+
+function join(pieces: Uint8Array[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0]!.slice();
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.length;
+  }
+  return out;
 }
 
 function latin1(bytes: Uint8Array): string {
