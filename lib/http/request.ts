@@ -233,6 +233,8 @@ export function formatGetRequest(
   }
   const version = options.http10 ? "HTTP/1.0" : "HTTP/1.1";
   const lines = [`${options.method ?? "GET"} ${target.path} ${version}`];
-  for (const [name, value] of headers) lines.push(`${name}: ${value}`);
+  for (const [name, value] of headers) {
+    lines.push(value === "" ? `${name}:` : `${name}: ${value}`);
+  }
   return new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n");
 }

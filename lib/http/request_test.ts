@@ -97,7 +97,7 @@ Deno.test("formatGetRequest() sends HEAD, and a null header removes a default", 
   assertEquals(
     text,
     "HEAD /x HTTP/1.1\r\nUser-Agent: sockit\r\nConnection: close\r\n" +
-      `Authorization: Basic ${btoa("u:p")}\r\nX-Empty: \r\n\r\n`,
+      `Authorization: Basic ${btoa("u:p")}\r\nX-Empty:\r\n\r\n`,
   );
   assertEquals(parseHeaderLine("Host:"), ["Host", null]);
   assertEquals(parseHeaderLine("X-Empty;"), ["X-Empty", ""]);

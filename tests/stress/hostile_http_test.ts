@@ -233,13 +233,13 @@ Deno.test("stress: hostile responses through the real process: exit code and one
     const result = await runCli(
       [
         "get",
-        "-i",
+        "--idle-timeout",
         `${IDLE_MS}ms`,
         "-o",
         "/dev/null",
         `http://127.0.0.1:${server.port}/case/${index}`,
       ],
-      { permissions: ["--allow-net", "--allow-write"] },
+      { permissions: ["--allow-net", "--allow-read", "--allow-write"] },
     );
     assert(
       result.code === 0 || result.code === 1,
