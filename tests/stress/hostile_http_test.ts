@@ -175,7 +175,7 @@ Deno.test("stress: get meets 1,000 randomized hostile responses: exit 0 or 1, on
     let message: string | undefined;
     try {
       code = await runGet(`${base}/case/${index}`, {
-        wait: 2000,
+        connectTimeout: 2000,
         idleTimeout: IDLE_MS,
         maxRedirs: 0,
         output: "/dev/null",
