@@ -449,14 +449,27 @@ Deno.test("get https:// verifies certificates: trusted with --cacert, refused wi
     cert: await Deno.readTextFile(`${dir}/leaf.pem`),
     key: await Deno.readTextFile(`${dir}/leaf.key`),
   });
+  // Plain http on the same host: where /down sends a downgrade.
+  const plain = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let downgraded = "";
+  const plainServing = (async () => {
+    const conn = await plain.accept();
+    downgraded = await readHead(conn);
+    await write(conn, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain");
+    conn.close();
+  })();
+  // A failed run never connects: closing the listener then ends this.
+  plainServing.catch(() => {});
   const serving = (async () => {
     for await (const conn of listener) {
       (async () => {
         try {
-          await readHead(conn);
+          const head = await readHead(conn);
           await write(
             conn,
-            "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret",
+            head.startsWith("GET /down ")
+              ? `HTTP/1.1 302 Found\r\nLocation: http://u:p@localhost:${plain.addr.port}/\r\nContent-Length: 0\r\n\r\n`
+              : "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret",
           );
         } catch {
           // The client refused our certificate: that is the test.
@@ -497,8 +510,29 @@ Deno.test("get https:// verifies certificates: trusted with --cacert, refused wi
     ]);
     assertEquals(missing.code, 2);
     assertMatch(missing.stderr, /^sockit: cannot read CA file ".*nope\.pem"/);
+
+    // https -> http: followed, but no credential crosses the downgrade.
+    const down = await get([
+      "-L",
+      "-v",
+      "-u",
+      "me:secret",
+      "-H",
+      "Cookie: id=1",
+      "--cacert",
+      `${dir}/ca.pem`,
+      `https://localhost:${port}/down`,
+    ]);
+    assertEquals([down.code, down.text], [0, "plain"], down.stderr);
+    await plainServing;
+    assert(!/authorization|cookie/i.test(downgraded), downgraded);
+    assertMatch(
+      down.stderr,
+      /\n\* redirect from https down to http \(http:\/\/localhost:\d+\): following without Authorization, Cookie, the Location's user name\n/,
+    );
   } finally {
     listener.close();
+    plain.close();
     await serving;
     await Deno.remove(dir, { recursive: true });
   }
