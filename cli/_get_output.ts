@@ -45,6 +45,8 @@ export async function openGetOutput(
   let existing: Deno.FileInfo | undefined;
   try {
     existing = await Deno.stat(path);
+    // Through a symlink to its target, as a plain open would write.
+    path = await Deno.realPath(path);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) {
       throw cannotWrite(path, error);

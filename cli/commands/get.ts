@@ -24,6 +24,7 @@ import { failureOf, messageOf } from "../_failure.ts";
 import { formatPeer } from "../_events.ts";
 import { escapeBytes } from "../_escape.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
+import { writeAll } from "../_stdio.ts";
 import { type GetOutput, openGetOutput } from "../_get_output.ts";
 import { ACCEPT_ENCODING, ContentDecoder } from "../_content_decoder.ts";
 import {
@@ -195,7 +196,10 @@ export async function runGet(
         totalMs: performance.now() - started,
         exitCode,
       });
-      await Deno.stdout.write(new TextEncoder().encode(text)).catch(() => {});
+      // The transfer's own error, if any, is the one to report.
+      await writeAll(Deno.stdout, new TextEncoder().encode(text)).catch(
+        () => {},
+      );
     }
   }
 }
@@ -377,10 +381,13 @@ async function fetchOnce(
   let head: HttpResponseHead | undefined;
   let follow: HttpTarget | undefined;
   let writeBody = false;
+  let writeRaw = false;
   let decoder: ContentDecoder | undefined;
   /** --raw: socket bytes held until the head says whether to write them. */
   const held: Uint8Array[] = [];
   const body = (bytes: Uint8Array) => output.writeBody(bytes);
+  const failed = (head: HttpResponseHead) =>
+    head.status >= 400 && options.fail === true;
   facts.sizeDownload = 0;
 
   try {
@@ -397,9 +404,11 @@ async function fetchOnce(
         facts.sizeHeader += head.raw.length;
         facts.contentType = headerValue(head, "content-type") ?? "";
         follow = options.location ? redirectTarget(head, target) : undefined;
-        const failed = head.status >= 400 && options.fail === true;
-        writeBody = follow === undefined && !failed && !options.head;
-        if ((options.include || options.head) && !options.raw && !failed) {
+        writeRaw = follow === undefined && !failed(head);
+        writeBody = writeRaw && !options.head;
+        if (
+          (options.include || options.head) && !options.raw && !failed(head)
+        ) {
           await output.writeHead(head.raw);
         }
         if (writeBody && options.compressed && !options.raw) {
@@ -412,10 +421,10 @@ async function fetchOnce(
       facts.sizeDownload = parser.bodyBytes;
       if (options.raw) {
         held.push(chunk);
-        if (head && (writeBody || (options.head && !follow))) {
-          // One write for what the head held back, then one per read.
-          await body(join(held.splice(0)));
-        }
+        // Once the head is known: one write for what it held back (or
+        // nothing, for a redirect or -f), then one per read.
+        const bytes = head ? join(held.splice(0)) : undefined;
+        if (bytes && writeRaw) await body(bytes);
       } else if (writeBody && pieces.length > 0) {
         // One write per socket read, not per chunk: 300,000 one-byte
         // chunks were 300,000 writes.
