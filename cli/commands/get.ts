@@ -76,22 +76,23 @@ export function getCommand(program: Command): void {
       "<url>",
       "http://host[:port]/path, https://…, or host[:port][/path]",
     )
-    .option(
-      "--connect-timeout <duration>",
-      "connect timeout",
-      parseDuration,
-      2000,
+    .addOption(
+      new Option("--connect-timeout <duration>", "connect timeout")
+        .argParser(parseDuration)
+        .default(2000, "2s"),
     )
     .option(
       "-m, --max-time <duration>",
       "longest time for the whole transfer, redirects included",
       parseDuration,
     )
-    .option(
-      "--idle-timeout <duration>",
-      "longest silence while reading (500ms reproduces the seed)",
-      parseDuration,
-      10_000,
+    .addOption(
+      new Option(
+        "--idle-timeout <duration>",
+        "longest silence while reading (500ms reproduces the seed)",
+      )
+        .argParser(parseDuration)
+        .default(10_000, "10s"),
     )
     .option(
       "-H, --header <header>",
@@ -119,10 +120,10 @@ export function getCommand(program: Command): void {
     .option("--cacert <file>", "also trust this PEM CA certificate")
     .option(
       "-o, --output <file>",
-      "write the body to a file (- is stdout), not stdout",
+      "write the body to a file; - means stdout",
     )
     .addOption(
-      new Option("-O, --remote-name", "write to a file named as the URL's")
+      new Option("-O, --remote-name", "write to the URL's file name, here")
         .conflicts("output"),
     )
     .option(
@@ -425,11 +426,10 @@ async function fetchOnce(
         // nothing, for a redirect or -f), then one per read.
         const bytes = head ? join(held.splice(0)) : undefined;
         if (bytes && writeRaw) await body(bytes);
-      } else if (writeBody && pieces.length > 0) {
-        // One write per socket read, not per chunk: 300,000 one-byte
-        // chunks were 300,000 writes.
-        const bytes = join(pieces);
-        await (decoder ? decoder.write(bytes) : body(bytes));
+      } else if (writeBody && pieces[0]) {
+        // The parser hands back one piece per read, so this is one write
+        // per read: 300,000 one-byte chunks were once 300,000 writes.
+        await (decoder ? decoder.write(pieces[0]) : body(pieces[0]));
       }
       if (parser.done) break;
     }

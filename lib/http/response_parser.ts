@@ -151,11 +151,12 @@ export class HttpResponseParser {
   }
 
   /**
-   * Feeds received bytes; returns the body bytes they complete, in order.
-   * Throws {@linkcode HttpParseError} on a malformed response.
+   * Feeds received bytes; returns the body bytes they complete, joined
+   * into one piece however many chunks they held (or none). Throws
+   * {@linkcode HttpParseError} on a malformed response.
    *
    * @param chunk Bytes as read from the socket.
-   * @returns Body pieces, possibly none.
+   * @returns At most one body piece, a copy the caller may keep.
    */
   push(chunk: Uint8Array): Uint8Array[] {
     const body: Uint8Array[] = [];
