@@ -162,19 +162,22 @@ export class HttpResponseParser {
     const body: Uint8Array[] = [];
     let data = this.#pendingLength > 0 ? this.#append(chunk) : chunk;
     this.#pendingLength = 0;
+    let rest: Uint8Array | undefined;
     while (data.length > 0 && this.#state !== "done") {
       const used = this.#step(data, body);
       if (used === 0) {
-        this.#keep(data);
+        rest = data;
         break;
       }
       this.#scanned = 0;
       data = data.subarray(used);
     }
-    if (body.length === 0) return [];
     // One copy per push, not one array per chunk: a million one-byte
-    // chunks were a million arrays (and a million writes downstream).
-    const joined = join(body);
+    // chunks were a million arrays (and a million writes downstream). The
+    // copy comes first: keeping the rest may move it over these bytes.
+    const joined = body.length === 0 ? undefined : join(body);
+    if (rest) this.#keep(rest);
+    if (!joined) return [];
     this.bodyBytes += joined.length;
     return [joined];
   }
