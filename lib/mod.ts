@@ -37,6 +37,7 @@ export type {
 export { createServer } from "./server.ts";
 export type { ServerOptions, SocketNotifier, SocketServer } from "./server.ts";
 export {
+  basicAuthorization,
   formatGetRequest,
   HttpParseError,
   HttpResponseParser,
