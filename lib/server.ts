@@ -22,7 +22,7 @@ import { claimSocketPath, osPath, unixPeer } from "./_unix.ts";
  *
  * @example A class notifier, as in Renoise's echo server
  * ```ts
- * import type { Message, SocketClient, SocketNotifier } from "@sockit/sockit";
+ * import type { Message, SocketClient, SocketNotifier } from "jsr:@sockit/sockit";
  *
  * class EchoServer implements SocketNotifier {
  *   socketAccepted(client: SocketClient) {
@@ -51,7 +51,7 @@ export interface SocketNotifier {
  *
  * @example Cap connections, close silent ones, refuse a network
  * ```ts
- * import { createServer } from "@sockit/sockit";
+ * import { createServer } from "jsr:@sockit/sockit";
  *
  * const server = await createServer("localhost", 0, {
  *   maxConnections: 100,
@@ -111,7 +111,7 @@ export interface ServerTlsOptions {
  *
  * @example Serve, then stop
  * ```ts
- * import { createServer } from "@sockit/sockit";
+ * import { createServer } from "jsr:@sockit/sockit";
  *
  * const server = await createServer("localhost", 0);
  * server.run({ socketMessage: (client, message) => client.send(message) });
@@ -150,7 +150,7 @@ export interface SocketServer extends AsyncDisposable {
  *
  * @example A UDP echo server, as in the Renoise guide
  * ```ts
- * import { createServer } from "@sockit/sockit";
+ * import { createServer } from "jsr:@sockit/sockit";
  *
  * const server = await createServer("localhost", 0, { protocol: "udp" });
  * server.run({

@@ -45,7 +45,7 @@ print(got == data)
       `< 127.0.0.1:${port} 256 bytes`,
       `< 127.0.0.1:${port} 32 bytes`,
     ]);
-    const rows = server.lines.filter((l) => /^[0-9a-f]{8}  /.test(l));
+    const rows = server.lines.filter((l) => /^[0-9a-f]{8} {2}/.test(l));
     assertEquals(rows, await hexdumpC(all));
     // The quoted text is replaced, not repeated.
     assertEquals(server.lines.filter((l) => l.includes(" sent '")), []);

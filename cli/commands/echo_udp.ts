@@ -1,5 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { runEchoServer } from "../_echo_server.ts";
+import { helpFooter } from "../_help.ts";
 import {
   collect,
   parseHost,
@@ -41,6 +42,18 @@ export function echoUdpCommand(program: Command): void {
     .option("--json", "print events as NDJSON")
     .option("-x, --hex", "show message events as hex dumps")
     .option("-q, --quiet", "do not print message events")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          ["sockit echo-udp --port 1025", "echo datagrams on localhost:1025"],
+          [
+            "sockit echo-udp -p 0 --json --deny 127.0.0.2/32",
+            "any free port, NDJSON events, never answer 127.0.0.2",
+          ],
+        ],
+      }),
+    )
     .action(async (options) => {
       Deno.exitCode = await runEchoServer("udp", options);
     });

@@ -7,6 +7,7 @@ import {
 } from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { CrlfEncoder } from "../_crlf.ts";
+import { helpFooter } from "../_help.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import { LineSplitter } from "../_line_splitter.ts";
 import { readChunks, writeAll } from "../_stdio.ts";
@@ -14,6 +15,7 @@ import { UsageError } from "../_exit.ts";
 import { readCaCerts } from "../_tls_files.ts";
 import {
   collect,
+  durationOption,
   familyOf,
   parseDuration,
   parseDurationOrZero,
@@ -61,7 +63,7 @@ export function sendCommand(program: Command): void {
       "sent joined by spaces, no newline added; else stdin",
     )
     .option("-u, --udp", "use UDP: one datagram per message or stdin line")
-    .option("-w, --wait <duration>", "connect timeout", parseDuration, 2000)
+    .addOption(durationOption("-w, --wait <duration>", "connect timeout", 2000))
     .option(
       "-i, --idle-timeout <duration>",
       "give up (exit 1) after this much silence",
@@ -86,6 +88,26 @@ export function sendCommand(program: Command): void {
       collect,
     )
     .option("--servername <name>", "TLS: the SNI name and the name verified")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          [
+            "sockit send localhost 1025 hello",
+            "send hello, print replies until the peer closes",
+          ],
+          [
+            String
+              .raw`printf 'HEAD / HTTP/1.0\r\n\r\n' | sockit send example.com http`,
+            "a request typed by hand; the port as a service name",
+          ],
+          [
+            "sockit send -u -q 2 localhost 1025 ping",
+            "one UDP datagram; print replies for 2 seconds",
+          ],
+        ],
+      }),
+    )
     .action(async (host, portArg, words, options) => {
       // A Unix target takes no port: what stands there is the message.
       if (unixPathOf(host) !== undefined) {
