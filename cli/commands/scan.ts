@@ -3,7 +3,13 @@ import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { scanPorts } from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { ExitCode } from "../_exit.ts";
-import { familyOf, parseCount, parseDuration, parseHost } from "../_options.ts";
+import { helpFooter } from "../_help.ts";
+import {
+  durationOption,
+  familyOf,
+  parseCount,
+  parseHost,
+} from "../_options.ts";
 
 /** `sockit scan`: a TCP connect scan, loud by nature; loopback in tests. */
 export function scanCommand(program: Command): void {
@@ -14,11 +20,12 @@ export function scanCommand(program: Command): void {
     )
     .argument("<host>", "name, IPv4 or IPv6 address", parseHost)
     .argument("<ports>", "ports and ranges: 22,80,8000-8100", parsePorts)
-    .option(
-      "-w, --wait <duration>",
-      "a port that does not answer within this is filtered",
-      parseDuration,
-      1000,
+    .addOption(
+      durationOption(
+        "-w, --wait <duration>",
+        "a port that does not answer within this is filtered",
+        1000,
+      ),
     )
     .option(
       "-c, --concurrency <n>",
@@ -28,15 +35,41 @@ export function scanCommand(program: Command): void {
     )
     .option("-a, --all", "print closed and filtered ports too")
     .option("--banner", "wait up to -i for the first bytes an open port sends")
-    .option(
-      "-i, --idle-timeout <duration>",
-      "how long --banner waits",
-      parseDuration,
-      1000,
+    .addOption(
+      durationOption(
+        "-i, --idle-timeout <duration>",
+        "how long --banner waits",
+        1000,
+      ),
     )
     .option("--json", "print one NDJSON object per printed port")
     .option("-4, --ipv4", "use IPv4 only")
     .option("-6, --ipv6", "use IPv6 only")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          [
+            "sockit scan 127.0.0.1 1-1024",
+            "which of the first 1024 ports are open",
+          ],
+          [
+            "sockit scan -a --banner localhost 22,25,80",
+            "every port's state, and what open ones say first",
+          ],
+          [
+            "sockit scan --json -c 500 -w 300ms ::1 8000-9000",
+            "NDJSON, 500 connects at once, 300 ms per port",
+          ],
+        ],
+        exitCodes: [
+          ExitCode.Ok,
+          ExitCode.Network,
+          ExitCode.Usage,
+          ExitCode.BrokenPipe,
+        ],
+      }),
+    )
     .action(async (host, ports, options) => {
       const printer = new EventPrinter(
         "tcp",
