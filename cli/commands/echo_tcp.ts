@@ -70,6 +70,10 @@ export function echoTcpCommand(program: Command): void {
             "sockit echo-tcp --host 0.0.0.0 --allow 192.168.0.0/16",
             "every IPv4 address, but only LAN peers get an answer",
           ],
+          [
+            "sockit echo-tcp --unix /tmp/echo.sock -x",
+            "a Unix socket; messages as hex dumps",
+          ],
         ],
       }),
     )

@@ -105,6 +105,10 @@ export function sendCommand(program: Command): void {
             "sockit send -u -q 2 localhost 1025 ping",
             "one UDP datagram; print replies for 2 seconds",
           ],
+          [
+            "sockit send --tls --cacert self.pem localhost 8443 hello",
+            "TLS, trusting a private CA or a self-signed server certificate",
+          ],
         ],
       }),
     )
