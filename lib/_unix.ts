@@ -97,10 +97,13 @@ async function isLive(
 }
 
 /**
- * A fresh path in the temporary directory for a datagram client's replies:
- * a Unix datagram peer can only answer a sender that has an address.
+ * A fresh address for a datagram client's replies: a Unix datagram peer
+ * can only answer a sender that has one. On Linux an abstract name, which
+ * leaves nothing on disk even when the process is killed; elsewhere a path
+ * in the temporary directory, removed on close.
  */
 export async function tempSocketPath(): Promise<string> {
+  if (Deno.build.os === "linux") return `\0sockit-${crypto.randomUUID()}`;
   const path = await Deno.makeTempFile({ prefix: "sockit-", suffix: ".sock" });
   await Deno.remove(path);
   return path;
