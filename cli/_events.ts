@@ -1,5 +1,10 @@
 import type { NetAddress } from "../lib/mod.ts";
 import { escapeBytes, utf8Text } from "./_escape.ts";
+import {
+  formatOscLine,
+  type OscEventData,
+  oscJsonFields,
+} from "./_osc_format.ts";
 
 /** Peer data longer than this is cut in human lines. */
 export const HUMAN_MESSAGE_LIMIT = 256;
@@ -21,7 +26,8 @@ export type SockitEvent =
   }
   | { event: "connected"; peer: NetAddress; local: NetAddress }
   | { event: "sent"; peer: NetAddress; data: Uint8Array }
-  | { event: "received"; peer: NetAddress; data: Uint8Array };
+  | { event: "received"; peer: NetAddress; data: Uint8Array }
+  | ({ event: "osc"; direction: "in" | "out" } & OscEventData);
 
 /** `127.0.0.1:80` or `[::1]:80`: events always show numeric addresses. */
 export function formatPeer(peer: NetAddress): string {
@@ -88,10 +94,20 @@ export class EventPrinter {
       case "received":
         // A client's data is its stdout, raw; there is no human line for it.
         return undefined;
+      case "osc":
+        return formatOscLine(event);
     }
   }
 
   #toJson(event: SockitEvent): string {
+    if (event.event === "osc") {
+      return jsonLine({
+        event: "osc",
+        direction: event.direction,
+        transport: this.#transport,
+        ...oscJsonFields(event),
+      });
+    }
     const record: Record<string, unknown> = {
       event: event.event,
       time: new Date().toISOString(),
@@ -108,12 +124,16 @@ export class EventPrinter {
         record[key] = value;
       }
     }
-    // JSON leaves C1 controls and line separators raw; escape them too.
-    return JSON.stringify(record).replace(
-      /[\u007f-\u009f\u2028\u2029]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-    );
+    return jsonLine(record);
   }
+}
+
+/** One NDJSON line; JSON leaves C1 controls and line separators raw, so escape them too. */
+function jsonLine(record: Record<string, unknown>): string {
+  return JSON.stringify(record).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** `'…'`, escaped, cut after {@linkcode HUMAN_MESSAGE_LIMIT} bytes. */

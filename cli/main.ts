@@ -9,6 +9,7 @@ import { echoTcpCommand } from "./commands/echo_tcp.ts";
 import { echoUdpCommand } from "./commands/echo_udp.ts";
 import { sendCommand } from "./commands/send.ts";
 import { getCommand } from "./commands/get.ts";
+import { oscCommand } from "./commands/osc.ts";
 import { ExitCode } from "./_exit.ts";
 import { failureOf } from "./_failure.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -28,11 +29,14 @@ export function buildProgram(): Command {
       getOutHasColors: () => false,
       getErrHasColors: () => false,
     })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // Program options only before the command, so `osc send` can take `-5`.
+    .enablePositionalOptions();
   echoTcpCommand(program);
   echoUdpCommand(program);
   sendCommand(program);
   getCommand(program);
+  oscCommand(program);
   return program;
 }
 

@@ -1,0 +1,111 @@
+import { parseTimetag } from "../lib/mod.ts";
+import { UsageError } from "./_exit.ts";
+import type { Token } from "./_osc_values.ts";
+
+/** One stdin line of `osc send`: `[TIMETAG] ADDRESS [TYPES [VALUES...]]`. */
+export interface OscLine {
+  timetag: bigint | undefined;
+  address: string;
+  types: string;
+  values: Token[];
+}
+
+/**
+ * Splits a line into words as a shell would (`"two words"`, `'two words'`,
+ * backslash escapes), except that a `'` with no closing quote before the
+ * end of a word is a plain character, as in oscdump's `'sym` and `'A'`.
+ * Inside double quotes the escapes sockit's events print are undone
+ * (`\n`, `\t`, `\r`, `\\`, `\"`, `\'`, `\xNN`, `\uNNNN`).
+ * Returns `undefined` for a blank line or a `#` comment.
+ */
+export function parseOscLine(line: string): OscLine | undefined {
+  const words = tokenize(line);
+  if (
+    words.length === 0 || (!words[0]!.quoted && words[0]!.text.startsWith("#"))
+  ) {
+    return undefined;
+  }
+  let at = 0;
+  const timetag = words[0]!.quoted ? undefined : parseTimetag(words[0]!.text);
+  if (timetag !== undefined) at++;
+  const address = words[at]?.text;
+  if (address === undefined) {
+    throw new UsageError("the line has a timetag but no address");
+  }
+  return {
+    timetag,
+    address,
+    types: words[at + 1]?.text ?? "",
+    values: words.slice(at + 2),
+  };
+}
+
+function tokenize(line: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  const n = line.length;
+  while (i < n) {
+    while (i < n && /\s/.test(line[i]!)) i++;
+    if (i >= n) break;
+    let text = "";
+    let quoted = false;
+    while (i < n && !/\s/.test(line[i]!)) {
+      const c = line[i]!;
+      if (c === '"') {
+        quoted = true;
+        i++;
+        while (i < n && line[i] !== '"') {
+          if (line[i] === "\\" && i + 1 < n) {
+            const [char, used] = unescape(line, i + 1);
+            text += char;
+            i += 1 + used;
+          } else text += line[i++];
+        }
+        if (i >= n) throw new UsageError(`unclosed " in line: ${line}`);
+        i++;
+      } else if (c === "'" && closesAsWord(line, i)) {
+        quoted = true;
+        const close = line.indexOf("'", i + 1);
+        text += line.slice(i + 1, close);
+        i = close + 1;
+      } else if (c === "\\" && i + 1 < n) {
+        text += line[i + 1];
+        i += 2;
+      } else {
+        text += c;
+        i++;
+      }
+    }
+    tokens.push({ text, quoted });
+  }
+  return tokens;
+}
+
+/** Whether the `'` at `i` has a closing `'` that ends a word. */
+function closesAsWord(line: string, i: number): boolean {
+  const close = line.indexOf("'", i + 1);
+  if (close === -1) return false;
+  const after = line[close + 1];
+  return after === undefined || /\s/.test(after);
+}
+
+const SIMPLE: Record<string, string> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  "0": "\0",
+};
+
+/** The character escaped at `i` (just after the `\`) and how many chars it used. */
+function unescape(line: string, i: number): [string, number] {
+  const c = line[i]!;
+  const simple = SIMPLE[c];
+  if (simple !== undefined) return [simple, 1];
+  if (c === "x" && /^[0-9a-f]{2}$/i.test(line.slice(i + 1, i + 3))) {
+    return [String.fromCharCode(parseInt(line.slice(i + 1, i + 3), 16)), 3];
+  }
+  if (c === "u" && /^[0-9a-f]{4}$/i.test(line.slice(i + 1, i + 5))) {
+    return [String.fromCharCode(parseInt(line.slice(i + 1, i + 5), 16)), 5];
+  }
+  return [c, 1];
+}
