@@ -103,6 +103,7 @@ export async function runOscDump(
     : undefined;
   let messages = 0;
   let bytesIn = 0;
+  let connections = 0;
   const reportError = (error: SocketError) =>
     news.emit({
       event: "error",
@@ -134,6 +135,7 @@ export async function runOscDump(
     },
     socketError: reportError,
     socketAccepted(client: SocketClient) {
+      connections++;
       if (json || options.verbose) {
         news.emit({ event: "accepted", peer: client.peer });
       }
@@ -154,7 +156,7 @@ export async function runOscDump(
   forward?.close();
   news.emit({
     event: "stopped",
-    connections: 0,
+    connections,
     bytesIn,
     bytesOut: forward?.bytesOut ?? 0,
     messages,
