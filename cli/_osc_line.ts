@@ -11,11 +11,11 @@ export interface OscLine {
 }
 
 /**
- * Splits a line into words as a shell would (`"two words"`, `'two words'`,
- * backslash escapes), except that a `'` with no closing quote before the
- * end of a word is a plain character, as in oscdump's `'sym` and `'A'`.
- * Inside double quotes the escapes sockit's events print are undone
- * (`\n`, `\t`, `\r`, `\\`, `\"`, `\'`, `\xNN`, `\uNNNN`).
+ * Splits a line into words much as a shell would (`"two words"`,
+ * `'two words'`, backslash escapes), except that a `'` with no closing
+ * quote at the end of a word is a plain character, as in oscdump's `'sym`,
+ * and that inside both kinds of quotes the escapes sockit's lines print
+ * are undone (`\n`, `\t`, `\r`, `\\`, `\"`, `\'`, `\xNN`, `\uNNNN`).
  * Returns `undefined` for a blank line or a `#` comment.
  */
 export function parseOscLine(line: string): OscLine | undefined {
@@ -51,22 +51,24 @@ function tokenize(line: string): Token[] {
     let quoted = false;
     while (i < n && !/\s/.test(line[i]!)) {
       const c = line[i]!;
-      if (c === '"') {
+      const close = c === '"'
+        ? closingQuote(line, i)
+        : c === "'"
+        ? closingQuote(line, i, true)
+        : -1;
+      if (c === '"' && close === -1) {
+        throw new UsageError(`unclosed " in line: ${line}`);
+      }
+      if (close !== -1) {
         quoted = true;
         i++;
-        while (i < n && line[i] !== '"') {
-          if (line[i] === "\\" && i + 1 < n) {
+        while (i < close) {
+          if (line[i] === "\\") {
             const [char, used] = unescape(line, i + 1);
             text += char;
             i += 1 + used;
           } else text += line[i++];
         }
-        if (i >= n) throw new UsageError(`unclosed " in line: ${line}`);
-        i++;
-      } else if (c === "'" && closesAsWord(line, i)) {
-        quoted = true;
-        const close = line.indexOf("'", i + 1);
-        text += line.slice(i + 1, close);
         i = close + 1;
       } else if (c === "\\" && i + 1 < n) {
         text += line[i + 1];
@@ -81,12 +83,21 @@ function tokenize(line: string): Token[] {
   return tokens;
 }
 
-/** Whether the `'` at `i` has a closing `'` that ends a word. */
-function closesAsWord(line: string, i: number): boolean {
-  const close = line.indexOf("'", i + 1);
-  if (close === -1) return false;
-  const after = line[close + 1];
-  return after === undefined || /\s/.test(after);
+/**
+ * The index of the quote that closes the one at `i`, skipping backslash
+ * escapes, or -1. With `endsWord`, the next `'` counts only if a word ends there.
+ */
+function closingQuote(line: string, i: number, endsWord = false): number {
+  const quote = line[i];
+  for (let k = i + 1; k < line.length; k++) {
+    if (line[k] === "\\") {
+      k++;
+    } else if (line[k] === quote) {
+      const after = line[k + 1];
+      return !endsWord || after === undefined || /\s/.test(after) ? k : -1;
+    }
+  }
+  return -1;
 }
 
 const SIMPLE: Record<string, string> = {

@@ -77,9 +77,9 @@ export class LineProcess {
 
   /** The port in the `listening` line. */
   get port(): number {
-    const line = [...this.errors, ...this.lines].find((l) =>
-      l.includes("listening")
-    ) ?? "";
+    const line =
+      [...this.errors, ...this.lines].find((l) => l.includes("listening")) ??
+        "";
     const json = line.startsWith("{");
     return json
       ? (JSON.parse(line) as { port: number }).port
