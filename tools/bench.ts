@@ -11,6 +11,8 @@
  * @module
  */
 
+import { codecBench, dumpBench } from "./bench_osc.ts";
+
 const MiB = 1024 * 1024;
 const TCP_CLIENTS = 8;
 const TCP_BYTES_PER_CLIENT = 32 * MiB;
@@ -227,4 +229,6 @@ if (import.meta.main) {
     () => startReference(REFERENCE_TCP),
     true,
   );
+  codecBench();
+  await dumpBench();
 }
