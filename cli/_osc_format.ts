@@ -34,13 +34,27 @@ export function shownTimetag(event: OscEventData): bigint {
     : timetag;
 }
 
+/** {@linkcode shownTimetag} as text, without bigints for the common case. */
+function shownTimetagText(event: OscEventData): string {
+  const timetag = event.bundles.at(-1);
+  if (timetag !== undefined && timetag > 1n) return formatTimetag(timetag);
+  const ms = event.arrival;
+  const seconds = Math.floor(ms / 1000);
+  const fraction = Math.floor((ms - seconds * 1000) / 1000 * 4_294_967_296);
+  return `${hex8(seconds + 2_208_988_800)}.${hex8(fraction)}`;
+}
+
+function hex8(value: number): string {
+  return value.toString(16).padStart(8, "0");
+}
+
 /**
  * oscdump's line, `%08x.%08x ADDRESS TYPES ARGS…`, with peer text escaped
  * as in sockit's events and blobs in full.
  */
 export function formatOscLine(event: OscEventData): string {
   const { address, args } = event.message;
-  let line = `${formatTimetag(shownTimetag(event))} ${escapeText(address)} ${
+  let line = `${shownTimetagText(event)} ${escapeText(address)} ${
     typeTags(args)
   }`;
   for (const arg of args) line += ` ${formatArgument(arg)}`;

@@ -144,40 +144,54 @@ class OscReceiver implements SocketNotifier {
     return this.#handlers.socketError?.(error);
   }
 
-  async socketMessage(client: SocketClient, message: Message): Promise<void> {
-    const arrival = performance.timeOrigin + performance.now();
-    if (client.protocol === "udp") {
-      return await this.#packet(client, message, arrival);
-    }
+  socketMessage(
+    client: SocketClient,
+    message: Message,
+  ): void | Promise<void> {
+    if (client.protocol === "udp") return this.#packet(client, message);
+    return this.#stream(client, message);
+  }
+
+  async #stream(client: SocketClient, chunk: Uint8Array): Promise<void> {
     const deframer = this.#streams.get(client) ??
       createDeframer(this.#framing);
     this.#streams.set(client, deframer);
     let packets: Uint8Array[];
     try {
-      packets = deframer.push(message);
+      packets = deframer.push(chunk);
     } catch (error) {
       client.close();
       this.#streams.delete(client);
       return await this.#malformed(client, error);
     }
-    for (const packet of packets) await this.#packet(client, packet, arrival);
+    for (const packet of packets) await this.#packet(client, packet);
   }
 
-  async #packet(
+  /** Stays synchronous unless a handler returns a promise: the UDP hot path. */
+  #packet(client: SocketClient, bytes: Uint8Array): void | Promise<void> {
+    const arrival = performance.timeOrigin + performance.now();
+    const forwarded = this.#handlers.oscPacket?.(bytes, client);
+    if (forwarded instanceof Promise) {
+      return forwarded.then(() => this.#decode(client, bytes, arrival));
+    }
+    return this.#decode(client, bytes, arrival);
+  }
+
+  #decode(
     client: SocketClient,
     bytes: Uint8Array,
     arrival: number,
-  ): Promise<void> {
-    await this.#handlers.oscPacket?.(bytes, client);
+  ): void | Promise<void> {
     if (!this.#handlers.oscMessage) return;
     let packet: OscPacket;
     try {
       packet = decodeOsc(bytes);
     } catch (error) {
-      return await this.#malformed(client, error);
+      return this.#malformed(client, error);
     }
     const info = { peer: client.peer, client, arrival, bundles: [] };
-    await this.#deliver(packet, info);
+    if ("address" in packet) return this.#handlers.oscMessage(packet, info);
+    return this.#deliver(packet, info);
   }
 
   async #deliver(packet: OscPacket, info: OscMessageInfo): Promise<void> {
