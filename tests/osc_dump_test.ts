@@ -173,8 +173,8 @@ Deno.test("osc dump --json: typed arguments, timetags and enclosing bundles", as
   }
 });
 
-Deno.test("osc dump -T: size prefix and SLIP (auto), a SLIP stream opening with END #bundle", async () => {
-  const dump = await LineProcess.sockit(["osc", "dump", "-T", "0"]);
+Deno.test("osc dump osc.tcp://:0: size prefix and SLIP (auto), a SLIP stream opening with END #bundle", async () => {
+  const dump = await LineProcess.sockit(["osc", "dump", "osc.tcp://:0"]);
   try {
     const bundle = encodeOsc({
       timetag: 1n,

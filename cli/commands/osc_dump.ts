@@ -38,7 +38,11 @@ export function oscDumpCommand(osc: Command): void {
     .description(
       "Print the OSC messages that arrive, one line each, as oscdump",
     )
-    .argument("<port>", "port to listen on, 0 for any", parseListenPort)
+    .argument(
+      "<port>",
+      "port to listen on (0 for any), or oscdump's osc.udp://:PORT / osc.tcp://:PORT",
+      parseDumpPort,
+    )
     .option("--host <host>", "address to bind", parseHost, "localhost")
     .option("-T, --tcp", "accept TCP connections instead of UDP datagrams")
     .option(
@@ -56,9 +60,19 @@ export function oscDumpCommand(osc: Command): void {
     .option("-v, --verbose", "also print TCP connections on stderr")
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")
-    .action(async (port, options) => {
-      Deno.exitCode = await runOscDump(port, options);
+    .action(async ({ port, tcp }, options) => {
+      Deno.exitCode = await runOscDump(port, {
+        ...options,
+        tcp: options.tcp || tcp,
+      });
     });
+}
+
+/** A port, or oscdump's URL form, whose `tcp` stands for `-T`. */
+function parseDumpPort(value: string): { port: number; tcp: boolean } {
+  const url = /^osc\.(udp|tcp):\/\/:(\d+)\/?$/.exec(value);
+  if (url) return { port: parseListenPort(url[2]!), tcp: url[1] === "tcp" };
+  return { port: parseListenPort(value), tcp: false };
 }
 
 function parseFraming(value: string): OscFraming {

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../../tests/_assert.ts";
 import { seededRandom } from "../../tests/stress/_seeded_random.ts";
+import { have, hex } from "../../tests/_osc.ts";
 import {
   compileOscPattern,
   createDeframer,
@@ -19,17 +20,6 @@ import {
   toOscArgument,
 } from "../mod.ts";
 
-function have(tool: string): boolean {
-  try {
-    return new Deno.Command("which", { args: [tool], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
-const hex = (bytes: Uint8Array) =>
-  [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 const fromHex = (text: string) =>
   new Uint8Array(
     text.replace(/\s/g, "").match(/../g)!.map((h) => parseInt(h, 16)),
