@@ -166,6 +166,8 @@ export async function runOscSend(
   try {
     if (single) await sender.send([single]);
     else await sender.replay(readLines());
+    // A FIN after the last packet: it is flushed, and the peer sees the end.
+    if (client.protocol === "tcp") await client.closeWrite();
   } finally {
     client.close();
   }

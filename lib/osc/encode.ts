@@ -8,6 +8,7 @@ const BUNDLE_HEADER = utf8.encode("#bundle\0");
  * so encoding needs no size pass and allocates one result per packet.
  */
 let scratch = new Uint8Array(4096);
+const SCRATCH_KEEP = 1024 * 1024;
 let view = new DataView(scratch.buffer);
 
 function reserve(end: number): void {
@@ -44,7 +45,13 @@ function reserve(end: number): void {
  */
 export function encodeOsc(packet: OscPacket): Uint8Array {
   const end = writePacket(packet, 0, 0);
-  return scratch.slice(0, end);
+  const bytes = scratch.slice(0, end);
+  // One huge packet must not pin its buffer for the life of the process.
+  if (scratch.length > SCRATCH_KEEP) {
+    scratch = new Uint8Array(4096);
+    view = new DataView(scratch.buffer);
+  }
+  return bytes;
 }
 
 function writePacket(packet: OscPacket, at: number, depth: number): number {
