@@ -115,7 +115,8 @@ export async function runOscDump(
   const forward = options.forward
     ? await Forwarder.open(options.forward, protocol, options.framing, news)
     : undefined;
-  let messages = 0;
+  // Packets, not messages: the `stopped` line counts datagrams, as echo-udp's.
+  let packets = 0;
   let bytesIn = 0;
   let connections = 0;
   const reportError = (error: SocketError) =>
@@ -133,11 +134,11 @@ export async function runOscDump(
   });
   server.run(oscNotifier({
     oscPacket(packet) {
+      packets++;
       bytesIn += packet.length;
       return forward?.send(packet);
     },
     oscMessage(message, info) {
-      messages++;
       out.emit({
         event: "osc",
         direction: "in",
@@ -173,7 +174,7 @@ export async function runOscDump(
     connections,
     bytesIn,
     bytesOut: forward?.bytesOut ?? 0,
-    messages,
+    messages: packets,
   });
   return 0;
 }
