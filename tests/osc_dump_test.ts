@@ -322,3 +322,47 @@ Deno.test("osc dump: a bad port or framing is exit 2", async () => {
     'sockit: --framing: framing "none" is not auto, size or slip\n',
   );
 });
+
+Deno.test("osc dump -T --forward sends each packet size-prefixed over one TCP connection", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const received = (async () => {
+    const conn = await listener.accept();
+    const bytes: number[] = [];
+    const buffer = new Uint8Array(4096);
+    while (true) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      bytes.push(...buffer.subarray(0, n));
+    }
+    conn.close();
+    return new Uint8Array(bytes);
+  })();
+  const dump = await LineProcess.sockit([
+    "osc",
+    "dump",
+    "-T",
+    "--forward",
+    `127.0.0.1:${listener.addr.port}`,
+    "0",
+  ]);
+  const packets = [
+    encodeOsc({ address: "/one", args: [{ type: "i", value: 1 }] }),
+    encodeOsc({ address: "/two", args: [] }),
+  ];
+  try {
+    // SLIP in, size prefix out: the packets themselves are unchanged.
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: dump.port });
+    await conn.write(
+      new Uint8Array([...packets[0]!, 0xc0, ...packets[1]!, 0xc0]),
+    );
+    conn.close();
+    await dump.waitForLines(2);
+  } finally {
+    assertEquals(await dump.stop(), 0);
+    listener.close();
+  }
+  assertEquals(
+    hex(await received),
+    hex(new Uint8Array([...frameSize(packets[0]!), ...frameSize(packets[1]!)])),
+  );
+});

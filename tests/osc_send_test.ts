@@ -334,3 +334,29 @@ Deno.test("osc send: stdin replays oscdump lines with their spacing, or at once 
     await catcher.close();
   }
 });
+
+Deno.test("osc send --json: connected, one osc event per message, closed", async () => {
+  const catcher = new PacketCatcher();
+  try {
+    const result = await runCli([
+      "osc",
+      "send",
+      "--json",
+      "127.0.0.1",
+      String(catcher.port),
+      "/renoise/song/bpm",
+      "f",
+      "127.5",
+    ]);
+    assertEquals(result.code, 0);
+    const events = result.text.trim().split("\n").map((l) =>
+      JSON.parse(l) as Record<string, unknown>
+    );
+    assertEquals(events.map((e) => e.event), ["connected", "osc", "closed"]);
+    assertEquals(events[1]!.direction, "out");
+    assertEquals(events[1]!.args, [{ type: "f", value: 127.5 }]);
+    assertEquals(events[2]!.bytesOut, 28);
+  } finally {
+    await catcher.close();
+  }
+});

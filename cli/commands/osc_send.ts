@@ -162,7 +162,20 @@ export async function runOscSend(
     family,
     timeout: options.wait,
   });
-  const sender = new OscSender(client, options, at);
+  const report = options.json || options.verbose
+    ? new EventPrinter(
+      client.protocol,
+      "client",
+      options.json ?? false,
+      lineWriter(options.json ? Deno.stdout : Deno.stderr),
+    )
+    : undefined;
+  report?.emit({
+    event: "connected",
+    peer: client.peer,
+    local: { address: client.localAddress, port: client.localPort },
+  });
+  const sender = new OscSender(client, options, at, report);
   try {
     if (single) await sender.send([single]);
     else await sender.replay(readLines());
@@ -170,6 +183,12 @@ export async function runOscSend(
     if (client.protocol === "tcp") await client.closeWrite();
   } finally {
     client.close();
+    report?.emit({
+      event: "closed",
+      peer: client.peer,
+      bytesIn: client.bytesReceived,
+      bytesOut: client.bytesSent,
+    });
   }
   return 0;
 }
@@ -196,6 +215,7 @@ class OscSender {
     client: SocketClient,
     options: OscSendOptions,
     at: bigint | undefined,
+    report: EventPrinter | undefined,
   ) {
     this.#client = client;
     this.#framer = client.protocol === "tcp"
@@ -203,14 +223,7 @@ class OscSender {
       : undefined;
     this.#at = at;
     this.#timing = options.timing;
-    this.#report = options.json || options.verbose
-      ? new EventPrinter(
-        client.protocol,
-        "client",
-        options.json ?? false,
-        lineWriter(options.json ? Deno.stdout : Deno.stderr),
-      )
-      : undefined;
+    this.#report = report;
   }
 
   /**
