@@ -32,6 +32,11 @@ export interface OscMessageInfo {
   client: SocketClient;
   /** Arrival time, Unix milliseconds with a fraction. */
   arrival: number;
+  /**
+   * The innermost enclosing bundle's timetag (`1n` is "immediately"), or
+   * `undefined` for a message that came alone.
+   */
+  timetag: bigint | undefined;
   /** The timetags of the enclosing bundles, outermost first; empty if none. */
   bundles: bigint[];
 }
@@ -189,7 +194,13 @@ class OscReceiver implements SocketNotifier {
     } catch (error) {
       return this.#malformed(client, error);
     }
-    const info = { peer: client.peer, client, arrival, bundles: [] };
+    const info = {
+      peer: client.peer,
+      client,
+      arrival,
+      timetag: undefined,
+      bundles: [],
+    };
     if ("address" in packet) return this.#handlers.oscMessage(packet, info);
     return this.#deliver(packet, info);
   }
@@ -199,7 +210,11 @@ class OscReceiver implements SocketNotifier {
       await this.#handlers.oscMessage?.(packet, info);
       return;
     }
-    const inner = { ...info, bundles: [...info.bundles, packet.timetag] };
+    const inner = {
+      ...info,
+      timetag: packet.timetag,
+      bundles: [...info.bundles, packet.timetag],
+    };
     for (const element of packet.elements) await this.#deliver(element, inner);
   }
 

@@ -67,6 +67,8 @@ for (const protocol of ["udp", "tcp"] as const) {
       { address: "/after", args: [{ type: "f", value: 1 }] },
     ]);
     assertEquals(messages[2]![1].bundles, [7n, 1n]);
+    assertEquals(messages[2]![1].timetag, 1n);
+    assertEquals(messages[0]![1].timetag, undefined);
     assertEquals(messages[0]![1].peer.port, client.socket.localPort);
     if (protocol === "udp") {
       assertEquals(errors.length, 1);
