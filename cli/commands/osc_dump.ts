@@ -12,6 +12,7 @@ import {
 } from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { shutdownSignal } from "../_shutdown.ts";
+import { helpFooter } from "../_help.ts";
 import {
   familyOf,
   parseHost,
@@ -60,6 +61,25 @@ export function oscDumpCommand(osc: Command): void {
     .option("-v, --verbose", "also print TCP connections on stderr")
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          [
+            "sockit osc dump 9000",
+            "print what arrives on UDP 9000, as oscdump",
+          ],
+          [
+            "sockit osc dump -T --json 9000",
+            "TCP (size prefix or SLIP, detected), NDJSON events",
+          ],
+          [
+            "sockit osc dump --forward localhost:8000 9000",
+            "sit between a controller and Renoise and show the traffic",
+          ],
+        ],
+      }),
+    )
     .action(async ({ port, tcp }, options) => {
       Deno.exitCode = await runOscDump(port, {
         ...options,

@@ -20,9 +20,10 @@ import {
   parseTimeValue,
   type Token,
 } from "../_osc_values.ts";
+import { helpFooter } from "../_help.ts";
 import {
+  durationOption,
   familyOf,
-  parseDuration,
   parseDurationOrZero,
   parseHost,
   parsePort,
@@ -68,11 +69,32 @@ export function oscSendCommand(osc: Command): void {
       "wrap in a bundle for this time: ISO 8601 or +500ms from now",
     )
     .option("--no-timing", "replay stdin lines as fast as possible")
-    .option("-w, --wait <duration>", "TCP connect timeout", parseDuration, 2000)
+    .addOption(
+      durationOption("-w, --wait <duration>", "TCP connect timeout", 2000),
+    )
     .option("--json", "print each sent message as an NDJSON event on stdout")
     .option("-v, --verbose", "print each sent message on stderr")
     .option("-4, --ipv4", "use IPv4 only")
     .option("-6, --ipv6", "use IPv6 only")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          [
+            "sockit osc send localhost 8000 /renoise/song/bpm f 127.5",
+            "set Renoise's tempo (UDP, oscsend's grammar)",
+          ],
+          [
+            "sockit osc send osc.tcp://localhost:9000 /mixer/gain if 3 -0.5",
+            "over TCP with a size prefix; -0.5 is a value, not an option",
+          ],
+          [
+            "sockit osc send localhost 8000 < session.txt",
+            "replay lines recorded by osc dump (or oscdump) with their timing",
+          ],
+        ],
+      }),
+    )
     .action(async (target, options) => {
       Deno.exitCode = await runOscSend(target, options);
     });
