@@ -346,6 +346,8 @@ if (import.meta.main) {
     1_000_000,
   );
   await compareGet("get 32 KiB head, 1 byte/write", bigHead(32 * 1024), 2, 1);
-  codecBench();
-  await dumpBench();
+  if (wanted("osc")) {
+    codecBench();
+    await dumpBench();
+  }
 }
