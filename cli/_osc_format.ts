@@ -82,7 +82,8 @@ function formatArgument(arg: OscArgument): string {
     case "s":
       return `"${escapeText(arg.value)}"`;
     case "S":
-      return `'${escapeText(arg.value)}`;
+      // No closing quote (oscdump's form), so a space would end the word.
+      return `'${escapeText(arg.value).replaceAll(" ", "\\x20")}`;
     case "c":
       return `'${escapeText(arg.value)}'`;
     case "t":

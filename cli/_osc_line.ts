@@ -14,8 +14,7 @@ export interface OscLine {
  * Splits a line into words much as a shell would (`"two words"`,
  * `'two words'`, backslash escapes), except that a `'` with no closing
  * quote at the end of a word is a plain character, as in oscdump's `'sym`,
- * and that inside both kinds of quotes the escapes sockit's lines print
- * are undone (`\n`, `\t`, `\r`, `\\`, `\"`, `\'`, `\xNN`, `\uNNNN`).
+ * and that in and out of quotes the escapes sockit's lines print are undone (`\n`, `\t`, `\r`, `\\`, `\"`, `\'`, `\xNN`, `\uNNNN`).
  * Returns `undefined` for a blank line or a `#` comment.
  */
 export function parseOscLine(line: string): OscLine | undefined {
@@ -71,8 +70,9 @@ function tokenize(line: string): Token[] {
         }
         i = close + 1;
       } else if (c === "\\" && i + 1 < n) {
-        text += line[i + 1];
-        i += 2;
+        const [char, used] = unescape(line, i + 1);
+        text += char;
+        i += 1 + used;
       } else {
         text += c;
         i++;
