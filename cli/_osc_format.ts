@@ -77,15 +77,16 @@ function formatArgument(arg: OscArgument): string {
     case "h":
       return arg.value.toString();
     case "f":
+      return formatFloat(arg.value, Math.fround);
     case "d":
-      return formatFixed(arg.value);
+      return formatFloat(arg.value, (x) => x);
     case "s":
       return `"${escapeText(arg.value)}"`;
     case "S":
       // No closing quote (oscdump's form), so a space would end the word.
       return `'${escapeText(arg.value).replaceAll(" ", "\\x20")}`;
     case "c":
-      return `'${escapeText(arg.value)}'`;
+      return `'${escapeText(arg.value).replace(" ", "\\x20")}'`;
     case "t":
       return formatTimetag(arg.value);
     case "m":
@@ -111,6 +112,21 @@ function formatArgument(arg: OscArgument): string {
 
 function hex2(byte: number): string {
   return byte.toString(16).padStart(2, "0");
+}
+
+/**
+ * oscdump's `%f`, unless six decimals lose the value (`1e-7`, `0.1234567`):
+ * then the shortest text that reads back to the same float, so a recording
+ * replays exactly.
+ */
+function formatFloat(value: number, round: (x: number) => number): string {
+  const fixed = formatFixed(value);
+  if (!Number.isFinite(value) || round(Number(fixed)) === value) return fixed;
+  for (let digits = 1; digits < 17; digits++) {
+    const text = value.toPrecision(digits);
+    if (round(Number(text)) === value) return String(Number(text));
+  }
+  return String(value);
 }
 
 /** C's `%f`: six decimals, no exponent, `inf` and `nan`. */

@@ -11,14 +11,15 @@ export interface OscLine {
 }
 
 /**
- * Splits a line into words much as a shell would (`"two words"`,
- * `'two words'`, backslash escapes), except that a `'` with no closing
- * quote at the end of a word is a plain character, as in oscdump's `'sym`,
- * and that in and out of quotes the escapes sockit's lines print are undone (`\n`, `\t`, `\r`, `\\`, `\"`, `\'`, `\xNN`, `\uNNNN`).
- * Returns `undefined` for a blank line or a `#` comment.
+ * Splits a line into words much as a shell would: `"two words"`,
+ * `'two words'`, and the escapes sockit's lines print (`\n`, `\t`, `\r`,
+ * `\\`, `\"`, `\'`, `\xNN`, `\uNNNN`) undone in and out of quotes.
+ * A line that starts with a timetag is oscdump's output, where `'` never
+ * quotes (`'sym`, `'A'`); elsewhere a `'` quotes only up to a `'` that ends
+ * a word. Returns `undefined` for a blank line or a `#` comment.
  */
 export function parseOscLine(line: string): OscLine | undefined {
-  const words = tokenize(line);
+  const words = tokenize(line, !DUMP_LINE.test(line));
   if (
     words.length === 0 || (!words[0]!.quoted && words[0]!.text.startsWith("#"))
   ) {
@@ -39,20 +40,25 @@ export function parseOscLine(line: string): OscLine | undefined {
   };
 }
 
-function tokenize(line: string): Token[] {
+/** A line that starts with oscdump's `%08x.%08x` timestamp. */
+const DUMP_LINE = /^[ \t]*[0-9a-f]{8}\.[0-9a-f]{8}(?:[ \t\r\n]|$)/i;
+/** Words split on ASCII blanks only: other Unicode spaces are peer text. */
+const BLANK = /[ \t\r\n\v\f]/;
+
+function tokenize(line: string, singleQuotes: boolean): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   const n = line.length;
   while (i < n) {
-    while (i < n && /\s/.test(line[i]!)) i++;
+    while (i < n && BLANK.test(line[i]!)) i++;
     if (i >= n) break;
     let text = "";
     let quoted = false;
-    while (i < n && !/\s/.test(line[i]!)) {
+    while (i < n && !BLANK.test(line[i]!)) {
       const c = line[i]!;
       const close = c === '"'
         ? closingQuote(line, i)
-        : c === "'"
+        : c === "'" && singleQuotes
         ? closingQuote(line, i, true)
         : -1;
       if (c === '"' && close === -1) {
@@ -94,7 +100,7 @@ function closingQuote(line: string, i: number, endsWord = false): number {
       k++;
     } else if (line[k] === quote) {
       const after = line[k + 1];
-      return !endsWord || after === undefined || /\s/.test(after) ? k : -1;
+      return !endsWord || after === undefined || BLANK.test(after) ? k : -1;
     }
   }
   return -1;

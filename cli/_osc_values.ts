@@ -178,7 +178,10 @@ function parseValue(
         value: !token.quoted && text.startsWith("'") ? text.slice(1) : text,
       };
     case "c": {
-      const chars = [...text];
+      // oscdump prints a character as 'A'.
+      const chars = [
+        ...(!token.quoted && /^'.+'$/su.test(text) ? text.slice(1, -1) : text),
+      ];
       if (chars.length !== 1) bad("one character");
       return { type, value: chars[0]! };
     }
