@@ -1,5 +1,5 @@
 /** Size of the one reused stdin buffer: Deno's own chunk size for pipes. */
-const STDIN_CHUNK = 64 * 1024;
+export const STDIN_CHUNK = 64 * 1024;
 
 /**
  * Yields stdin in chunks. Each chunk is a view into one reused buffer that
@@ -8,8 +8,9 @@ const STDIN_CHUNK = 64 * 1024;
  */
 export async function* readChunks(
   reader: { read(buffer: Uint8Array): Promise<number | null> } = Deno.stdin,
+  size = STDIN_CHUNK,
 ): AsyncGenerator<Uint8Array> {
-  const buffer = new Uint8Array(STDIN_CHUNK);
+  const buffer = new Uint8Array(size);
   while (true) {
     const count = await reader.read(buffer);
     if (count === null) return;
