@@ -46,7 +46,9 @@ export async function sendDatagram(
   peer: NetAddress,
   bytes: Uint8Array,
 ): Promise<void> {
-  if (bytes.length > maxDatagramPayload(peer)) throw oversizeError(peer, bytes.length);
+  if (bytes.length > maxDatagramPayload(peer)) {
+    throw oversizeError(peer, bytes.length);
+  }
   try {
     await conn.send(bytes, toUdpAddr(peer));
   } catch (error) {

@@ -296,3 +296,13 @@ export class PythonPeer {
     }
   }
 }
+
+/** Whether the peer binary `tool` is installed (tests needing it are ignored, never passed, without it). */
+export function has(tool: string): boolean {
+  try {
+    return new Deno.Command("which", { args: [tool], stdout: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
