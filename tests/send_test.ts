@@ -488,3 +488,12 @@ Deno.test("send -v prints connection events on stderr and keeps stdout raw", asy
   );
   await server.stop();
 });
+
+Deno.test("send --lines without -u is a usage error (exit 2)", async () => {
+  const result = await runCli(["send", "--lines", "127.0.0.1", "9", "x"]);
+  assertEquals(result.code, 2);
+  assertEquals(
+    result.stderr,
+    "sockit: --lines cuts datagrams: it needs -u (UDP)\n",
+  );
+});

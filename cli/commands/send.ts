@@ -6,6 +6,7 @@ import {
   SocketError,
 } from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
+import { UsageError } from "../_exit.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import { datagramsOf } from "../_datagram_input.ts";
@@ -80,6 +81,9 @@ export async function runSend(
   words: string[],
   options: SendOptions,
 ): Promise<number> {
+  if (options.lines && !options.udp) {
+    throw new UsageError("--lines cuts datagrams: it needs -u (UDP)");
+  }
   const protocol = options.udp ? "udp" : "tcp";
   const family = familyOf(host, options);
   const json = options.json ?? false;
