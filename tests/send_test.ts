@@ -59,13 +59,25 @@ Deno.test("send keeps sending piped stdin after the peer's FIN, then exits 0", a
   const child = cliCommand(["send", "127.0.0.1", String(peer.port)]).spawn();
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode("before "));
-  // Long after the FIN: the old rule had exited by now and lost the rest.
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  await writer.write(new TextEncoder().encode("after"));
-  await writer.close();
-  const output = await child.output();
-  assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
-  assertEquals(new TextDecoder().decode(output.stdout), "hello\n");
+  // Wait until send has printed the peer's greeting (the FIN is right
+  // behind it), then longer still: the old rule had exited by now.
+  const reader = child.stdout.getReader();
+  let printed = "";
+  while (!printed.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    printed += new TextDecoder().decode(value);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await writer.write(new TextEncoder().encode("after")).catch(() => {});
+  await writer.close().catch(() => {});
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    printed += new TextDecoder().decode(r.value);
+  }
+  const status = await child.status;
+  const stderr = await new Response(child.stderr).text();
+  assertEquals(status.code, 0, stderr);
+  assertEquals(printed, "hello\n");
   assertEquals(
     await peer.output(),
     new TextEncoder().encode("before after").toHex(),
