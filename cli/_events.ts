@@ -68,7 +68,7 @@ export class EventPrinter {
           () => carryKey(direction, peer),
         );
         if (data.length === 0) return;
-        event = { ...event, data };
+        if (data !== event.data) event = { ...event, data };
       }
     }
     this.#print(event);

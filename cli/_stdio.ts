@@ -1,5 +1,5 @@
 /** Size of the one reused stdin buffer: Deno's own chunk size for pipes. */
-export const STDIN_CHUNK = 64 * 1024;
+const STDIN_CHUNK = 64 * 1024;
 
 /**
  * Yields stdin in chunks. Each chunk is a view into one reused buffer that
