@@ -34,6 +34,14 @@ export function failureOf(error: unknown): { code: number; message?: string } {
 function oneLine(message: string): string {
   return message
     .replace(/^error: /, "")
+    // commander's own choices check names the value only in its frame.
+    .replace(
+      /^(?:option '(?:-\w, )?(--[\w-]+)[^']*' argument|command-argument value) '(.*?)' is invalid(?: for argument '(.*?)')?\. Allowed choices are (.*?)\.?$/s,
+      (_, flag, value, argument, choices) =>
+        `${
+          flag ? `${flag}: ` : argument ? `${argument} ` : ""
+        }"${value}" is not one of ${choices}`,
+    )
     // Our parsers' messages already name the value: drop commander's frame.
     .replace(
       /^option '(?:-\w, )?(--[\w-]+)[^']*' argument '.*?' is invalid\. /s,

@@ -12,11 +12,12 @@ import {
   SocketError,
   targetOf,
 } from "../../lib/mod.ts";
-import { collect, parseCountOrZero, parseDuration } from "../_options.ts";
+import { collect, durationOption, parseCountOrZero } from "../_options.ts";
 import { writeAll } from "../_stdio.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
 import { messageOf } from "../_failure.ts";
 import { formatPeer } from "../_events.ts";
+import { helpFooter } from "../_help.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
@@ -48,12 +49,13 @@ export function getCommand(program: Command): void {
       "<url>",
       "http://host[:port]/path, https://…, or host[:port][/path]",
     )
-    .option("-w, --wait <duration>", "connect timeout", parseDuration, 2000)
-    .option(
-      "-i, --idle-timeout <duration>",
-      "longest silence while reading (500ms reproduces the seed)",
-      parseDuration,
-      10_000,
+    .addOption(durationOption("-w, --wait <duration>", "connect timeout", 2000))
+    .addOption(
+      durationOption(
+        "-i, --idle-timeout <duration>",
+        "longest silence while reading (500ms reproduces the seed)",
+        10_000,
+      ),
     )
     .option(
       "-H, --header <header>",
@@ -81,6 +83,32 @@ export function getCommand(program: Command): void {
       "exit 22 on HTTP status 400 and above, writing no body",
     )
     .option("-v, --verbose", "write the request and response headers to stderr")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          [
+            "sockit get https://example.com/",
+            "the body, byte-exact, to stdout",
+          ],
+          [
+            "sockit get -L -o page.html http://example.com/",
+            "follow redirects; the body into page.html",
+          ],
+          [
+            "sockit get -f localhost:8000/health",
+            "exit 22, printing no body, if the status is 400 or above",
+          ],
+        ],
+        exitCodes: [
+          ExitCode.Ok,
+          ExitCode.Network,
+          ExitCode.Usage,
+          ExitCode.HttpError,
+          ExitCode.BrokenPipe,
+        ],
+      }),
+    )
     .action(async (url, options) => {
       Deno.exitCode = await runGet(url, options);
     });
