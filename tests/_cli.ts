@@ -306,13 +306,3 @@ export class PythonPeer {
     }
   }
 }
-
-/** Whether the peer binary `tool` is installed (tests needing it are ignored, never passed, without it). */
-export function has(tool: string): boolean {
-  try {
-    return new Deno.Command("which", { args: [tool], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
