@@ -1,6 +1,6 @@
 import { CommanderError } from "@commander-js/extra-typings";
 import { SocketError } from "../lib/mod.ts";
-import { ExitCode, UsageError } from "./_exit.ts";
+import { ExitCode, HttpStatusError, UsageError, WriteError } from "./_exit.ts";
 
 /** Every failure becomes one stderr line and a documented exit code. */
 export function failureOf(error: unknown): { code: number; message?: string } {
@@ -17,6 +17,12 @@ export function failureOf(error: unknown): { code: number; message?: string } {
   }
   if (error instanceof UsageError) {
     return { code: ExitCode.Usage, message: error.message };
+  }
+  if (error instanceof HttpStatusError) {
+    return { code: ExitCode.HttpError, message: error.message };
+  }
+  if (error instanceof WriteError) {
+    return { code: ExitCode.WriteError, message: error.message };
   }
   if (error instanceof SocketError) {
     return { code: ExitCode.Network, message: messageOf(error) };

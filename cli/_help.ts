@@ -10,6 +10,8 @@ const EXIT_CODES: Record<number, string> = {
   [ExitCode.Usage]:
     "usage: unknown command or flag, bad value, missing argument",
   [ExitCode.HttpError]: "get -f: the server answered 400 or above (as curl)",
+  [ExitCode.WriteError]:
+    "get: the output could not be written, or binary refused on a terminal",
   [ExitCode.BrokenPipe]: "stdout's reader went away (| head), silently",
 };
 

@@ -38,6 +38,7 @@ export { createServer } from "./server.ts";
 export { maxDatagramPayload } from "./_udp.ts";
 export type { ServerOptions, SocketNotifier, SocketServer } from "./server.ts";
 export {
+  basicAuthorization,
   formatGetRequest,
   HttpParseError,
   HttpResponseParser,

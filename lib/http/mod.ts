@@ -15,6 +15,7 @@
  * @module
  */
 export {
+  basicAuthorization,
   formatGetRequest,
   type GetRequestOptions,
   type HttpTarget,

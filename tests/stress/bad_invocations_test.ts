@@ -43,9 +43,14 @@ const BAD: string[][] = [
   ["get", "http://"],
   ["get", "-H", "broken", "http://127.0.0.1:1/"],
   ["get", "--max-redirs", "many", "http://127.0.0.1:1/"],
-  ["get", "-w", "2 s", "127.0.0.1:1"],
+  ["get", "--connect-timeout", "2 s", "127.0.0.1:1"],
+  ["get", "-w", "%{nosuch}", "127.0.0.1:1"],
+  ["get", "-f", "--fail-with-body", "127.0.0.1:1"],
+  ["get", "-o", "x", "-O", "127.0.0.1:1/x"],
+  ["get", "http:///path"],
+  ["get", "mailto:x@y"],
   ["get", "--cacert", "/nonexistent/ca.pem", "https://127.0.0.1:1/"],
-  ["get", "-I", "--raw", "http://127.0.0.1:1/"],
+  ["get", "-i", "--raw", "http://127.0.0.1:1/"],
 ];
 
 async function expectUsageError(args: string[]): Promise<void> {
