@@ -177,6 +177,9 @@ Deno.test("echo-udp breaks a loop with another echo server: a rate event per bur
     "0",
     "--json",
     "-q",
+    // Low enough that even a loaded machine's loop runs past it in a second.
+    "--rate",
+    "100",
   ]);
   // Another echo server: it answers whatever comes back, as fast as it can.
   const python = await runPython(
@@ -201,10 +204,9 @@ print(count, round(time.time() - started, 1))
     [String(server.port)],
   );
   const [count, seconds] = python.stdout.trim().split(" ").map(Number);
-  // The default budget is 1,000 answers a second; a window may roll over
-  // once during the burst.
+  // 100 answers, or up to 200 if a window rolls over during the burst.
   assert(
-    count! >= 1000 && count! <= 2000,
+    count! >= 100 && count! <= 200,
     `${count} answers in ${seconds} s: ${python.stderr}`,
   );
   assert(seconds! < 5, `the loop ran ${seconds} s`);

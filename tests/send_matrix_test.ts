@@ -27,8 +27,8 @@ const RECEIVERS: Record<Receiver, string> = {
   c: `data = read_n(c, ${N}); c.sendall(${REPLY}); c.close(); return data`,
   // (d) reads N bytes, answers, resets.
   d: `data = read_n(c, ${N}); c.sendall(${REPLY}); c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close(); return data`,
-  // (e) never reads; goes after 1 s.
-  e: `time.sleep(1); c.close(); return b""`,
+  // (e) never reads; goes after 2.5 s, well after -q 1s has ended small input.
+  e: `time.sleep(2.5); c.close(); return b""`,
 };
 
 /**
@@ -140,10 +140,10 @@ type Mode = "default" | "-q" | "--no-shutdown";
 
 const MODE_ARGS: Record<Mode, string[]> = {
   default: [],
-  "-q": ["-q", "300ms"],
+  "-q": ["-q", "1s"],
   // Bounded by -q: without it, (a) and sockit would wait for each other
   // forever, as with nc without -N.
-  "--no-shutdown": ["--no-shutdown", "-q", "300ms"],
+  "--no-shutdown": ["--no-shutdown", "-q", "1s"],
 };
 
 /** What the receiver got ("all" or a byte count), what send printed, its exit code. */

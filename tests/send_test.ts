@@ -164,15 +164,33 @@ time.sleep(max(0, 1.6 - (time.time() - t)))
 c.sendall(b"late reply")
 time.sleep(3)
 `);
-  const child = cliCommand(["send", "-q", "1s", "127.0.0.1", String(peer.port)])
-    .spawn();
+  const child = cliCommand([
+    "send",
+    "-v",
+    "-q",
+    "1s",
+    "127.0.0.1",
+    String(peer.port),
+  ]).spawn();
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode("hi"));
+  // Time from the connection, not from the spawn: Deno's start-up varies.
+  const stderr = child.stderr.getReader();
+  let said = "";
+  while (!said.includes("connected to")) {
+    const { value, done } = await stderr.read();
+    if (done) break;
+    said += new TextDecoder().decode(value);
+  }
   await new Promise((resolve) => setTimeout(resolve, 1200));
   await writer.close();
-  const output = await child.output();
-  assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
-  assertEquals(new TextDecoder().decode(output.stdout), "late reply");
+  for (let r = await stderr.read(); !r.done; r = await stderr.read()) {
+    said += new TextDecoder().decode(r.value);
+  }
+  const stdout = await new Response(child.stdout).text();
+  const status = await child.status;
+  assertEquals(status.code, 0, said);
+  assertEquals(stdout, "late reply");
   peer.kill();
 });
 
