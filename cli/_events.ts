@@ -1,5 +1,6 @@
 import type { NetAddress } from "../lib/mod.ts";
 import { escapeBytes, utf8Text } from "./_escape.ts";
+import { Utf8Carry } from "./_utf8_carry.ts";
 import {
   formatOscLine,
   type OscEventData,
@@ -42,6 +43,8 @@ export class EventPrinter {
   #transport: "tcp" | "udp";
   #role: "server" | "client";
   #write: (line: string) => void;
+  /** Per peer and direction: text split across TCP reads stays text. */
+  #carry = new Utf8Carry();
 
   constructor(
     transport: "tcp" | "udp",
@@ -56,8 +59,42 @@ export class EventPrinter {
   }
 
   emit(event: SockitEvent): void {
+    if (this.#transport === "tcp") {
+      if (event.event === "closed") {
+        this.#flushCarry(event.peer);
+      } else if (
+        event.event === "message" ||
+        (this.json && (event.event === "sent" || event.event === "received"))
+      ) {
+        // A datagram is whole; a TCP chunk may end inside a character.
+        const { peer } = event;
+        const direction = event.event === "sent" ? ">" : "<";
+        const data = this.#carry.join(
+          event.data,
+          () => carryKey(direction, peer),
+        );
+        if (data.length === 0) return;
+        if (data !== event.data) event = { ...event, data };
+      }
+    }
+    this.#print(event);
+  }
+
+  #print(event: SockitEvent): void {
     const line = this.json ? this.#toJson(event) : this.#toHuman(event);
     if (line !== undefined) this.#write(line);
+  }
+
+  /** A stream that ended inside a character: show its last bytes as they are. */
+  #flushCarry(peer: NetAddress): void {
+    for (const direction of [">", "<"] as const) {
+      const data = this.#carry.flush(carryKey(direction, peer));
+      if (data === undefined) continue;
+      if (direction === ">") this.#print({ event: "sent", peer, data });
+      else if (this.#role === "server") {
+        this.#print({ event: "message", peer, data });
+      } else this.#print({ event: "received", peer, data });
+    }
   }
 
   #toHuman(event: SockitEvent): string | undefined {
@@ -128,12 +165,20 @@ export class EventPrinter {
   }
 }
 
-/** One NDJSON line; JSON leaves C1 controls and line separators raw, so escape them too. */
+/**
+ * One NDJSON line. JSON leaves C1 controls, line separators and the
+ * characters that reorder or hide text raw; escape them too, as human
+ * lines do.
+ */
 function jsonLine(record: Record<string, unknown>): string {
   return JSON.stringify(record).replace(
-    /[\u007f-\u009f\u2028\u2029]/g,
+    /[\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
+}
+
+function carryKey(direction: ">" | "<", peer: NetAddress): string {
+  return `${direction} ${peer.address} ${peer.port}`;
 }
 
 /** `'…'`, escaped, cut after {@linkcode HUMAN_MESSAGE_LIMIT} bytes. */
