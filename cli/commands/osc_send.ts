@@ -12,7 +12,6 @@ import {
 } from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { UsageError } from "../_exit.ts";
-import { LineSplitter } from "../_line_splitter.ts";
 import { readChunks } from "../_stdio.ts";
 import { parseOscLine } from "../_osc_line.ts";
 import {
@@ -215,14 +214,24 @@ export async function runOscSend(
   return 0;
 }
 
+/** Longer stdin lines are refused: no OSC packet needs one. */
+const MAX_LINE = 1024 * 1024;
+
+/** Stdin as text lines, without their `\n`. */
 async function* readLines(): AsyncGenerator<string> {
-  const splitter = new LineSplitter();
   const decoder = new TextDecoder();
+  let pending = "";
   for await (const chunk of readChunks()) {
-    for (const line of splitter.push(chunk)) yield decoder.decode(line);
+    pending += decoder.decode(chunk, { stream: true });
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    if (pending.length > MAX_LINE) {
+      throw new UsageError(`a stdin line is longer than ${MAX_LINE} bytes`);
+    }
+    yield* lines;
   }
-  const rest = splitter.flush();
-  if (rest) yield decoder.decode(rest);
+  pending += decoder.decode();
+  if (pending) yield pending;
 }
 
 /** Frames, sends and reports packets for one connection. */
