@@ -95,9 +95,7 @@ function startSockit(command: "echo-tcp" | "echo-udp"): Promise<Server> {
     "0",
     "--json",
     "-q",
-    // Each bench sender ping-pongs at full speed, which is exactly what the
-    // per-source rate limit exists to stop: measure the echo, not the limit.
-    ...(command === "echo-tcp" ? ["-m", "5000"] : ["--rate", "0"]),
+    ...(command === "echo-tcp" ? ["-m", "5000"] : []),
   ]);
 }
 
