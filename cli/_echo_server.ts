@@ -1,4 +1,4 @@
-import { createServer, type NetAddress } from "../lib/mod.ts";
+import { createServer } from "../lib/mod.ts";
 import { EventPrinter, lineWriter } from "./_events.ts";
 import { EchoNotifier } from "./_echo_notifier.ts";
 import { shutdownSignal } from "./_shutdown.ts";
@@ -6,9 +6,7 @@ import { accessFilter, parseCidr } from "./_access.ts";
 import { familyOf } from "./_options.ts";
 import { readServerPair } from "./_tls_files.ts";
 import { UsageError } from "./_exit.ts";
-
-/** Source ports of the classic UDP services an echo must never answer. */
-const LOOP_PORTS = new Set([7, 13, 19, 37]);
+import { UdpAnswerGuard } from "./_udp_answer_guard.ts";
 
 /** What `echo-tcp` and `echo-udp` share on their command lines. */
 export interface EchoServerOptions {
@@ -26,6 +24,8 @@ export interface EchoServerOptions {
   tlsKey?: string;
   unix?: string;
   hex?: boolean;
+  /** UDP: answers per second to one source; 0 for no limit. */
+  rate?: number;
 }
 
 /**
@@ -44,9 +44,6 @@ export async function runEchoServer(
     (options.allow ?? []).map(parseCidr),
     (options.deny ?? []).map(parseCidr),
   );
-  const filter = protocol === "tcp"
-    ? access
-    : (peer: NetAddress) => LOOP_PORTS.has(peer.port) ? "loop" : access?.(peer);
   const printer = new EventPrinter(
     protocol,
     "server",
@@ -58,7 +55,7 @@ export async function runEchoServer(
   const stopping = shutdownSignal();
   const settings = {
     protocol,
-    filter,
+    filter: access,
     idleTimeout: options.idleTimeout,
     maxConnections: options.maxConns,
     tls,
@@ -66,7 +63,13 @@ export async function runEchoServer(
   const server = options.unix === undefined
     ? await createServer(options.host, options.port, { ...settings, family })
     : await createServer({ path: options.unix }, settings);
-  const notifier = new EchoNotifier(printer, options.quiet ?? false);
+  const guard = protocol === "udp"
+    ? new UdpAnswerGuard(
+      { address: server.localAddress, port: server.localPort },
+      options.rate,
+    )
+    : undefined;
+  const notifier = new EchoNotifier(printer, options.quiet ?? false, guard);
   printer.emit({
     event: "listening",
     address: server.localAddress,

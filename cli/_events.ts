@@ -1,6 +1,12 @@
 import type { NetAddress, TlsInfo } from "../lib/mod.ts";
 import { escapeBytes, utf8Text } from "./_escape.ts";
 import { hexDump, toHex } from "./_hex_dump.ts";
+import { Utf8Carry } from "./_utf8_carry.ts";
+import {
+  formatOscLine,
+  type OscEventData,
+  oscJsonFields,
+} from "./_osc_format.ts";
 
 /** Peer data longer than this is cut in human lines. */
 export const HUMAN_MESSAGE_LIMIT = 256;
@@ -35,7 +41,8 @@ export type SockitEvent =
     state: "open" | "closed" | "filtered";
     /** `scan --banner`: the first bytes the port sent. */
     data?: Uint8Array;
-  };
+  }
+  | ({ event: "osc"; direction: "in" | "out" } & OscEventData);
 
 /**
  * `127.0.0.1:80` or `[::1]:80`: events always show numeric addresses; a
@@ -61,6 +68,8 @@ export class EventPrinter {
   #write: (line: string) => void;
   /** Bytes dumped so far per direction and peer: offsets run on. */
   #offsets = new Map<string, number>();
+  /** Per peer and direction: text split across TCP reads stays text. */
+  #carry = new Utf8Carry();
 
   constructor(
     transport: "tcp" | "udp",
@@ -77,8 +86,43 @@ export class EventPrinter {
   }
 
   emit(event: SockitEvent): void {
+    // A hex dump shows each chunk exactly as it came: nothing is carried.
+    if (this.#transport === "tcp" && !(this.hex && !this.json)) {
+      if (event.event === "closed") {
+        this.#flushCarry(event.peer);
+      } else if (
+        event.event === "message" ||
+        (this.json && (event.event === "sent" || event.event === "received"))
+      ) {
+        // A datagram is whole; a TCP chunk may end inside a character.
+        const { peer } = event;
+        const direction = event.event === "sent" ? ">" : "<";
+        const data = this.#carry.join(
+          event.data,
+          () => carryKey(direction, peer),
+        );
+        if (data.length === 0) return;
+        if (data !== event.data) event = { ...event, data };
+      }
+    }
+    this.#print(event);
+  }
+
+  #print(event: SockitEvent): void {
     const line = this.json ? this.#toJson(event) : this.#toHuman(event);
     if (line !== undefined) this.#write(line);
+  }
+
+  /** A stream that ended inside a character: show its last bytes as they are. */
+  #flushCarry(peer: NetAddress): void {
+    for (const direction of [">", "<"] as const) {
+      const data = this.#carry.flush(carryKey(direction, peer));
+      if (data === undefined) continue;
+      if (direction === ">") this.#print({ event: "sent", peer, data });
+      else if (this.#role === "server") {
+        this.#print({ event: "message", peer, data });
+      } else this.#print({ event: "received", peer, data });
+    }
   }
 
   #toHuman(event: SockitEvent): string | undefined {
@@ -138,6 +182,8 @@ export class EventPrinter {
           event.peer,
           event.data,
         );
+      case "osc":
+        return formatOscLine(event);
     }
   }
 
@@ -160,6 +206,14 @@ export class EventPrinter {
   }
 
   #toJson(event: SockitEvent): string {
+    if (event.event === "osc") {
+      return jsonLine({
+        event: "osc",
+        direction: event.direction,
+        transport: this.#transport,
+        ...oscJsonFields(event),
+      });
+    }
     const record: Record<string, unknown> = {
       event: event.event,
       time: new Date().toISOString(),
@@ -177,11 +231,7 @@ export class EventPrinter {
         record[key] = value;
       }
     }
-    // JSON leaves C1 controls and line separators raw; escape them too.
-    return JSON.stringify(record).replace(
-      /[\u007f-\u009f\u2028\u2029]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-    );
+    return jsonLine(record);
   }
 }
 
@@ -189,6 +239,22 @@ export class EventPrinter {
 function tlsLabel(tls: TlsInfo): string {
   const label = tls.protocol ? `tls ${tls.protocol}` : "tls";
   return tls.alpnProtocol ? `${label}, alpn ${tls.alpnProtocol}` : label;
+}
+
+/**
+ * One NDJSON line. JSON leaves C1 controls, line separators and the
+ * characters that reorder or hide text raw; escape them too, as human
+ * lines do.
+ */
+function jsonLine(record: Record<string, unknown>): string {
+  return JSON.stringify(record).replace(
+    /[\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+function carryKey(direction: ">" | "<", peer: NetAddress): string {
+  return `${direction} ${peer.address} ${peer.port}`;
 }
 
 /** `'…'`, escaped, cut after {@linkcode HUMAN_MESSAGE_LIMIT} bytes. */

@@ -10,6 +10,7 @@ import { echoUdpCommand } from "./commands/echo_udp.ts";
 import { sendCommand } from "./commands/send.ts";
 import { getCommand } from "./commands/get.ts";
 import { scanCommand } from "./commands/scan.ts";
+import { oscCommand } from "./commands/osc.ts";
 import { completionsCommand } from "./commands/completions.ts";
 import { ExitCode } from "./_exit.ts";
 import { failureOf } from "./_failure.ts";
@@ -32,6 +33,8 @@ export function buildProgram(): Command {
       getErrHasColors: () => false,
     })
     .showSuggestionAfterError(true)
+    // Program options only before the command, so `osc send` can take `-5`.
+    .enablePositionalOptions()
     .addHelpText(
       "after",
       programHelpFooter({
@@ -57,6 +60,7 @@ export function buildProgram(): Command {
   sendCommand(program);
   getCommand(program);
   scanCommand(program);
+  oscCommand(program);
   completionsCommand(program);
   // Last: it lists, and suggests among, every command added before it.
   helpCommand(program);

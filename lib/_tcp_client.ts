@@ -19,6 +19,7 @@ export class TcpClient extends BaseClient {
   #ended = false;
   #readError: unknown;
   #serverSide: boolean;
+  #keepSendingAfterEof: boolean;
   /** What TLS negotiated, for a TLS connection. */
   tls: TlsInfo | undefined;
   /** The first write failure, for a server that did not await `send`. */
@@ -31,6 +32,7 @@ export class TcpClient extends BaseClient {
   constructor(
     conn: StreamConn,
     serverSide = false,
+    keepSendingAfterEof = false,
     addresses: Pick<StreamConn, "localAddr" | "remoteAddr"> = conn,
   ) {
     super(toNetAddress(addresses.remoteAddr));
@@ -39,6 +41,7 @@ export class TcpClient extends BaseClient {
     this.localPort = local.port;
     this.stream = new TcpStream(conn);
     this.#serverSide = serverSide;
+    this.#keepSendingAfterEof = keepSendingAfterEof;
   }
 
   get bytesSent(): number {
@@ -57,7 +60,10 @@ export class TcpClient extends BaseClient {
       const failure = toSocketError(error, "send to", this.peer);
       if (this.causedByClose(error)) throw failure;
       this.writeError ??= failure;
-      throw this.fail(failure);
+      // A client keeps its read side: what the peer sent before the reset is
+      // still in the socket, and `receiveBytes` returns it before failing in
+      // turn. A server connection has nobody reading it but its own loop.
+      throw this.#serverSide ? this.fail(failure) : failure;
     });
     // A handler that fires and forgets `send` must not crash the process on
     // a reset: the server reports `writeError`, and awaiting callers still
@@ -84,7 +90,12 @@ export class TcpClient extends BaseClient {
       if (this.#ended) {
         const rest = this.#buffer.takeAll();
         if (rest) return rest;
-        throw this.fail(this.#endError());
+        const error = this.#endError();
+        // A FIN ends only the peer's direction; a reset ends both.
+        if (this.#keepSendingAfterEof && this.#readError === undefined) {
+          throw error;
+        }
+        throw this.fail(error);
       }
       await withDeadline(
         this.#fill(),
@@ -105,7 +116,9 @@ export class TcpClient extends BaseClient {
     try {
       await this.stream.conn.closeWrite();
     } catch (error) {
-      throw this.fail(toSocketError(error, "send to", this.peer));
+      // As for `send`: a client's unread replies outlive a failed write side.
+      const failure = toSocketError(error, "send to", this.peer);
+      throw this.#serverSide ? this.fail(failure) : failure;
     }
   }
 

@@ -73,6 +73,12 @@ export interface ClientOptions {
   family?: 4 | 6;
   /** Aborts a pending connect. */
   signal?: AbortSignal;
+  /**
+   * TCP only: the peer's FIN fails `receive` with `"disconnected"` but
+   * leaves the client open for `send`, as TCP allows (the peer may still be
+   * reading). By default it closes the client, as in Renoise.
+   */
+  keepSendingAfterEof?: boolean;
 }
 
 /**
@@ -80,7 +86,9 @@ export interface ClientOptions {
  * to a server's notifier.
  *
  * Every failure rejects with a `SocketError`; every error but `"timeout"`
- * closes the client, as in Renoise.
+ * closes the client, as in Renoise. One exception keeps data from being
+ * lost: after a failed TCP `send`, `receive` still returns what the peer
+ * sent before the failure, then fails and closes the client.
  *
  * @example Ask and read one line
  * ```ts ignore
@@ -94,7 +102,7 @@ export interface ClientOptions {
 export interface SocketClient extends AsyncDisposable {
   /** `"tcp"` (TLS included) or `"udp"`. */
   readonly protocol: "tcp" | "udp";
-  /** False after `close()` or after any error but a time-out. */
+  /** False after `close()` or after any error but a time-out or a TCP send's. */
   readonly isOpen: boolean;
   /** The local address, IPv6 without brackets. */
   readonly localAddress: string;
@@ -239,6 +247,8 @@ async function connectUnix(
     }
     return new TcpClient(
       await Deno.connect({ transport: "unix", path: osPath(path) }),
+      false,
+      options.keepSendingAfterEof ?? false,
     );
   } catch (error) {
     if (error instanceof TypeError) throw error;
@@ -252,6 +262,7 @@ async function connectNet(
   options: ClientOptions,
 ): Promise<SocketClient> {
   const { protocol = "tcp", timeout = 1000, tls, family, signal } = options;
+  const keepSending = options.keepSendingAfterEof ?? false;
   validatePort(port, "connect to", 1);
   if (!(timeout > 0)) {
     throw new RangeError(
@@ -277,11 +288,16 @@ async function connectNet(
         signal: aborted,
       });
       conn.setNoDelay(true);
-      return new TcpClient(conn);
+      return new TcpClient(conn, false, keepSending);
     }
     const settings = tls === true ? {} : tls;
     const session = await connectTls(address, endpoint, settings, aborted);
-    const client = new TcpClient(session.conn, false, session.addresses);
+    const client = new TcpClient(
+      session.conn,
+      false,
+      keepSending,
+      session.addresses,
+    );
     client.tls = {
       protocol: session.protocol,
       alpnProtocol: session.alpnProtocol,

@@ -39,6 +39,7 @@ export type {
 export { createServer } from "./server.ts";
 export { scanPorts } from "./scan.ts";
 export type { PortScanResult, PortState, ScanOptions } from "./scan.ts";
+export { maxDatagramPayload } from "./_udp.ts";
 export type {
   ServerOptions,
   ServerTlsOptions,
@@ -61,3 +62,39 @@ export type {
   HttpResponseParserOptions,
   HttpTarget,
 } from "./http/mod.ts";
+export {
+  compileOscPattern,
+  createDeframer,
+  createOscClient,
+  decodeOsc,
+  encodeOsc,
+  formatTimetag,
+  frameSize,
+  frameSlip,
+  matchOscAddress,
+  OSC_IMMEDIATELY,
+  OscDecodeError,
+  OscFramer,
+  oscNotifier,
+  parseTimetag,
+  timetagFromDate,
+  timetagFromMillis,
+  timetagToDate,
+  timetagToMillis,
+  toOscArgument,
+} from "./osc/mod.ts";
+export type {
+  OscArgument,
+  OscBundle,
+  OscClient,
+  OscClientOptions,
+  OscDeframer,
+  OscFraming,
+  OscHandlers,
+  OscMessage,
+  OscMessageInfo,
+  OscNotifierOptions,
+  OscPacket,
+  OscType,
+  OscValue,
+} from "./osc/mod.ts";
