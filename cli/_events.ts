@@ -86,8 +86,8 @@ export class EventPrinter {
   }
 
   emit(event: SockitEvent): void {
-    // A hex dump shows each chunk exactly as it came: nothing is carried.
-    if (this.#transport === "tcp" && !(this.hex && !this.json)) {
+    // With -x each chunk is shown exactly as it came: nothing is carried.
+    if (this.#transport === "tcp" && !this.hex) {
       if (event.event === "closed") {
         this.#flushCarry(event.peer);
       } else if (
