@@ -143,3 +143,20 @@ Deno.test("scan: 10,000 loopback ports finish in bounded time", async () => {
     assertEquals(await echo.stop(), 0);
   }
 });
+
+Deno.test("scan prints IPv6 ports in brackets; -6 resolves localhost to ::1", async () => {
+  const echo = await SpawnedServer.start([
+    "echo-tcp",
+    "--host",
+    "::1",
+    "--port",
+    "0",
+    "-q",
+  ]);
+  try {
+    const result = await runCli(["scan", "-6", "localhost", String(echo.port)]);
+    assertEquals([result.code, result.text], [0, `[::1]:${echo.port} open\n`]);
+  } finally {
+    assertEquals(await echo.stop(), 0);
+  }
+});
