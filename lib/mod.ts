@@ -36,6 +36,8 @@ export type {
 } from "./client.ts";
 export { createServer } from "./server.ts";
 export type { ServerOptions, SocketNotifier, SocketServer } from "./server.ts";
+export { pipe } from "./pipe.ts";
+export type { PipeDirection, PipeOptions, PipeResult } from "./pipe.ts";
 export {
   formatGetRequest,
   HttpParseError,

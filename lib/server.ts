@@ -73,6 +73,12 @@ export interface ServerOptions {
    * string refuses the peer with that reason.
    */
   filter?: (peer: NetAddress) => string | undefined;
+  /**
+   * UDP: keep to the first sender that passes `filter`, as `nc -u -l`
+   * does. Datagrams from any other address are dropped, and each such
+   * address is reported once through `socketRejected` with `"locked"`.
+   */
+  onePeer?: boolean;
 }
 
 /**
@@ -105,6 +111,12 @@ export interface SocketServer extends AsyncDisposable {
    * @param notifier The callbacks to call.
    */
   run(notifier: SocketNotifier): void;
+  /**
+   * TCP: closes the listening socket but lets open connections carry on,
+   * as `nc -l` does once it has its one client. UDP has no connections to
+   * stop accepting: nothing changes.
+   */
+  stopAccepting(): void;
   /** Stops, closes every connection, and resolves when handlers are done. */
   stop(): Promise<void>;
   /** Like `stop()`, without waiting. */
@@ -157,8 +169,13 @@ function bind(
   port: number,
   options: ServerOptions,
 ): SocketServer {
-  const { protocol = "tcp", idleTimeout, maxConnections = Infinity, filter } =
-    options;
+  const {
+    protocol = "tcp",
+    idleTimeout,
+    maxConnections = Infinity,
+    filter,
+    onePeer = false,
+  } = options;
   validatePort(port, "listen", 0);
   if (idleTimeout !== undefined && !(idleTimeout > 0)) {
     throw new RangeError(
@@ -173,7 +190,7 @@ function bind(
   try {
     if (protocol === "udp") {
       const conn = listenDatagram({ transport: "udp", hostname, port });
-      return new UdpServer(conn, filter);
+      return new UdpServer(conn, filter, onePeer);
     }
     const listener = Deno.listen({ transport: "tcp", hostname, port });
     return new TcpServer(listener, { idleTimeout, maxConnections, filter });
