@@ -2,7 +2,7 @@ import { createServer, type NetAddress } from "../lib/mod.ts";
 import { EventPrinter, lineWriter } from "./_events.ts";
 import { EchoNotifier } from "./_echo_notifier.ts";
 import { shutdownSignal } from "./_shutdown.ts";
-import { accessFilter, parseCidr } from "./_access.ts";
+import { accessFilterOf, listeningEvent } from "./_serving.ts";
 import { familyOf } from "./_options.ts";
 
 /** Source ports of the classic UDP services an echo must never answer. */
@@ -31,10 +31,7 @@ export async function runEchoServer(
   options: EchoServerOptions,
 ): Promise<number> {
   const family = familyOf(options.host, options);
-  const access = accessFilter(
-    (options.allow ?? []).map(parseCidr),
-    (options.deny ?? []).map(parseCidr),
-  );
+  const access = accessFilterOf(options);
   const filter = protocol === "tcp"
     ? access
     : (peer: NetAddress) => LOOP_PORTS.has(peer.port) ? "loop" : access?.(peer);
@@ -53,12 +50,7 @@ export async function runEchoServer(
     maxConnections: options.maxConns,
   });
   const notifier = new EchoNotifier(printer, options.quiet ?? false);
-  printer.emit({
-    event: "listening",
-    address: server.localAddress,
-    port: server.localPort,
-    exposed: server.localAddress === "0.0.0.0" || server.localAddress === "::",
-  });
+  printer.emit(listeningEvent(server));
   server.run(notifier);
   await stopping;
   await server.stop();

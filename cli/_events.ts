@@ -1,17 +1,40 @@
 import type { NetAddress } from "../lib/mod.ts";
 import { escapeBytes, utf8Text } from "./_escape.ts";
+import { hexDump, toHex } from "./_hex_dump.ts";
 
 /** Peer data longer than this is cut in human lines. */
 export const HUMAN_MESSAGE_LIMIT = 256;
 
 /** Everything a server or `send` reports, before it becomes text. */
 export type SockitEvent =
-  | { event: "listening"; address: string; port: number; exposed: boolean }
+  | {
+    event: "listening";
+    address: string;
+    port: number;
+    exposed: boolean;
+    /** A relay's target. */
+    target?: NetAddress;
+  }
   | { event: "accepted"; peer: NetAddress }
-  | { event: "message"; peer: NetAddress; data: Uint8Array }
+  | {
+    event: "message";
+    peer: NetAddress;
+    data: Uint8Array;
+    /** A relay's direction: `up` client → target, `down` back. */
+    direction?: "up" | "down";
+    /** Bytes before this chunk in its stream, so hex offsets run on. */
+    offset?: number;
+  }
   | { event: "closed"; peer: NetAddress; bytesIn: number; bytesOut: number }
+  | { event: "closed"; peer: NetAddress; bytesUp: number; bytesDown: number }
   | { event: "rejected"; peer: NetAddress; reason: string }
-  | { event: "error"; peer?: NetAddress; code: string; message: string }
+  | {
+    event: "error";
+    peer?: NetAddress;
+    target?: NetAddress;
+    code: string;
+    message: string;
+  }
   | {
     event: "stopped";
     connections: number;
@@ -19,7 +42,19 @@ export type SockitEvent =
     bytesOut: number;
     messages: number;
   }
-  | { event: "connected"; peer: NetAddress; local: NetAddress }
+  | {
+    event: "stopped";
+    connections: number;
+    bytesUp: number;
+    bytesDown: number;
+  }
+  | {
+    event: "connected";
+    peer: NetAddress;
+    local: NetAddress;
+    /** A relay's target; `peer` is then the client. */
+    target?: NetAddress;
+  }
   | { event: "sent"; peer: NetAddress; data: Uint8Array }
   | { event: "received"; peer: NetAddress; data: Uint8Array };
 
@@ -36,17 +71,21 @@ export class EventPrinter {
   #transport: "tcp" | "udp";
   #role: "server" | "client";
   #write: (line: string) => void;
+  #hex: boolean;
 
+  /** `hex` shows message data as `hexdump -C` blocks (JSON: a `hex` field). */
   constructor(
     transport: "tcp" | "udp",
     role: "server" | "client",
     json: boolean,
     write: (line: string) => void,
+    { hex = false }: { hex?: boolean } = {},
   ) {
     this.#transport = transport;
     this.#role = role;
     this.json = json;
     this.#write = write;
+    this.#hex = hex;
   }
 
   emit(event: SockitEvent): void {
@@ -59,12 +98,22 @@ export class EventPrinter {
       case "listening":
         return `listening on ${this.#transport} ${
           formatPeer({ address: event.address, port: event.port })
-        }${event.exposed ? " (exposed: every interface)" : ""}`;
+        }${event.target ? `, relaying to ${formatPeer(event.target)}` : ""}${
+          event.exposed ? " (exposed: every interface)" : ""
+        }`;
       case "accepted":
         return `client ${formatPeer(event.peer)} connected`;
       case "message":
-        return `client ${formatPeer(event.peer)} sent ${quote(event.data)}`;
+        if (this.#hex) return hexBlock(event);
+        return `client ${formatPeer(event.peer)} ${
+          event.direction === "down" ? "received" : "sent"
+        } ${quote(event.data)}`;
       case "closed":
+        if ("bytesUp" in event) {
+          return `client ${
+            formatPeer(event.peer)
+          } disconnected (${event.bytesUp} bytes up, ${event.bytesDown} bytes down)`;
+        }
         return this.#role === "server"
           ? `client ${
             formatPeer(event.peer)
@@ -75,12 +124,23 @@ export class EventPrinter {
       case "rejected":
         return `rejected client ${formatPeer(event.peer)} (${event.reason})`;
       case "error":
-        return `error: ${event.message}`;
+        // A relay's connect failure names the target; say whose it was.
+        return event.peer && event.target
+          ? `error: client ${formatPeer(event.peer)}: ${event.message}`
+          : `error: ${event.message}`;
       case "stopped":
+        if ("bytesUp" in event) {
+          return `stopped: ${event.connections} connections, ${event.bytesUp} bytes up, ${event.bytesDown} bytes down`;
+        }
         return this.#transport === "tcp"
           ? `stopped: ${event.connections} connections, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out`
           : `stopped: ${event.messages} datagrams, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out`;
       case "connected":
+        if (event.target) {
+          return `client ${formatPeer(event.peer)} connected to ${
+            formatPeer(event.target)
+          } from ${formatPeer(event.local)}`;
+        }
         return `connected to ${
           formatPeer(event.peer)
         } (${this.#transport}) from ${formatPeer(event.local)}`;
@@ -98,13 +158,16 @@ export class EventPrinter {
       transport: this.#transport,
     };
     for (const [key, value] of Object.entries(event)) {
-      if (key === "data" && value instanceof Uint8Array) {
+      if (key === "data" && value instanceof Uint8Array && this.#hex) {
+        record.bytes = value.length;
+        record.hex = toHex(value);
+      } else if (key === "data" && value instanceof Uint8Array) {
         record.bytes = value.length;
         // One strict decode both validates and gives the text.
         const text = utf8Text(value);
         if (text !== undefined) record.text = text;
         else record.base64 = toBase64(value);
-      } else if (key !== "event") {
+      } else if (key !== "event" && key !== "offset") {
         record[key] = value;
       }
     }
@@ -114,6 +177,25 @@ export class EventPrinter {
       (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
     );
   }
+}
+
+/**
+ * A header naming the client, the direction (`>` up or sent, `<` down or
+ * received) and the length, then `hexdump -C` rows.
+ */
+function hexBlock(
+  event: {
+    peer: NetAddress;
+    data: Uint8Array;
+    direction?: "up" | "down";
+    offset?: number;
+  },
+): string {
+  const arrow = event.direction === "up" ? ">" : "<";
+  return [
+    `${arrow} ${formatPeer(event.peer)} ${event.data.length} bytes`,
+    ...hexDump(event.data, event.offset ?? 0),
+  ].join("\n");
 }
 
 /** `'…'`, escaped, cut after {@linkcode HUMAN_MESSAGE_LIMIT} bytes. */

@@ -9,6 +9,8 @@ import { echoTcpCommand } from "./commands/echo_tcp.ts";
 import { echoUdpCommand } from "./commands/echo_udp.ts";
 import { sendCommand } from "./commands/send.ts";
 import { getCommand } from "./commands/get.ts";
+import { listenCommand } from "./commands/listen.ts";
+import { relayCommand } from "./commands/relay.ts";
 import { ExitCode } from "./_exit.ts";
 import { failureOf } from "./_failure.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
   echoUdpCommand(program);
   sendCommand(program);
   getCommand(program);
+  listenCommand(program);
+  relayCommand(program);
   return program;
 }
 
