@@ -20,6 +20,9 @@ export class TcpClient extends BaseClient {
   #serverSide: boolean;
   /** The first write failure, for a server that did not await `send`. */
   writeError: SocketError | undefined;
+  /** Resolves once `close()` has freed the connection. */
+  readonly released: Promise<void>;
+  #released!: () => void;
 
   constructor(conn: Deno.Conn, serverSide = false) {
     super(toNetAddress(conn.remoteAddr));
@@ -28,6 +31,7 @@ export class TcpClient extends BaseClient {
     this.localPort = local.port;
     this.stream = new TcpStream(conn);
     this.#serverSide = serverSide;
+    this.released = new Promise((resolve) => this.#released = resolve);
   }
 
   get bytesSent(): number {
@@ -99,6 +103,7 @@ export class TcpClient extends BaseClient {
   }
 
   protected release(): void {
+    this.#released();
     try {
       this.stream.conn.close();
     } catch {

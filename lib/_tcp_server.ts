@@ -12,6 +12,7 @@ export interface TcpServerSettings {
   idleTimeout: number | undefined;
   maxConnections: number;
   filter: ((peer: NetAddress) => string | undefined) | undefined;
+  allowHalfOpen: boolean;
 }
 
 /** Back-off after a failed accept (EMFILE and kin), so it cannot spin. */
@@ -134,6 +135,12 @@ export class TcpServer implements SocketServer {
     try {
       await dispatch.accepted(client);
       await this.#readLoop(client, dispatch, idle);
+      if (this.#settings.allowHalfOpen && client.isOpen) {
+        // The peer can send nothing more, so silence is no longer idleness.
+        idle.cancel();
+        await dispatch.ended(client);
+        await client.released;
+      }
     } catch (error) {
       if (this.#state === "running" && !idle.expired && client.isOpen) {
         await dispatch.error(toSocketError(error, "receive from", peer));

@@ -39,6 +39,11 @@ export interface SocketNotifier {
   socketMessage?(client: SocketClient, message: Message): void | Promise<void>;
   /** A failure; `error.peer` names the peer it concerns. */
   socketError?(error: SocketError): void | Promise<void>;
+  /**
+   * TCP with `allowHalfOpen` only: the peer half-closed (FIN) and sends no
+   * more; the connection stays open for sending until you `close()` it.
+   */
+  socketEnded?(client: SocketClient): void | Promise<void>;
   /** TCP only: a connection ended; its byte counters are final. */
   socketClosed?(client: SocketClient): void | Promise<void>;
   /** A peer refused by `filter` or by `maxConnections`, with the reason. */
@@ -73,6 +78,13 @@ export interface ServerOptions {
    * string refuses the peer with that reason.
    */
   filter?: (peer: NetAddress) => string | undefined;
+  /**
+   * TCP: a peer's half-close (FIN) does not close the connection, as
+   * Node's `allowHalfOpen`: `socketEnded` is called, and the connection
+   * stays open for sending until the handler closes it. By default the
+   * server answers what is pending, then closes.
+   */
+  allowHalfOpen?: boolean;
   /**
    * UDP: keep to the first sender that passes `filter`, as `nc -u -l`
    * does. Datagrams from any other address are dropped, and each such
@@ -175,6 +187,7 @@ function bind(
     maxConnections = Infinity,
     filter,
     onePeer = false,
+    allowHalfOpen = false,
   } = options;
   validatePort(port, "listen", 0);
   if (idleTimeout !== undefined && !(idleTimeout > 0)) {
@@ -193,7 +206,12 @@ function bind(
       return new UdpServer(conn, filter, onePeer);
     }
     const listener = Deno.listen({ transport: "tcp", hostname, port });
-    return new TcpServer(listener, { idleTimeout, maxConnections, filter });
+    return new TcpServer(listener, {
+      idleTimeout,
+      maxConnections,
+      filter,
+      allowHalfOpen,
+    });
   } catch (error) {
     // A TypeError is a setup mistake (no --unstable-net), not the network.
     if (error instanceof TypeError) throw error;

@@ -27,6 +27,12 @@ import {
   parseListenPort,
 } from "../_options.ts";
 
+/**
+ * After the peer's FIN, stdin this quiet counts as done: long enough for a
+ * busy pipe's next read, short enough not to be felt at a prompt.
+ */
+const INPUT_QUIET_MS = 250;
+
 /** The command line of `listen`, as commander parses it. */
 export interface ListenOptions {
   host: string;
@@ -121,6 +127,7 @@ export async function runListen(
     idleTimeout: protocol === "tcp" ? options.idleTimeout : undefined,
     maxConnections: keepOpen ? options.maxConns : undefined,
     onePeer: protocol === "udp" && !keepOpen,
+    allowHalfOpen: true,
   });
   const session = new ListenSession(server, options, printer);
   if (json || options.verbose) printer.emit(listeningEvent(server));
@@ -183,6 +190,9 @@ class ListenSession implements SocketNotifier {
   #inputEnded = false;
   #failure: SocketError | undefined;
   #lastReceived = Date.now();
+  /** When stdin last delivered data or a send of it finished. */
+  #lastInput = Date.now();
+  #sending = false;
 
   constructor(
     server: SocketServer,
@@ -237,6 +247,24 @@ class ListenSession implements SocketNotifier {
     }
   }
 
+  /**
+   * The peer half-closed: its data is all on stdout. The connection is
+   * closed (which ends the command without -k) once stdin has nothing in
+   * flight: at its EOF, or once it has been quiet for a moment, so that a
+   * file piped in is not cut short by a peer that half-closes (nc -N,
+   * `sockit send`), and an idle stdin does not hold the command open.
+   */
+  async socketEnded(client: SocketClient): Promise<void> {
+    while (!this.#inputEnded) {
+      const quietFor = Date.now() - this.#lastInput;
+      if (!this.#sending && quietFor >= INPUT_QUIET_MS) break;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(10, INPUT_QUIET_MS - quietFor))
+      );
+    }
+    client.close();
+  }
+
   socketClosed(client: SocketClient): void {
     this.#peers.delete(client);
     this.report({
@@ -277,6 +305,8 @@ class ListenSession implements SocketNotifier {
       ? stdinDatagrams(this.#options.lines ?? false)
       : readChunks();
     for await (const chunk of input) {
+      this.#lastInput = Date.now();
+      this.#sending = true;
       const data = crlf ? crlf.encode(chunk) : chunk;
       // Input before the first peer waits for it (and stdin waits too).
       while (this.#peers.size === 0) {
@@ -284,6 +314,8 @@ class ListenSession implements SocketNotifier {
       }
       // One slow peer holds stdin back for all: nothing is dropped.
       await Promise.all([...this.#peers].map((peer) => this.#send(peer, data)));
+      this.#sending = false;
+      this.#lastInput = Date.now();
     }
     this.#inputEnded = true;
     if (!this.#udp && this.#options.shutdown) {
