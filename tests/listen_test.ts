@@ -426,3 +426,71 @@ Deno.test("listen: an idle timeout is exit 1 naming the peer", async () => {
   assertEquals(result.code, 1);
   assertMatch(listener.stderr, /^sockit: .*127\.0\.0\.1:\d+.*idle for 300 ms/m);
 });
+
+Deno.test("listen --json: every event on stdout with peer, sent and closed byte counts", async () => {
+  const child = cliCommand(["listen", "--json", "0"]).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) text += (await reader.read()).value ?? "";
+  const port = (JSON.parse(text.split("\n")[0]!) as { port: number }).port;
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("hi there\n"));
+  await writer.close();
+  const python = await runPython(
+    `
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"\\xff\\x00bin")
+print(repr(s.recv(100)))
+s.close()
+`,
+    [String(port)],
+  );
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  const { code } = await child.status;
+  await child.stderr.cancel();
+  assertEquals(code, 0);
+  assertEquals(python.stdout.trim(), "b'hi there\\n'", python.stderr);
+  const strip = ({ time: _, ...rest }: Record<string, unknown>) => rest;
+  const events = text.trim().split("\n").map((l) =>
+    strip(JSON.parse(l) as Record<string, unknown>)
+  );
+  const peer = events[1]?.peer;
+  // Data each way races: order the two data events by name.
+  const data = events.slice(2, 4).sort((a, b) =>
+    String(a.event).localeCompare(String(b.event))
+  );
+  assertEquals([...events.slice(1, 2), ...data, ...events.slice(4)], [
+    { event: "accepted", transport: "tcp", peer },
+    { event: "message", transport: "tcp", peer, bytes: 5, base64: "/wBiaW4=" },
+    { event: "sent", transport: "tcp", peer, bytes: 9, text: "hi there\n" },
+    { event: "closed", transport: "tcp", peer, bytesIn: 5, bytesOut: 9 },
+    {
+      event: "stopped",
+      transport: "tcp",
+      connections: 1,
+      bytesIn: 5,
+      bytesOut: 9,
+      messages: 1,
+    },
+  ]);
+});
+
+Deno.test("listen -q: ends with exit 0 that long after stdin's EOF, the peer still connected", async () => {
+  const listener = await Listener.start(["-q", "300ms", "--no-shutdown"]);
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: listener.port,
+  });
+  await listener.write("bye\n");
+  await listener.endInput();
+  const started = Date.now();
+  const result = await listener.result();
+  conn.close();
+  assertEquals(result.code, 0, listener.stderr);
+  assert(Date.now() - started >= 250, `${Date.now() - started} ms`);
+});

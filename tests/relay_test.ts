@@ -495,3 +495,29 @@ Deno.test({
     }
   },
 });
+
+Deno.test("relay: --max-conns and --deny refuse clients with a rejected event", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  const server = await relay(["-m", "1", "--deny", "127.0.0.2"], echo.port);
+  const python = await runPython(
+    `
+import socket, sys, time
+port = int(sys.argv[1])
+a = socket.create_connection(("127.0.0.1", port))
+a.sendall(b"first\\n"); print(repr(a.recv(100)))
+b = socket.create_connection(("127.0.0.1", port))
+print(repr(b.recv(100)))
+d = socket.socket(); d.bind(("127.0.0.2", 0)); d.connect(("127.0.0.1", port))
+print(repr(d.recv(100)))
+`,
+    [String(server.port)],
+  );
+  assertEquals(python.stdout.trim().split("\n"), ["b'first\\n'", "b''", "b''"]);
+  await server.waitFor((l) => l.includes("(denied)"));
+  await server.stop();
+  await echo.stop();
+  const rejected = server.lines.filter((l) => l.startsWith("rejected"));
+  assertEquals(rejected.length, 2, server.lines.join("\n"));
+  assertMatch(rejected[0]!, /^rejected client 127\.0\.0\.1:\d+ \(max-conns\)$/);
+  assertMatch(rejected[1]!, /^rejected client 127\.0\.0\.2:\d+ \(denied\)$/);
+});
