@@ -521,3 +521,45 @@ print(repr(d.recv(100)))
   assertMatch(rejected[0]!, /^rejected client 127\.0\.0\.1:\d+ \(max-conns\)$/);
   assertMatch(rejected[1]!, /^rejected client 127\.0\.0\.2:\d+ \(denied\)$/);
 });
+
+Deno.test("relay: SIGTERM closes every open pair (TCP and UDP), prints closed and stopped, exit 0", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  const server = await relay(["--json"], echo.port);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  await writeAll(conn, new TextEncoder().encode("open pair"));
+  await server.waitFor((l) => l.includes('"down"'));
+  const ending = readAll(conn);
+  assertEquals(await server.stop("SIGINT"), 0);
+  assertEquals(new TextDecoder().decode(await ending), "open pair");
+  conn.close();
+  assertEquals(server.events.slice(-2).map((e) => e.event), [
+    "closed",
+    "stopped",
+  ]);
+  await echo.stop();
+
+  const udpEcho = await SpawnedServer.start(["echo-udp", "--port", "0", "-q"]);
+  const udp = await SpawnedServer.start([
+    "relay",
+    "-u",
+    "--json",
+    "0",
+    `127.0.0.1:${udpEcho.port}`,
+  ]);
+  const python = await runPython(
+    `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.sendto(b"ping", ("127.0.0.1", int(sys.argv[1])))
+print(s.recv(100))
+`,
+    [String(udp.port)],
+  );
+  assertEquals(python.stdout.trim(), "b'ping'", python.stderr);
+  await udp.waitFor((l) => l.includes('"down"'));
+  assertEquals(await udp.stop(), 0);
+  await udpEcho.stop();
+  const tail = udp.events.slice(-2);
+  assertEquals(tail.map((e) => e.event), ["closed", "stopped"]);
+  assertEquals([tail[0]?.bytesUp, tail[0]?.bytesDown], [4, 4]);
+});
