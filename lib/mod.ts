@@ -6,7 +6,7 @@
  *
  * @example An echo server and a client
  * ```ts
- * import { createClient, createServer } from "@sockit/sockit";
+ * import { createClient, createServer } from "jsr:@sockit/sockit";
  *
  * const server = await createServer("localhost", 0);
  * server.run({ socketMessage: (client, message) => client.send(message) });
@@ -39,6 +39,7 @@ export type { ServerOptions, SocketNotifier, SocketServer } from "./server.ts";
 export { pipe } from "./pipe.ts";
 export type { PipeDirection, PipeOptions, PipeResult } from "./pipe.ts";
 export {
+  basicAuthorization,
   formatGetRequest,
   HttpParseError,
   HttpResponseParser,

@@ -1,5 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { runEchoServer } from "../_echo_server.ts";
+import { helpFooter } from "../_help.ts";
 import { collect, parseHost, parseListenPort } from "../_options.ts";
 
 /** `sockit echo-udp`: answers each datagram with the same payload. */
@@ -30,6 +31,18 @@ export function echoUdpCommand(program: Command): void {
     .option("-6, --ipv6", "bind the IPv6 address of --host")
     .option("--json", "print events as NDJSON")
     .option("-q, --quiet", "do not print message events")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          ["sockit echo-udp --port 1025", "echo datagrams on localhost:1025"],
+          [
+            "sockit echo-udp -p 0 --json --deny 127.0.0.2/32",
+            "any free port, NDJSON events, never answer 127.0.0.2",
+          ],
+        ],
+      }),
+    )
     .action(async (options) => {
       Deno.exitCode = await runEchoServer("udp", options);
     });

@@ -2,10 +2,12 @@ import type { Command } from "@commander-js/extra-typings";
 import { createClient, type SocketClient, SocketError } from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { CrlfEncoder } from "../_crlf.ts";
+import { helpFooter } from "../_help.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import { LineSplitter } from "../_line_splitter.ts";
 import { readChunks, writeAll } from "../_stdio.ts";
 import {
+  durationOption,
   familyOf,
   parseDuration,
   parseDurationOrZero,
@@ -44,7 +46,7 @@ export function sendCommand(program: Command): void {
       "sent joined by spaces, no newline added; else stdin",
     )
     .option("-u, --udp", "use UDP: one datagram per message or stdin line")
-    .option("-w, --wait <duration>", "connect timeout", parseDuration, 2000)
+    .addOption(durationOption("-w, --wait <duration>", "connect timeout", 2000))
     .option(
       "-i, --idle-timeout <duration>",
       "give up (exit 1) after this much silence",
@@ -61,6 +63,26 @@ export function sendCommand(program: Command): void {
     .option("-v, --verbose", "print connection events on stderr")
     .option("-4, --ipv4", "use IPv4 only")
     .option("-6, --ipv6", "use IPv6 only")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          [
+            "sockit send localhost 1025 hello",
+            "send hello, print replies until the peer closes",
+          ],
+          [
+            String
+              .raw`printf 'HEAD / HTTP/1.0\r\n\r\n' | sockit send example.com http`,
+            "a request typed by hand; the port as a service name",
+          ],
+          [
+            "sockit send -u -q 2 localhost 1025 ping",
+            "one UDP datagram; print replies for 2 seconds",
+          ],
+        ],
+      }),
+    )
     .action(async (host, port, words, options) => {
       Deno.exitCode = await runSend(host, port, words, options);
     });
