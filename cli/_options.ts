@@ -263,10 +263,11 @@ export interface Endpoint {
 
 /**
  * `host:port`, `[v6]:port`, or with `listen` set, a bare `port` that binds
- * `localhost`. The host is checked as `parseHost` does, brackets removed.
+ * `localhost`. The host is checked as `parseHost` does, brackets removed;
+ * the port as `parsePort` does, so service names work.
  */
 function parseEndpoint(value: string, listen: boolean): Endpoint {
-  const match = /^(?:(.*):)?(\d+)$/.exec(value.trim());
+  const match = /^(?:(.*):)?([^:\]]+)$/.exec(value.trim());
   const rawHost = match?.[1];
   const rawPort = match?.[2];
   if (rawPort === undefined || (rawHost === undefined && !listen)) {

@@ -8,10 +8,6 @@ import {
   type SocketClient,
 } from "./mod.ts";
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** A relay on `pipe()` in front of a raw Deno listener the test drives. */
 async function withRelay(
   test: (

@@ -3,16 +3,14 @@
  * socat) and against `sockit send`.
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { cliCommand, randomBytes, runCli, runPython, sha256 } from "./_cli.ts";
-
-function has(tool: string): boolean {
-  try {
-    return new Deno.Command("which", { args: [tool], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
+import {
+  cliCommand,
+  has,
+  randomBytes,
+  runCli,
+  runPython,
+  sha256,
+} from "./_cli.ts";
 
 /** `sockit listen -v … 0` with raw stdout, stdin open until `endInput()`. */
 class Listener {

@@ -4,6 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
+  has,
   PythonPeer,
   randomBytes,
   runCli,
@@ -455,14 +456,7 @@ print(ok)
 
 Deno.test({
   name: "socat: relay forwards a socat client to a socat server",
-  ignore: (() => {
-    try {
-      return !new Deno.Command("which", { args: ["socat"], stdout: "null" })
-        .outputSync().success;
-    } catch {
-      return true;
-    }
-  })(),
+  ignore: !has("socat"),
   async fn() {
     const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = probe.addr.port;

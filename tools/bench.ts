@@ -352,12 +352,6 @@ async function idleCost(server: Server): Promise<number> {
   return (after - before) / IDLE_CONNECTIONS;
 }
 
-/** `deno task bench relay` runs only the lines whose name holds "relay". */
-function wanted(name: string): boolean {
-  return Deno.args.length === 0 ||
-    Deno.args.some((word) => name.includes(word));
-}
-
 async function compare(
   name: string,
   unit: string,
@@ -485,7 +479,10 @@ function bigHead(headBytes: number): Uint8Array {
   );
 }
 
-/** `deno task bench get` runs only the rows whose name starts with "get". */
+/**
+ * `deno task bench get` runs only the rows whose name starts with "get";
+ * `deno task bench relay` only the relay rows.
+ */
 function wanted(name: string): boolean {
   return Deno.args.length === 0 ||
     Deno.args.some((arg) => name.startsWith(arg));

@@ -16,6 +16,7 @@ import { readChunks, writeAll } from "../_stdio.ts";
 import { shutdownSignal } from "../_shutdown.ts";
 import { accessFilterOf, listeningEvent } from "../_serving.ts";
 import { ExitCode } from "../_exit.ts";
+import { helpFooter } from "../_help.ts";
 import { messageOf } from "../_failure.ts";
 import {
   collect,
@@ -99,6 +100,25 @@ export function listenCommand(program: Command): void {
     .option("-6, --ipv6", "bind the IPv6 address of --host")
     .option("--json", "print NDJSON events on stdout instead of raw data")
     .option("-v, --verbose", "print connection events on stderr")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          [
+            "sockit listen 9000 > received.bin",
+            "one TCP client; its bytes to a file, then exit",
+          ],
+          [
+            "sockit listen -k -v 9000",
+            "any number of clients; stdin goes to all of them",
+          ],
+          [
+            "sockit listen -u --json 0",
+            "datagrams from the first sender as NDJSON, on any free port",
+          ],
+        ],
+      }),
+    )
     .action(async (port, options) => {
       Deno.exitCode = await runListen(port, options);
     });

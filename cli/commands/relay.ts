@@ -6,8 +6,10 @@ import { accessFilterOf, listeningEvent } from "../_serving.ts";
 import { RelayReport } from "../_relay_report.ts";
 import { TcpRelay } from "../_tcp_relay.ts";
 import { UdpRelay } from "../_udp_relay.ts";
+import { helpFooter } from "../_help.ts";
 import {
   collect,
+  durationOption,
   type Endpoint,
   familyOf,
   parseCount,
@@ -45,11 +47,12 @@ export function relayCommand(program: Command): void {
     )
     .argument("<target>", "host:port to forward to", parseTargetEndpoint)
     .option("-u, --udp", "relay UDP: one upstream socket per client")
-    .option(
-      "-w, --wait <duration>",
-      "connect timeout towards the target",
-      parseDuration,
-      2000,
+    .addOption(
+      durationOption(
+        "-w, --wait <duration>",
+        "connect timeout towards the target",
+        2000,
+      ),
     )
     .option(
       "-i, --idle-timeout <duration>",
@@ -77,6 +80,25 @@ export function relayCommand(program: Command): void {
     .option("--json", "print events as NDJSON")
     .option("-q, --quiet", "do not print message events")
     .option("-x, --hex", "print messages as hexdump -C blocks")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          [
+            "sockit relay 8080 example.com:80",
+            "forward localhost:8080 to example.com, printing the traffic",
+          ],
+          [
+            "sockit relay -x 127.0.0.1:5000 [::1]:5001",
+            "IPv4 to IPv6, messages as hex dumps",
+          ],
+          [
+            "sockit relay -u -i 30s 0.0.0.0:5353 10.0.0.53:53",
+            "UDP from every interface; mappings idle 30 s are dropped",
+          ],
+        ],
+      }),
+    )
     .action(async (listen, target, options) => {
       Deno.exitCode = await runRelay(listen, target, options);
     });
