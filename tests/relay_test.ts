@@ -319,9 +319,9 @@ print(other.recv(100))
   await server.stop();
   const lines = python.stdout.trim().split("\n");
   const stalledAfter = Number(lines[0]?.split(" ").at(-1));
-  // Kernel buffers on three sockets hold a few MiB at most: the relay read
-  // no more than one chunk ahead of what the target took.
-  assert(stalledAfter < 64 << 20, python.stdout + python.stderr);
+  // Kernel buffers on four sockets hold ~8 MiB here; a relay that read
+  // ahead without bound would have taken hundreds of MiB in 3 s.
+  assert(stalledAfter < 32 << 20, python.stdout + python.stderr);
   assertEquals(lines[1], "b'still served\\n'", python.stderr);
 });
 
