@@ -492,3 +492,29 @@ Deno.test("listen -q: ends with exit 0 that long after stdin's EOF, the peer sti
   assertEquals(result.code, 0, listener.stderr);
   assert(Date.now() - started >= 250, `${Date.now() - started} ms`);
 });
+
+Deno.test("listen -u -i: silence after the first datagram is exit 1; stdin sent counts as activity", async () => {
+  const listener = await Listener.start(["-u", "-i", "600ms"]);
+  const python = runPython(
+    `
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"hello\\n", ("127.0.0.1", int(sys.argv[1])))
+time.sleep(2)
+`,
+    [String(listener.port)],
+  );
+  await listener.waitForOutput("hello\n");
+  const started = Date.now();
+  // Replies every 200 ms keep the session alive past 600 ms.
+  for (let i = 0; i < 5; i++) {
+    await listener.write(`tick ${i}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const result = await listener.result();
+  const elapsed = Date.now() - started;
+  await python;
+  assertEquals(result.code, 1, listener.stderr);
+  assert(elapsed >= 1400, `ended after ${elapsed} ms`);
+  assertMatch(listener.stderr, /^sockit: .*idle for 600 ms/m);
+});

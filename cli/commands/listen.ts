@@ -143,8 +143,11 @@ export async function runListen(
     protocol,
     family: familyOf(options.host, options),
     filter: accessFilterOf(options),
-    // UDP has no connection to time out: the session watches it instead.
-    idleTimeout: protocol === "tcp" ? options.idleTimeout : undefined,
+    // -k closes an idle client alone; otherwise the session watches the
+    // one peer, counting stdin sent to it as activity too, as `send` does.
+    idleTimeout: protocol === "tcp" && keepOpen
+      ? options.idleTimeout
+      : undefined,
     maxConnections: keepOpen ? options.maxConns : undefined,
     onePeer: protocol === "udp" && !keepOpen,
     allowHalfOpen: true,
@@ -209,7 +212,9 @@ class ListenSession implements SocketNotifier {
   #peerArrived: (() => void) | undefined;
   #inputEnded = false;
   #failure: SocketError | undefined;
-  #lastReceived = Date.now();
+  /** When the last byte or datagram went either way. */
+  #lastActivity = Date.now();
+  #watchingIdle = false;
   /** When stdin last delivered data or a send of it finished. */
   #lastInput = Date.now();
   #sending = false;
@@ -225,8 +230,6 @@ class ListenSession implements SocketNotifier {
     this.#udp = server.protocol === "udp";
     this.#keepOpen = options.keepOpen ?? false;
     this.ended = new Promise((resolve) => this.#end = resolve);
-    const idle = options.idleTimeout;
-    if (this.#udp && idle !== undefined) this.#watchIdle(idle);
   }
 
   /** Prints `event` if `--json` or `-v` asked for events. */
@@ -248,7 +251,7 @@ class ListenSession implements SocketNotifier {
   async socketMessage(client: SocketClient, message: Message): Promise<void> {
     this.messages++;
     this.bytesIn += message.length;
-    this.#lastReceived = Date.now();
+    this.#lastActivity = Date.now();
     if (this.#udp) this.#addPeer(client);
     if (this.#printer.json) {
       this.#printer.emit({
@@ -357,12 +360,23 @@ class ListenSession implements SocketNotifier {
       return;
     }
     this.bytesOut += data.length;
+    this.#lastActivity = Date.now();
     if (this.#printer.json) {
       this.#printer.emit({ event: "sent", peer: peer.peer, data });
     }
   }
 
   #addPeer(peer: SocketClient): void {
+    const idle = this.#options.idleTimeout;
+    // Silence counts from the first peer on: waiting for one is not idle.
+    if (
+      idle !== undefined && !this.#watchingIdle &&
+      !(this.#keepOpen && !this.#udp)
+    ) {
+      this.#watchingIdle = true;
+      this.#lastActivity = Date.now();
+      this.#watchIdle(idle);
+    }
     // UDP: stdin goes to the most recent sender.
     if (this.#udp) this.#peers.clear();
     this.#peers.add(peer);
@@ -376,7 +390,7 @@ class ListenSession implements SocketNotifier {
       port: this.#server.localPort,
     };
     while (true) {
-      const left = this.#lastReceived + ms - Date.now();
+      const left = this.#lastActivity + ms - Date.now();
       if (left <= 0) break;
       await new Promise((resolve) => setTimeout(resolve, left));
     }
