@@ -7,7 +7,7 @@ import {
   type SocketNotifier,
 } from "../lib/mod.ts";
 import type { RelayTarget } from "./_tcp_relay.ts";
-import { messageOf } from "./_failure.ts";
+import { asSocketError } from "./_session_end.ts";
 import type { RelayPair, RelayReport } from "./_relay_report.ts";
 
 /** UDP mappings are dropped after this much silence unless `-i` says. */
@@ -91,8 +91,10 @@ export class UdpRelay implements SocketNotifier {
       this.#report.connected(pair, socket);
       return socket;
     }, (error) => {
-      if (!(error instanceof SocketError)) throw error;
-      this.#report.error(error, client.peer);
+      // Aborted by shutdown: nothing failed. Otherwise the target is named.
+      if (!signal.aborted) {
+        this.#report.error(asSocketError(error, client.peer), client.peer);
+      }
       return undefined;
     });
     const mapping: Mapping = {
@@ -133,14 +135,7 @@ export class UdpRelay implements SocketNotifier {
     } catch (error) {
       // Our own close() on shutdown is not a failure worth an event.
       if (!this.#closing) {
-        this.#report.error(
-          error instanceof SocketError ? error : new SocketError(
-            "failed",
-            messageOf(error),
-            { peer: client.peer, cause: error },
-          ),
-          client.peer,
-        );
+        this.#report.error(asSocketError(error, client.peer), client.peer);
       }
     } finally {
       upstream.close();

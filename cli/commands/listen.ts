@@ -11,13 +11,12 @@ import {
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { LineSplitter } from "../_line_splitter.ts";
-import { idleError, isCleanClose } from "../_session_end.ts";
+import { asSocketError, idleError, isCleanClose } from "../_session_end.ts";
 import { readChunks, writeAll } from "../_stdio.ts";
 import { shutdownSignal } from "../_shutdown.ts";
 import { accessFilterOf, listeningEvent } from "../_serving.ts";
 import { ExitCode } from "../_exit.ts";
 import { helpFooter } from "../_help.ts";
-import { messageOf } from "../_failure.ts";
 import {
   collect,
   familyOf,
@@ -397,10 +396,4 @@ class ListenSession implements SocketNotifier {
     const [peer] = this.#peers;
     this.#end(idleError(peer?.peer ?? local, ms));
   }
-}
-
-function asSocketError(error: unknown, peer: NetAddress): SocketError {
-  return error instanceof SocketError
-    ? error
-    : new SocketError("failed", messageOf(error), { peer, cause: error });
 }
