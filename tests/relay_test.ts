@@ -557,3 +557,27 @@ print(s.recv(100))
   assertEquals(tail.map((e) => e.event), ["closed", "stopped"]);
   assertEquals([tail[0]?.bytesUp, tail[0]?.bytesDown], [4, 4]);
 });
+
+Deno.test("listen and relay: bad command lines are exit 2 with one line naming the value", async () => {
+  const cases: [string[], RegExp][] = [
+    [["relay", "8080"], /missing required argument 'target'/],
+    [
+      ["relay", "0", "::1:80"],
+      /"::1:80" has an IPv6 host: write it as \[::1\]:80/,
+    ],
+    [["relay", "0", "localhost:70000"], /port "70000"/],
+    [["relay", "0", "localhost"], /"localhost" is not host:port/],
+    [["relay", "-4", "0", "[::1]:80"], /"::1" is an IPv6 address/],
+    [["relay", "-w", "soon", "0", "localhost:80"], /duration "soon"/],
+    [["listen", "70000"], /port "70000"/],
+    [["listen", "-k", "-m", "0", "0"], /count "0"/],
+  ];
+  await Promise.all(cases.map(async ([args, message]) => {
+    const result = await runCli(args);
+    assertEquals(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    const lines = result.stderr.trimEnd().split("\n");
+    assertEquals(lines.length, 1, result.stderr);
+    assertMatch(lines[0]!, /^sockit: /);
+    assertMatch(lines[0]!, message);
+  }));
+});
