@@ -152,7 +152,10 @@ export async function runListen(
     allowHalfOpen: true,
   });
   const session = new ListenSession(server, options, printer);
-  if (json || options.verbose) printer.emit(listeningEvent(server));
+  // Port 0 is useless unless the port taken is told: say it even without -v.
+  if (json || options.verbose || port === 0) {
+    printer.emit(listeningEvent(server));
+  }
   server.run(session);
   session.pumpStdin();
   const outcome = await Promise.race([stopping.then(() => 0), session.ended]);
