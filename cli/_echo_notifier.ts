@@ -6,6 +6,7 @@ import type {
   SocketNotifier,
 } from "../lib/mod.ts";
 import type { EventPrinter } from "./_events.ts";
+import type { UdpAnswerGuard } from "./_udp_answer_guard.ts";
 
 /**
  * The seed's EchoServer with better output: every byte goes back to its
@@ -18,10 +19,12 @@ export class EchoNotifier implements SocketNotifier {
   bytesOut = 0;
   #printer: EventPrinter;
   #quiet: boolean;
+  #guard: UdpAnswerGuard | undefined;
 
-  constructor(printer: EventPrinter, quiet: boolean) {
+  constructor(printer: EventPrinter, quiet: boolean, guard?: UdpAnswerGuard) {
     this.#printer = printer;
     this.#quiet = quiet;
+    this.#guard = guard;
   }
 
   socketAccepted(client: SocketClient): void {
@@ -30,6 +33,11 @@ export class EchoNotifier implements SocketNotifier {
   }
 
   async socketMessage(client: SocketClient, message: Message): Promise<void> {
+    const verdict = this.#guard?.verdict(client.peer, message) ?? "answer";
+    if (verdict !== "answer") {
+      if (verdict !== "drop") this.socketRejected(client.peer, verdict);
+      return;
+    }
     this.messages++;
     this.bytesIn += message.length;
     if (!this.#quiet) {

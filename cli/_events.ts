@@ -1,6 +1,7 @@
 import type { NetAddress } from "../lib/mod.ts";
 import { escapeBytes, utf8Text } from "./_escape.ts";
 import { hexDump, toHex } from "./_hex_dump.ts";
+import { Utf8Carry } from "./_utf8_carry.ts";
 
 /** Peer data longer than this is cut in human lines. */
 export const HUMAN_MESSAGE_LIMIT = 256;
@@ -72,6 +73,8 @@ export class EventPrinter {
   #role: "server" | "client";
   #write: (line: string) => void;
   #hex: boolean;
+  /** Per peer and direction: text split across TCP reads stays text. */
+  #carry = new Utf8Carry();
 
   /** `hex` shows message data as `hexdump -C` blocks (JSON: a `hex` field). */
   constructor(
@@ -89,8 +92,52 @@ export class EventPrinter {
   }
 
   emit(event: SockitEvent): void {
+    // Hex dumps show the bytes as they came, offsets and all.
+    if (this.#transport === "tcp" && !this.#hex) {
+      if (event.event === "closed") {
+        this.#flushCarry(event.peer, "bytesUp" in event);
+      } else if (
+        event.event === "message" ||
+        (this.json && (event.event === "sent" || event.event === "received"))
+      ) {
+        // A datagram is whole; a TCP chunk may end inside a character.
+        const { peer } = event;
+        const direction = event.event === "sent" ||
+            (event.event === "message" && event.direction === "up")
+          ? ">"
+          : "<";
+        const data = this.#carry.join(
+          event.data,
+          () => carryKey(direction, peer),
+        );
+        if (data.length === 0) return;
+        if (data !== event.data) event = { ...event, data };
+      }
+    }
+    this.#print(event);
+  }
+
+  #print(event: SockitEvent): void {
     const line = this.json ? this.#toJson(event) : this.#toHuman(event);
     if (line !== undefined) this.#write(line);
+  }
+
+  /**
+   * A stream that ended inside a character: show its last bytes as they
+   * are. A relay's streams are its two directions.
+   */
+  #flushCarry(peer: NetAddress, relay: boolean): void {
+    for (const direction of [">", "<"] as const) {
+      const data = this.#carry.flush(carryKey(direction, peer));
+      if (data === undefined) continue;
+      if (relay) {
+        const way = direction === ">" ? "up" : "down";
+        this.#print({ event: "message", peer, data, direction: way });
+      } else if (direction === ">") this.#print({ event: "sent", peer, data });
+      else if (this.#role === "server") {
+        this.#print({ event: "message", peer, data });
+      } else this.#print({ event: "received", peer, data });
+    }
   }
 
   #toHuman(event: SockitEvent): string | undefined {
@@ -171,12 +218,17 @@ export class EventPrinter {
         record[key] = value;
       }
     }
-    // JSON leaves C1 controls and line separators raw; escape them too.
+    // JSON leaves C1 controls, line separators and the characters that
+    // reorder or hide text raw; escape them too, as human lines do.
     return JSON.stringify(record).replace(
-      /[\u007f-\u009f\u2028\u2029]/g,
+      /[\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/g,
       (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
     );
   }
+}
+
+function carryKey(direction: ">" | "<", peer: NetAddress): string {
+  return `${direction} ${peer.address} ${peer.port}`;
 }
 
 /**

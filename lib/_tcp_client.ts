@@ -18,13 +18,18 @@ export class TcpClient extends BaseClient {
   #ended = false;
   #readError: unknown;
   #serverSide: boolean;
+  #keepSendingAfterEof: boolean;
   /** The first write failure, for a server that did not await `send`. */
   writeError: SocketError | undefined;
   /** Resolves once `close()` has freed the connection. */
   readonly released: Promise<void>;
   #released!: () => void;
 
-  constructor(conn: Deno.Conn, serverSide = false) {
+  constructor(
+    conn: Deno.Conn,
+    serverSide = false,
+    keepSendingAfterEof = false,
+  ) {
     super(toNetAddress(conn.remoteAddr));
     const local = toNetAddress(conn.localAddr);
     this.localAddress = local.address;
@@ -32,6 +37,7 @@ export class TcpClient extends BaseClient {
     this.stream = new TcpStream(conn);
     this.#serverSide = serverSide;
     this.released = new Promise((resolve) => this.#released = resolve);
+    this.#keepSendingAfterEof = keepSendingAfterEof;
   }
 
   get bytesSent(): number {
@@ -50,7 +56,10 @@ export class TcpClient extends BaseClient {
       const failure = toSocketError(error, "send to", this.peer);
       if (this.causedByClose(error)) throw failure;
       this.writeError ??= failure;
-      throw this.fail(failure);
+      // A client keeps its read side: what the peer sent before the reset is
+      // still in the socket, and `receiveBytes` returns it before failing in
+      // turn. A server connection has nobody reading it but its own loop.
+      throw this.#serverSide ? this.fail(failure) : failure;
     });
     // A handler that fires and forgets `send` must not crash the process on
     // a reset: the server reports `writeError`, and awaiting callers still
@@ -77,7 +86,12 @@ export class TcpClient extends BaseClient {
       if (this.#ended) {
         const rest = this.#buffer.takeAll();
         if (rest) return rest;
-        throw this.fail(this.#endError());
+        const error = this.#endError();
+        // A FIN ends only the peer's direction; a reset ends both.
+        if (this.#keepSendingAfterEof && this.#readError === undefined) {
+          throw error;
+        }
+        throw this.fail(error);
       }
       await withDeadline(
         this.#fill(),
@@ -98,7 +112,9 @@ export class TcpClient extends BaseClient {
     try {
       await this.stream.conn.closeWrite();
     } catch (error) {
-      throw this.fail(toSocketError(error, "send to", this.peer));
+      // As for `send`: a client's unread replies outlive a failed write side.
+      const failure = toSocketError(error, "send to", this.peer);
+      throw this.#serverSide ? this.fail(failure) : failure;
     }
   }
 

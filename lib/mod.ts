@@ -35,6 +35,7 @@ export type {
   TlsOptions,
 } from "./client.ts";
 export { createServer } from "./server.ts";
+export { maxDatagramPayload } from "./_udp.ts";
 export type { ServerOptions, SocketNotifier, SocketServer } from "./server.ts";
 export { pipe } from "./pipe.ts";
 export type { PipeDirection, PipeOptions, PipeResult } from "./pipe.ts";

@@ -1,7 +1,13 @@
 import type { Command } from "@commander-js/extra-typings";
 import { runEchoServer } from "../_echo_server.ts";
 import { helpFooter } from "../_help.ts";
-import { collect, parseHost, parseListenPort } from "../_options.ts";
+import {
+  collect,
+  parseCountOrZero,
+  parseHost,
+  parseListenPort,
+} from "../_options.ts";
+import { DEFAULT_ANSWER_RATE } from "../_udp_answer_guard.ts";
 
 /** `sockit echo-udp`: answers each datagram with the same payload. */
 export function echoUdpCommand(program: Command): void {
@@ -26,6 +32,12 @@ export function echoUdpCommand(program: Command): void {
       "--deny <cidr>",
       "never answer peers in this network (repeatable)",
       collect,
+    )
+    .option(
+      "--rate <n>",
+      "answers per second to one source address and port, 0 for no limit",
+      parseCountOrZero,
+      DEFAULT_ANSWER_RATE,
     )
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")

@@ -1,6 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import {
   createServer,
+  maxDatagramPayload,
   type Message,
   type NetAddress,
   type SocketClient,
@@ -10,12 +11,12 @@ import {
 } from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { CrlfEncoder } from "../_crlf.ts";
-import { LineSplitter } from "../_line_splitter.ts";
+import { datagramsOf } from "../_datagram_input.ts";
 import { asSocketError, idleError, isCleanClose } from "../_session_end.ts";
 import { readChunks, writeAll } from "../_stdio.ts";
 import { shutdownSignal } from "../_shutdown.ts";
 import { accessFilterOf, listeningEvent } from "../_serving.ts";
-import { ExitCode } from "../_exit.ts";
+import { ExitCode, UsageError } from "../_exit.ts";
 import { helpFooter } from "../_help.ts";
 import {
   collect,
@@ -128,6 +129,9 @@ export async function runListen(
   port: number,
   options: ListenOptions,
 ): Promise<number> {
+  if (options.lines && !options.udp) {
+    throw new UsageError("--lines cuts datagrams: it needs -u (UDP)");
+  }
   const protocol = options.udp ? "udp" : "tcp";
   const keepOpen = options.keepOpen ?? false;
   const json = options.json ?? false;
@@ -169,27 +173,6 @@ export async function runListen(
   });
   if (typeof outcome === "number") return outcome;
   throw outcome;
-}
-
-/**
- * stdin as datagrams: one per read, cut at the IPv4 limit, or one per line
- * with `--lines`. Kept to this one function so that `send -u` and `listen
- * -u` can share one module for it.
- */
-async function* stdinDatagrams(lines: boolean): AsyncGenerator<Uint8Array> {
-  const MAX_DATAGRAM = 65_507;
-  const splitter = lines ? new LineSplitter() : undefined;
-  for await (const chunk of readChunks()) {
-    if (splitter) {
-      yield* splitter.push(chunk);
-      continue;
-    }
-    for (let start = 0; start < chunk.length; start += MAX_DATAGRAM) {
-      yield chunk.subarray(start, start + MAX_DATAGRAM);
-    }
-  }
-  const rest = splitter?.flush();
-  if (rest) yield rest;
 }
 
 /**
@@ -326,13 +309,22 @@ class ListenSession implements SocketNotifier {
 
   async #pump(): Promise<void> {
     const crlf = this.#options.crlf ? new CrlfEncoder() : undefined;
+    const local = {
+      address: this.#server.localAddress,
+      port: this.#server.localPort,
+    };
+    const max = maxDatagramPayload(local);
+    const chunks = encoded(
+      this.#udp ? readChunks(Deno.stdin, max) : readChunks(),
+      crlf,
+    );
+    // The same cut as `send -u`: one datagram per read, or per line.
     const input = this.#udp
-      ? stdinDatagrams(this.#options.lines ?? false)
-      : readChunks();
-    for await (const chunk of input) {
+      ? datagramsOf(chunks, { lines: this.#options.lines ?? false, max })
+      : chunks;
+    for await (const data of input) {
       this.#lastInput = Date.now();
       this.#sending = true;
-      const data = crlf ? crlf.encode(chunk) : chunk;
       // Input before the first peer waits for it (and stdin waits too).
       while (this.#peers.size === 0) {
         await new Promise<void>((resolve) => this.#peerArrived = resolve);
@@ -399,4 +391,12 @@ class ListenSession implements SocketNotifier {
     const [peer] = this.#peers;
     this.#end(idleError(peer?.peer ?? local, ms));
   }
+}
+
+/** `-C` applied to a stream of chunks, before any cut into datagrams. */
+async function* encoded(
+  chunks: AsyncIterable<Uint8Array>,
+  crlf: CrlfEncoder | undefined,
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) yield crlf ? crlf.encode(chunk) : chunk;
 }
