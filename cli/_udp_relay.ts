@@ -13,10 +13,21 @@ import type { RelayPair, RelayReport } from "./_relay_report.ts";
 /** UDP mappings are dropped after this much silence unless `-i` says. */
 export const UDP_MAPPING_IDLE_MS = 60_000;
 
+/**
+ * Datagrams held per client while its upstream socket is being set up
+ * (the target's name resolving); more are dropped with an `error` event.
+ */
+const MAX_HELD = 64;
+
 /** One client address and its own socket towards the target. */
 interface Mapping {
   pair: RelayPair;
   upstream: Promise<SocketClient | undefined>;
+  /** Set once `upstream` has settled. */
+  ready: boolean;
+  /** Datagrams waiting for `upstream`, in order. */
+  held: number;
+  queue: Promise<void>;
   lastActivity: number;
   done: Promise<void>;
 }
@@ -50,15 +61,41 @@ export class UdpRelay implements SocketNotifier {
       }
       mapping = this.#open(key, client);
     }
+    mapping.lastActivity = Date.now();
+    if (mapping.ready && mapping.held === 0) {
+      return this.#forward(mapping, client, message);
+    }
+    // A target name still resolving must not hold up every other client:
+    // this one's datagrams wait in order, up to a limit.
+    if (mapping.held >= MAX_HELD) {
+      return this.#report.error(
+        new SocketError(
+          "failed",
+          `Cannot send to the target for "${client.peerAddress}:${client.peerPort}": ${MAX_HELD} datagrams already wait for it; one dropped`,
+          { peer: client.peer },
+        ),
+        client.peer,
+      );
+    }
+    const waiting = mapping;
+    waiting.held++;
+    waiting.queue = waiting.queue
+      .then(() => this.#forward(waiting, client, message))
+      .finally(() => waiting.held--);
+  }
+
+  async #forward(
+    mapping: Mapping,
+    client: SocketClient,
+    message: Message,
+  ): Promise<void> {
     const upstream = await mapping.upstream;
     if (upstream === undefined || !upstream.isOpen) return;
-    mapping.lastActivity = Date.now();
     this.#report.message(mapping.pair, "up", message);
     try {
       await upstream.send(message);
     } catch (error) {
-      if (!(error instanceof SocketError)) throw error;
-      this.#report.error(error, client.peer);
+      this.#report.error(asSocketError(error, client.peer), client.peer);
       upstream.close();
     }
   }
@@ -100,9 +137,13 @@ export class UdpRelay implements SocketNotifier {
     const mapping: Mapping = {
       pair,
       upstream,
+      ready: false,
+      held: 0,
+      queue: Promise.resolve(),
       lastActivity: Date.now(),
       done: Promise.resolve(),
     };
+    upstream.then(() => mapping.ready = true);
     mapping.done = this.#downstream(mapping, client).finally(() => {
       this.#mappings.delete(key);
       this.#report.closed(pair);

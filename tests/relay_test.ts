@@ -581,3 +581,42 @@ Deno.test("listen and relay: bad command lines are exit 2 with one line naming t
     assertMatch(lines[0]!, message);
   }));
 });
+
+Deno.test("relay -u: a target name that does not resolve is an error event per client; the relay keeps serving", async () => {
+  const server = await SpawnedServer.start([
+    "relay",
+    "-u",
+    "--json",
+    "-w",
+    "1s",
+    "0",
+    "no-such-host.invalid:9",
+  ]);
+  await runPython(
+    `
+import socket, sys
+for i in range(2):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for j in range(3):
+        s.sendto(b"x", ("127.0.0.1", int(sys.argv[1])))
+`,
+    [String(server.port)],
+  );
+  await server.waitForCount((l) => l.includes('"closed"'), 2, 15_000);
+  await sleep(200);
+  assertEquals(await server.stop(), 0);
+  // Each datagram of a client without a mapping is a new attempt, so a
+  // client may see more than one error; both clients see at least one.
+  const errors = server.events.filter((e) => e.event === "error");
+  const clients = new Set(
+    errors.map((e) => (e.peer as { port: number }).port),
+  );
+  assertEquals(clients.size, 2, JSON.stringify(server.events));
+  for (const error of errors) {
+    assertEquals(error.target, { address: "no-such-host.invalid", port: 9 });
+    assert(
+      ["not-found", "timeout"].includes(String(error.code)),
+      String(error.code),
+    );
+  }
+});
