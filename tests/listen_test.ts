@@ -518,3 +518,36 @@ time.sleep(2)
   assert(elapsed >= 1400, `ended after ${elapsed} ms`);
   assertMatch(listener.stderr, /^sockit: .*idle for 600 ms/m);
 });
+
+Deno.test("listen: after the peer half-closes, 1 MiB of stdin still reaches it in full", async () => {
+  const payload = randomBytes(1 << 20);
+  const listener = await Listener.start([]);
+  // As \`cat file | sockit listen\`: the input is there before the client.
+  const writing = listener.write(payload).then(() => listener.endInput());
+  const python = runPython(
+    `
+import socket, sys, hashlib
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"send me the file\\n")
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    got += chunk
+print(hashlib.sha256(got).hexdigest(), len(got))
+`,
+    [String(listener.port)],
+  );
+  const printed = await python;
+  await writing;
+  const result = await listener.result();
+  assertEquals(result.code, 0, listener.stderr);
+  assertEquals(result.text, "send me the file\n");
+  assertEquals(
+    printed.stdout.trim(),
+    `${await sha256(payload)} ${payload.length}`,
+    printed.stderr,
+  );
+});

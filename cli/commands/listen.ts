@@ -29,10 +29,11 @@ import {
 } from "../_options.ts";
 
 /**
- * After the peer's FIN, stdin this quiet counts as done: long enough for a
- * busy pipe's next read, short enough not to be felt at a prompt.
+ * After the peer's FIN, stdin this quiet counts as done: a busy pipe's
+ * next read comes far sooner even on a loaded machine, and a prompt
+ * still ends within a second of the peer leaving.
  */
-const INPUT_QUIET_MS = 250;
+const INPUT_QUIET_MS = 1000;
 
 /** The command line of `listen`, as commander parses it. */
 export interface ListenOptions {
