@@ -25,7 +25,7 @@ export function accessFilterOf(
 export function listeningEvent(
   server: SocketServer,
   target?: NetAddress,
-): SockitEvent {
+): Extract<SockitEvent, { event: "listening" }> {
   return {
     event: "listening",
     address: server.localAddress,

@@ -157,9 +157,11 @@ export async function runListen(
     allowHalfOpen: true,
   });
   const session = new ListenSession(server, options, printer);
-  // Port 0 is useless unless the port taken is told: say it even without -v.
-  if (json || options.verbose || port === 0) {
-    printer.emit(listeningEvent(server));
+  // Port 0 is useless unless the port taken is told, and every interface
+  // is worth a warning: say both even without -v.
+  const listening = listeningEvent(server);
+  if (json || options.verbose || port === 0 || listening.exposed) {
+    printer.emit(listening);
   }
   server.run(session);
   session.pumpStdin();
