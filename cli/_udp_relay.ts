@@ -52,7 +52,7 @@ export class UdpRelay implements SocketNotifier {
     this.#idleMs = target.idleTimeout ?? UDP_MAPPING_IDLE_MS;
   }
 
-  async socketMessage(client: SocketClient, message: Message): Promise<void> {
+  socketMessage(client: SocketClient, message: Message): void | Promise<void> {
     const key = `${client.peerAddress}|${client.peerPort}`;
     let mapping = this.#mappings.get(key);
     if (mapping === undefined) {

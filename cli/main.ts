@@ -11,6 +11,7 @@ import { sendCommand } from "./commands/send.ts";
 import { getCommand } from "./commands/get.ts";
 import { listenCommand } from "./commands/listen.ts";
 import { relayCommand } from "./commands/relay.ts";
+import { oscCommand } from "./commands/osc.ts";
 import { completionsCommand } from "./commands/completions.ts";
 import { ExitCode } from "./_exit.ts";
 import { failureOf } from "./_failure.ts";
@@ -33,6 +34,8 @@ export function buildProgram(): Command {
       getErrHasColors: () => false,
     })
     .showSuggestionAfterError(true)
+    // Program options only before the command, so `osc send` can take `-5`.
+    .enablePositionalOptions()
     .addHelpText(
       "after",
       programHelpFooter({
@@ -59,6 +62,7 @@ export function buildProgram(): Command {
   getCommand(program);
   listenCommand(program);
   relayCommand(program);
+  oscCommand(program);
   completionsCommand(program);
   // Last: it lists, and suggests among, every command added before it.
   helpCommand(program);

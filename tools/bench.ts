@@ -16,6 +16,8 @@
  * @module
  */
 
+import { codecBench, dumpBench } from "./bench_osc.ts";
+
 const MiB = 1024 * 1024;
 const TCP_CLIENTS = 8;
 const TCP_BYTES_PER_CLIENT = 32 * MiB;
@@ -526,4 +528,8 @@ if (import.meta.main) {
     1_000_000,
   );
   await compareGet("get 32 KiB head, 1 byte/write", bigHead(32 * 1024), 2, 1);
+  if (wanted("osc")) {
+    codecBench();
+    await dumpBench();
+  }
 }
