@@ -620,3 +620,34 @@ for i in range(2):
     );
   }
 });
+
+Deno.test("relay: a character split across reads stays whole, each direction apart; -i closes a silent pair", async () => {
+  const target = await PythonPeer.start(`
+c.sendall(b"caf\\xc3")
+time.sleep(0.3)
+c.sendall(b"\\xa9\\n")
+time.sleep(3)
+`);
+  const server = await relay(["-i", "1s"], target.port);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  // Up: the first half of "ü" while "é" is half-way down.
+  await writeAll(conn, new Uint8Array([0x75, 0x62, 0x65, 0x72, 0xc3]));
+  await sleep(100);
+  await writeAll(conn, new Uint8Array([0xbc, 0x0a]));
+  const got = await readAll(conn);
+  conn.close();
+  assertEquals(new TextDecoder().decode(got), "café\n");
+  await server.waitFor((l) => l.includes("disconnected"));
+  target.kill();
+  await server.stop();
+  const client = /client (\S+) connected/.exec(server.lines[1]!)?.[1];
+  const lines = server.lines.filter((l) => / (sent|received) /.test(l));
+  // The cut character moves to the next line of its own direction.
+  assertEquals(lines.sort(), [
+    `client ${client} received 'caf'`,
+    `client ${client} received 'é\\n'`,
+    `client ${client} sent 'uber'`,
+    `client ${client} sent 'ü\\n'`,
+  ]);
+  assertMatch(server.lines.join("\n"), /error: .*idle for 1000 ms/);
+});
