@@ -1,12 +1,14 @@
-import type { SocketError } from "./errors.ts";
+import { SocketError } from "./errors.ts";
 import type { SocketClient } from "./client.ts";
 import { TcpClient } from "./_tcp_client.ts";
 import { IdleTimer } from "./_idle_timer.ts";
 import {
   type Action,
+  describe,
   socketError,
   toSocketError,
 } from "./_socket_error_from.ts";
+import { formatEndpoint } from "./_address.ts";
 
 /** `"up"` is client → target, `"down"` target → client. */
 export type PipeDirection = "up" | "down";
@@ -135,7 +137,7 @@ export async function pipe(
         const chunk = await from.stream.read();
         if (chunk === null) break;
         idle.touch();
-        if (onData) await onData(direction, chunk);
+        if (onData) await callOnData(onData, direction, chunk, from);
         failing = ["send to", to];
         await to.stream.write(chunk);
         if (direction === "up") result.bytesUp += chunk.length;
@@ -167,4 +169,24 @@ export async function pipe(
     target.close();
   }
   return result;
+}
+
+/** A throwing `onData` is the caller's failure, reported as `"callback"`. */
+async function callOnData(
+  onData: NonNullable<PipeOptions["onData"]>,
+  direction: PipeDirection,
+  chunk: Uint8Array,
+  from: TcpClient,
+): Promise<void> {
+  try {
+    await onData(direction, chunk);
+  } catch (error) {
+    throw new SocketError(
+      "callback",
+      `Cannot relay from "${
+        formatEndpoint(from.peerAddress, from.peerPort)
+      }": onData threw: ${describe(error)}`,
+      { peer: from.peer, cause: error },
+    );
+  }
 }

@@ -161,3 +161,33 @@ Deno.test("onePeer: the first sender owns a UDP server; others are rejected once
   second.close();
   await server.stop();
 });
+
+Deno.test("pipe reports a throwing onData as a callback error and closes both", async () => {
+  const upstream = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const relay = await createServer("127.0.0.1", 0);
+  let resolveResult!: (result: PipeResult) => void;
+  const result = new Promise<PipeResult>((r) => resolveResult = r);
+  relay.run({
+    async socketAccepted(client) {
+      const target = await createClient("127.0.0.1", upstream.addr.port);
+      resolveResult(
+        await pipe(client, target, {
+          onData: () => {
+            throw new Error("boom");
+          },
+        }),
+      );
+    },
+  });
+  const user = await createClient("127.0.0.1", relay.localPort);
+  const target = await upstream.accept();
+  await user.send("x");
+  const { error } = await result;
+  assertEquals(error?.code, "callback");
+  assert(error?.message.includes("onData threw: boom"), error?.message);
+  await assertRejects(() => user.receive("*all", 2000));
+  user.close();
+  target.close();
+  upstream.close();
+  await relay.stop();
+});
