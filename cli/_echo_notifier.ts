@@ -49,6 +49,11 @@ export class EchoNotifier implements SocketNotifier {
         event: "message",
         peer: client.peer,
         data: message,
+        // A connection's own count: hex offsets run on per connection,
+        // even for Unix clients that all show as unix:-.
+        ...(client.protocol === "tcp"
+          ? { offset: client.bytesReceived - message.length }
+          : {}),
       });
     }
     await client.send(message);

@@ -2,7 +2,7 @@ import { createServer } from "../lib/mod.ts";
 import { EventPrinter, lineWriter } from "./_events.ts";
 import { EchoNotifier } from "./_echo_notifier.ts";
 import { shutdownSignal } from "./_shutdown.ts";
-import { accessFilter, parseCidr } from "./_access.ts";
+import { accessFilterOf, listeningEvent } from "./_serving.ts";
 import { familyOf } from "./_options.ts";
 import { readServerPair } from "./_tls_files.ts";
 import { UsageError } from "./_exit.ts";
@@ -40,16 +40,13 @@ export async function runEchoServer(
   if (options.unix !== undefined && (options.allow || options.deny)) {
     throw new UsageError("--allow and --deny take IP networks, not --unix");
   }
-  const access = accessFilter(
-    (options.allow ?? []).map(parseCidr),
-    (options.deny ?? []).map(parseCidr),
-  );
+  const access = accessFilterOf(options);
   const printer = new EventPrinter(
     protocol,
     "server",
     options.json ?? false,
     lineWriter(Deno.stdout),
-    options.hex ?? false,
+    { hex: options.hex ?? false },
   );
   const tls = await readServerPair(options.tlsCert, options.tlsKey);
   const stopping = shutdownSignal();
@@ -70,13 +67,7 @@ export async function runEchoServer(
     )
     : undefined;
   const notifier = new EchoNotifier(printer, options.quiet ?? false, guard);
-  printer.emit({
-    event: "listening",
-    address: server.localAddress,
-    port: server.localPort,
-    exposed: server.localAddress === "0.0.0.0" || server.localAddress === "::",
-    ...(server.tls ? { tls: true } : {}),
-  });
+  printer.emit(listeningEvent(server));
   server.run(notifier);
   await stopping;
   await server.stop();

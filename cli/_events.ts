@@ -18,13 +18,30 @@ export type SockitEvent =
     address: string;
     port: number;
     exposed: boolean;
+    /** A relay's target. */
+    target?: NetAddress;
     tls?: boolean;
   }
   | { event: "accepted"; peer: NetAddress; tls?: TlsInfo }
-  | { event: "message"; peer: NetAddress; data: Uint8Array }
+  | {
+    event: "message";
+    peer: NetAddress;
+    data: Uint8Array;
+    /** A relay's direction: `up` client → target, `down` back. */
+    direction?: "up" | "down";
+    /** Bytes before this chunk in its stream, so hex offsets run on. */
+    offset?: number;
+  }
   | { event: "closed"; peer: NetAddress; bytesIn: number; bytesOut: number }
+  | { event: "closed"; peer: NetAddress; bytesUp: number; bytesDown: number }
   | { event: "rejected"; peer: NetAddress; reason: string }
-  | { event: "error"; peer?: NetAddress; code: string; message: string }
+  | {
+    event: "error";
+    peer?: NetAddress;
+    target?: NetAddress;
+    code: string;
+    message: string;
+  }
   | {
     event: "stopped";
     connections: number;
@@ -32,7 +49,20 @@ export type SockitEvent =
     bytesOut: number;
     messages: number;
   }
-  | { event: "connected"; peer: NetAddress; local: NetAddress; tls?: TlsInfo }
+  | {
+    event: "stopped";
+    connections: number;
+    bytesUp: number;
+    bytesDown: number;
+  }
+  | {
+    event: "connected";
+    peer: NetAddress;
+    local: NetAddress;
+    /** A relay's target; `peer` is then the client. */
+    target?: NetAddress;
+    tls?: TlsInfo;
+  }
   | { event: "sent"; peer: NetAddress; data: Uint8Array }
   | { event: "received"; peer: NetAddress; data: Uint8Array }
   | {
@@ -61,42 +91,48 @@ const HEX_OFFSETS_KEPT = 4096;
 /** The one place that turns events into human lines or NDJSON. */
 export class EventPrinter {
   readonly json: boolean;
-  /** `-x`: data as `hexdump -C` blocks (human) or a `hex` field (JSON). */
-  readonly hex: boolean;
   #transport: "tcp" | "udp";
   #role: "server" | "client";
   #write: (line: string) => void;
-  /** Bytes dumped so far per direction and peer: offsets run on. */
+  #hex: boolean;
+  /**
+   * Bytes dumped so far per direction and peer, for events that do not
+   * bring their own offset (a UDP server's datagrams, `send`'s chunks).
+   */
   #offsets = new Map<string, number>();
   /** Per peer and direction: text split across TCP reads stays text. */
   #carry = new Utf8Carry();
 
+  /** `hex` shows message data as `hexdump -C` blocks (JSON: a `hex` field). */
   constructor(
     transport: "tcp" | "udp",
     role: "server" | "client",
     json: boolean,
     write: (line: string) => void,
-    hex = false,
+    { hex = false }: { hex?: boolean } = {},
   ) {
     this.#transport = transport;
     this.#role = role;
     this.json = json;
     this.#write = write;
-    this.hex = hex;
+    this.#hex = hex;
   }
 
   emit(event: SockitEvent): void {
-    // With -x each chunk is shown exactly as it came: nothing is carried.
-    if (this.#transport === "tcp" && !this.hex) {
+    // Hex dumps show the bytes as they came, offsets and all.
+    if (this.#transport === "tcp" && !this.#hex) {
       if (event.event === "closed") {
-        this.#flushCarry(event.peer);
+        this.#flushCarry(event.peer, "bytesUp" in event);
       } else if (
         event.event === "message" ||
         (this.json && (event.event === "sent" || event.event === "received"))
       ) {
         // A datagram is whole; a TCP chunk may end inside a character.
         const { peer } = event;
-        const direction = event.event === "sent" ? ">" : "<";
+        const direction = event.event === "sent" ||
+            (event.event === "message" && event.direction === "up")
+          ? ">"
+          : "<";
         const data = this.#carry.join(
           event.data,
           () => carryKey(direction, peer),
@@ -113,12 +149,18 @@ export class EventPrinter {
     if (line !== undefined) this.#write(line);
   }
 
-  /** A stream that ended inside a character: show its last bytes as they are. */
-  #flushCarry(peer: NetAddress): void {
+  /**
+   * A stream that ended inside a character: show its last bytes as they
+   * are. A relay's streams are its two directions.
+   */
+  #flushCarry(peer: NetAddress, relay: boolean): void {
     for (const direction of [">", "<"] as const) {
       const data = this.#carry.flush(carryKey(direction, peer));
       if (data === undefined) continue;
-      if (direction === ">") this.#print({ event: "sent", peer, data });
+      if (relay) {
+        const way = direction === ">" ? "up" : "down";
+        this.#print({ event: "message", peer, data, direction: way });
+      } else if (direction === ">") this.#print({ event: "sent", peer, data });
       else if (this.#role === "server") {
         this.#print({ event: "message", peer, data });
       } else this.#print({ event: "received", peer, data });
@@ -135,17 +177,29 @@ export class EventPrinter {
         }
         return `listening on ${event.tls ? "tls" : this.#transport} ${
           formatPeer({ address: event.address, port: event.port })
-        }${event.exposed ? " (exposed: every interface)" : ""}`;
+        }${event.target ? `, relaying to ${formatPeer(event.target)}` : ""}${
+          event.exposed ? " (exposed: every interface)" : ""
+        }`;
       case "accepted":
         return `client ${formatPeer(event.peer)} connected${
           event.tls ? ` (${tlsLabel(event.tls)})` : ""
         }`;
       case "message":
-        if (this.hex) return this.#hexBlock("<", event.peer, event.data);
-        return `client ${formatPeer(event.peer)} sent ${quote(event.data)}`;
+        if (this.#hex) {
+          const direction = event.direction === "up" ? ">" : "<";
+          return this.#hexBlock(direction, event);
+        }
+        return `client ${formatPeer(event.peer)} ${
+          event.direction === "down" ? "received" : "sent"
+        } ${quote(event.data)}`;
       case "closed":
         this.#offsets.delete(`< ${formatPeer(event.peer)}`);
         this.#offsets.delete(`> ${formatPeer(event.peer)}`);
+        if ("bytesUp" in event) {
+          return `client ${
+            formatPeer(event.peer)
+          } disconnected (${event.bytesUp} bytes up, ${event.bytesDown} bytes down)`;
+        }
         return this.#role === "server"
           ? `client ${
             formatPeer(event.peer)
@@ -156,12 +210,23 @@ export class EventPrinter {
       case "rejected":
         return `rejected client ${formatPeer(event.peer)} (${event.reason})`;
       case "error":
-        return `error: ${event.message}`;
+        // A relay's connect failure names the target; say whose it was.
+        return event.peer && event.target
+          ? `error: client ${formatPeer(event.peer)}: ${event.message}`
+          : `error: ${event.message}`;
       case "stopped":
+        if ("bytesUp" in event) {
+          return `stopped: ${event.connections} connections, ${event.bytesUp} bytes up, ${event.bytesDown} bytes down`;
+        }
         return this.#transport === "tcp"
           ? `stopped: ${event.connections} connections, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out`
           : `stopped: ${event.messages} datagrams, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out`;
       case "connected":
+        if (event.target) {
+          return `client ${formatPeer(event.peer)} connected to ${
+            formatPeer(event.target)
+          } from ${formatPeer(event.local)}`;
+        }
         return `connected to ${formatPeer(event.peer)} (${
           event.tls
             ? tlsLabel(event.tls)
@@ -176,33 +241,38 @@ export class EventPrinter {
       case "sent":
       case "received":
         // A client's data is its stdout, raw; only -x shows it, as hex.
-        if (!this.hex) return undefined;
-        return this.#hexBlock(
-          event.event === "sent" ? ">" : "<",
-          event.peer,
-          event.data,
-        );
+        if (!this.#hex) return undefined;
+        return this.#hexBlock(event.event === "sent" ? ">" : "<", event);
       case "osc":
         return formatOscLine(event);
     }
   }
 
   /**
-   * `> 127.0.0.1:5000 6 bytes` and the chunk's `hexdump -C` rows, whose
-   * offsets continue from the last chunk in that direction with that peer.
+   * `> 127.0.0.1:5000 6 bytes` (`>` sent or up, `<` received or down) and
+   * the chunk's `hexdump -C` rows. The offset is the event's own where it
+   * brings one (a connection's byte count), else the running count for
+   * that direction and peer.
    */
-  #hexBlock(direction: "<" | ">", peer: NetAddress, data: Uint8Array): string {
-    const key = `${direction} ${formatPeer(peer)}`;
-    const offset = this.#offsets.get(key) ?? 0;
-    this.#offsets.delete(key);
-    if (this.#offsets.size >= HEX_OFFSETS_KEPT) {
-      const oldest = this.#offsets.keys().next().value;
-      if (oldest !== undefined) this.#offsets.delete(oldest);
+  #hexBlock(
+    direction: ">" | "<",
+    event: { peer: NetAddress; data: Uint8Array; offset?: number },
+  ): string {
+    const key = `${direction} ${formatPeer(event.peer)}`;
+    let offset = event.offset;
+    if (offset === undefined) {
+      offset = this.#offsets.get(key) ?? 0;
+      this.#offsets.delete(key);
+      if (this.#offsets.size >= HEX_OFFSETS_KEPT) {
+        const oldest = this.#offsets.keys().next().value;
+        if (oldest !== undefined) this.#offsets.delete(oldest);
+      }
+      this.#offsets.set(key, offset + event.data.length);
     }
-    this.#offsets.set(key, offset + data.length);
-    return [`${key} ${data.length} bytes`, ...hexDump(data, offset)].join(
-      "\n",
-    );
+    return [
+      `${key} ${event.data.length} bytes`,
+      ...hexDump(event.data, offset),
+    ].join("\n");
   }
 
   #toJson(event: SockitEvent): string {
@@ -226,19 +296,13 @@ export class EventPrinter {
         const text = utf8Text(value);
         if (text !== undefined) record.text = text;
         else record.base64 = toBase64(value);
-        if (this.hex) record.hex = toHex(value);
-      } else if (key !== "event") {
+        if (this.#hex) record.hex = toHex(value);
+      } else if (key !== "event" && key !== "offset") {
         record[key] = value;
       }
     }
     return jsonLine(record);
   }
-}
-
-/** `tls TLSv1.3, alpn h2`: what a handshake negotiated, as far as known. */
-function tlsLabel(tls: TlsInfo): string {
-  const label = tls.protocol ? `tls ${tls.protocol}` : "tls";
-  return tls.alpnProtocol ? `${label}, alpn ${tls.alpnProtocol}` : label;
 }
 
 /**
@@ -296,4 +360,10 @@ export function lineWriter(
       open = false;
     }
   };
+}
+
+/** `tls TLSv1.3, alpn h2`: what a handshake negotiated, as far as known. */
+function tlsLabel(tls: TlsInfo): string {
+  const label = tls.protocol ? `tls ${tls.protocol}` : "tls";
+  return tls.alpnProtocol ? `${label}, alpn ${tls.alpnProtocol}` : label;
 }

@@ -280,3 +280,45 @@ export function familyOf(
   }
   return family;
 }
+
+/** A host and port from one command-line word. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/**
+ * `host:port`, `[v6]:port`, or with `listen` set, a bare `port` that binds
+ * `localhost`. The host is checked as `parseHost` does, brackets removed;
+ * the port as `parsePort` does, so service names work.
+ */
+function parseEndpoint(value: string, listen: boolean): Endpoint {
+  const match = /^(?:(.*):)?([^:\]]+)$/.exec(value.trim());
+  const rawHost = match?.[1];
+  const rawPort = match?.[2];
+  if (rawPort === undefined || (rawHost === undefined && !listen)) {
+    throw new InvalidArgumentError(
+      `address "${value}" is not ${listen ? "[host:]port" : "host:port"}`,
+    );
+  }
+  // A bare IPv6 literal's last group would read as the port: ask for [].
+  if (rawHost?.includes(":") && !rawHost.startsWith("[")) {
+    throw new InvalidArgumentError(
+      `address "${value}" has an IPv6 host: write it as [${rawHost}]:${rawPort}`,
+    );
+  }
+  return {
+    host: rawHost === undefined ? "localhost" : parseHost(rawHost),
+    port: listen ? parseListenPort(rawPort) : parsePort(rawPort),
+  };
+}
+
+/** Where a relay listens: `[host:]port`, port 0 for any. */
+export function parseListenEndpoint(value: string): Endpoint {
+  return parseEndpoint(value, true);
+}
+
+/** Where a relay connects: `host:port`. */
+export function parseTargetEndpoint(value: string): Endpoint {
+  return parseEndpoint(value, false);
+}

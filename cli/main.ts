@@ -10,6 +10,8 @@ import { echoUdpCommand } from "./commands/echo_udp.ts";
 import { sendCommand } from "./commands/send.ts";
 import { getCommand } from "./commands/get.ts";
 import { scanCommand } from "./commands/scan.ts";
+import { listenCommand } from "./commands/listen.ts";
+import { relayCommand } from "./commands/relay.ts";
 import { oscCommand } from "./commands/osc.ts";
 import { completionsCommand } from "./commands/completions.ts";
 import { ExitCode } from "./_exit.ts";
@@ -60,6 +62,8 @@ export function buildProgram(): Command {
   sendCommand(program);
   getCommand(program);
   scanCommand(program);
+  listenCommand(program);
+  relayCommand(program);
   oscCommand(program);
   completionsCommand(program);
   // Last: it lists, and suggests among, every command added before it.

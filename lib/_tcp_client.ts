@@ -24,6 +24,9 @@ export class TcpClient extends BaseClient {
   tls: TlsInfo | undefined;
   /** The first write failure, for a server that did not await `send`. */
   writeError: SocketError | undefined;
+  /** Resolves once `close()` has freed the connection. */
+  readonly released: Promise<void>;
+  #released!: () => void;
 
   /**
    * @param addresses Where to read the addresses from: a TLS connection
@@ -41,6 +44,7 @@ export class TcpClient extends BaseClient {
     this.localPort = local.port;
     this.stream = new TcpStream(conn);
     this.#serverSide = serverSide;
+    this.released = new Promise((resolve) => this.#released = resolve);
     this.#keepSendingAfterEof = keepSendingAfterEof;
   }
 
@@ -123,6 +127,7 @@ export class TcpClient extends BaseClient {
   }
 
   protected release(): void {
+    this.#released();
     try {
       this.stream.conn.close();
     } catch {

@@ -5,6 +5,7 @@ import { NotifierDispatch } from "./_notifier_dispatch.ts";
 import { TcpClient } from "./_tcp_client.ts";
 import { toNetAddress } from "./_address.ts";
 import { describe, socketError, toSocketError } from "./_socket_error_from.ts";
+import { IdleTimer } from "./_idle_timer.ts";
 
 /** Settings a TCP server applies to each connection. */
 export interface TcpServerSettings {
@@ -12,6 +13,7 @@ export interface TcpServerSettings {
   maxConnections: number;
   filter: ((peer: NetAddress) => string | undefined) | undefined;
   tls: boolean;
+  allowHalfOpen: boolean;
 }
 
 /** How long a TLS client may take over its handshake without an idle timeout. */
@@ -31,6 +33,7 @@ export class TcpServer implements SocketServer {
   #clients = new Set<TcpClient>();
   #tasks = new Set<Promise<void>>();
   #state: "ready" | "running" | "stopped" = "ready";
+  #accepting = true;
 
   constructor(listener: Deno.Listener, settings: TcpServerSettings) {
     this.#listener = listener;
@@ -59,6 +62,16 @@ export class TcpServer implements SocketServer {
     this.#track(this.#acceptLoop(new NotifierDispatch(notifier)));
   }
 
+  stopAccepting(): void {
+    if (!this.#accepting) return;
+    this.#accepting = false;
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
   async stop(): Promise<void> {
     this.close();
     while (this.#tasks.size > 0) await Promise.all(this.#tasks);
@@ -67,11 +80,7 @@ export class TcpServer implements SocketServer {
   close(): void {
     if (this.#state === "stopped") return;
     this.#state = "stopped";
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed.
-    }
+    this.stopAccepting();
     for (const client of this.#clients) client.close();
   }
 
@@ -86,12 +95,12 @@ export class TcpServer implements SocketServer {
 
   async #acceptLoop(dispatch: NotifierDispatch): Promise<void> {
     const local = { address: this.localAddress, port: this.localPort };
-    while (this.#state === "running") {
+    while (this.#state === "running" && this.#accepting) {
       let conn: Deno.Conn;
       try {
         conn = await this.#listener.accept();
       } catch (error) {
-        if (this.#state !== "running") return;
+        if (this.#state !== "running" || !this.#accepting) return;
         const failure = toSocketError(error, "accept on", local);
         await dispatch.error(failure);
         // A peer that reset before accept() returned is that peer's
@@ -111,7 +120,9 @@ export class TcpServer implements SocketServer {
       (this.#clients.size >= this.#settings.maxConnections
         ? "max-conns"
         : undefined);
-    if (reason !== undefined || this.#state !== "running") {
+    if (
+      reason !== undefined || this.#state !== "running" || !this.#accepting
+    ) {
       conn.close();
       if (reason !== undefined) await dispatch.rejected(peer, reason);
       return;
@@ -140,6 +151,12 @@ export class TcpServer implements SocketServer {
     try {
       await dispatch.accepted(client);
       await this.#readLoop(client, dispatch, idle);
+      if (this.#settings.allowHalfOpen && client.isOpen) {
+        // The peer can send nothing more, so silence is no longer idleness.
+        idle.cancel();
+        await dispatch.ended(client);
+        await client.released;
+      }
     } catch (error) {
       if (this.#state === "running" && !idle.expired && client.isOpen) {
         await dispatch.error(toSocketError(error, "receive from", peer));
@@ -207,43 +224,5 @@ export class TcpServer implements SocketServer {
     // Echo everything still pending after the peer's half-close, then close.
     await stream.drain();
     if (client.writeError) throw client.writeError;
-  }
-}
-
-/**
- * One timer per connection that is re-armed lazily: `touch()` only stores a
- * time, so the hot path sets no timers.
- */
-class IdleTimer {
-  expired = false;
-  #limit: number | undefined;
-  #lastActivity = Date.now();
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #onExpire: () => unknown;
-
-  constructor(limit: number | undefined, onExpire: () => unknown) {
-    this.#limit = limit;
-    this.#onExpire = onExpire;
-    if (limit !== undefined) this.#arm(limit);
-  }
-
-  touch(): void {
-    this.#lastActivity = Date.now();
-  }
-
-  cancel(): void {
-    clearTimeout(this.#timer);
-  }
-
-  #arm(ms: number): void {
-    this.#timer = setTimeout(() => this.#check(), ms);
-  }
-
-  #check(): void {
-    const limit = this.#limit ?? Infinity;
-    const idleFor = Date.now() - this.#lastActivity;
-    if (idleFor < limit) return this.#arm(limit - idleFor);
-    this.expired = true;
-    this.#onExpire();
   }
 }

@@ -22,13 +22,16 @@ export class UdpServer implements SocketServer {
   #filter: ((peer: NetAddress) => string | undefined) | undefined;
   #state: "ready" | "running" | "stopped" = "ready";
   #loop: Promise<void> = Promise.resolve();
+  #lock: PeerLock | undefined;
 
   constructor(
     conn: Deno.DatagramConn,
     filter: ((peer: NetAddress) => string | undefined) | undefined,
+    onePeer = false,
   ) {
     this.#conn = conn;
     this.#filter = filter;
+    this.#lock = onePeer ? new PeerLock() : undefined;
     const local = toNetAddress(conn.addr);
     this.localAddress = local.address;
     this.localPort = local.port;
@@ -46,6 +49,10 @@ export class UdpServer implements SocketServer {
     }
     this.#state = "running";
     this.#loop = this.#receiveLoop(new NotifierDispatch(notifier));
+  }
+
+  stopAccepting(): void {
+    // Datagrams are not connections: there is nothing to stop accepting.
   }
 
   async stop(): Promise<void> {
@@ -94,8 +101,36 @@ export class UdpServer implements SocketServer {
         await dispatch.rejected(peer, reason);
         continue;
       }
+      const locked = this.#lock?.check(peer);
+      if (locked !== undefined) {
+        if (locked) await dispatch.rejected(peer, "locked");
+        continue;
+      }
       const client = new UdpPeer(this.#conn, peer, data.length);
       await dispatch.message(client, new Message(data));
     }
+  }
+}
+
+/** Most rejected addresses remembered, so spoofed senders cannot grow memory. */
+const MAX_REMEMBERED = 4096;
+
+/** `onePeer`: the first sender owns the server; others are told once. */
+class PeerLock {
+  #owner: string | undefined;
+  #refused = new Set<string>();
+
+  /**
+   * `undefined` lets the datagram through; `true` refuses it and reports
+   * the sender; `false` refuses it quietly (already reported).
+   */
+  check(peer: NetAddress): boolean | undefined {
+    const key = `${peer.address}|${peer.port}`;
+    this.#owner ??= key;
+    if (key === this.#owner) return undefined;
+    if (this.#refused.has(key)) return false;
+    if (this.#refused.size >= MAX_REMEMBERED) this.#refused.clear();
+    this.#refused.add(key);
+    return true;
   }
 }

@@ -46,6 +46,8 @@ export type {
   SocketNotifier,
   SocketServer,
 } from "./server.ts";
+export { pipe } from "./pipe.ts";
+export type { PipeDirection, PipeOptions, PipeResult } from "./pipe.ts";
 export {
   basicAuthorization,
   formatGetRequest,

@@ -41,6 +41,11 @@ export interface SocketNotifier {
   socketMessage?(client: SocketClient, message: Message): void | Promise<void>;
   /** A failure; `error.peer` names the peer it concerns. */
   socketError?(error: SocketError): void | Promise<void>;
+  /**
+   * TCP with `allowHalfOpen` only: the peer half-closed (FIN) and sends no
+   * more; the connection stays open for sending until you `close()` it.
+   */
+  socketEnded?(client: SocketClient): void | Promise<void>;
   /** TCP only: a connection ended; its byte counters are final. */
   socketClosed?(client: SocketClient): void | Promise<void>;
   /** A peer refused by `filter` or by `maxConnections`, with the reason. */
@@ -75,6 +80,19 @@ export interface ServerOptions {
    * string refuses the peer with that reason.
    */
   filter?: (peer: NetAddress) => string | undefined;
+  /**
+   * TCP: a peer's half-close (FIN) does not close the connection, as
+   * Node's `allowHalfOpen`: `socketEnded` is called, and the connection
+   * stays open for sending until the handler closes it. By default the
+   * server answers what is pending, then closes.
+   */
+  allowHalfOpen?: boolean;
+  /**
+   * UDP: keep to the first sender that passes `filter`, as `nc -u -l`
+   * does. Datagrams from any other address are dropped, and each such
+   * address is reported once through `socketRejected` with `"locked"`.
+   */
+  onePeer?: boolean;
   /**
    * TCP: serve TLS with this PEM certificate chain and key. A client that
    * fails the handshake is a `socketError` for that peer; the server goes on.
@@ -138,6 +156,12 @@ export interface SocketServer extends AsyncDisposable {
    * @param notifier The callbacks to call.
    */
   run(notifier: SocketNotifier): void;
+  /**
+   * TCP: closes the listening socket but lets open connections carry on,
+   * as `nc -l` does once it has its one client. UDP has no connections to
+   * stop accepting: nothing changes.
+   */
+  stopAccepting(): void;
   /** Stops, closes every connection, and resolves when handlers are done. */
   stop(): Promise<void>;
   /** Like `stop()`, without waiting. */
@@ -223,8 +247,14 @@ async function bindUnix(
   path: string,
   options: ServerOptions,
 ): Promise<SocketServer> {
-  const { protocol = "tcp", idleTimeout, maxConnections = Infinity, filter } =
-    options;
+  const {
+    protocol = "tcp",
+    idleTimeout,
+    maxConnections = Infinity,
+    filter,
+    onePeer = false,
+    allowHalfOpen = false,
+  } = options;
   if (options.tls || options.family) {
     throw new TypeError(
       "Cannot listen: TLS and address families do not apply to Unix sockets",
@@ -239,7 +269,7 @@ async function bindUnix(
         transport: "unixpacket",
         path: osPath(path),
       });
-      return new UdpServer(conn, filter);
+      return new UdpServer(conn, filter, onePeer);
     }
     const listener = Deno.listen({ transport: "unix", path: osPath(path) });
     return new TcpServer(listener, {
@@ -247,6 +277,7 @@ async function bindUnix(
       maxConnections,
       filter,
       tls: false,
+      allowHalfOpen,
     });
   } catch (error) {
     if (error instanceof TypeError) throw error;
@@ -265,13 +296,15 @@ function bind(
     maxConnections = Infinity,
     filter,
     tls,
+    onePeer = false,
+    allowHalfOpen = false,
   } = options;
   validatePort(port, "listen", 0);
   validateServerOptions(options);
   try {
     if (protocol === "udp") {
       const conn = listenDatagram({ transport: "udp", hostname, port });
-      return new UdpServer(conn, filter);
+      return new UdpServer(conn, filter, onePeer);
     }
     const listener = tls
       ? Deno.listenTls({ transport: "tcp", hostname, port, ...tls })
@@ -281,6 +314,7 @@ function bind(
       maxConnections,
       filter,
       tls: tls !== undefined,
+      allowHalfOpen,
     });
   } catch (error) {
     // A TypeError is a setup mistake (no --unstable-net), not the network.

@@ -147,7 +147,7 @@ export async function runSend(
     "client",
     json,
     lineWriter(json ? Deno.stdout : Deno.stderr),
-    options.hex ?? false,
+    { hex: options.hex ?? false },
   );
   const report = json || options.verbose ? printer : undefined;
   const path = unixPathOf(host);
@@ -352,7 +352,7 @@ class Session {
           data,
         });
       } else {
-        if (this.#printer.hex) {
+        if (this.#options.hex) {
           this.#printer.emit({
             event: "received",
             peer: this.#client.peer,
