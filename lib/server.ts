@@ -20,7 +20,7 @@ import { listenDatagram } from "./_udp.ts";
  *
  * @example A class notifier, as in Renoise's echo server
  * ```ts
- * import type { Message, SocketClient, SocketNotifier } from "jsr:@sockit/sockit";
+ * import type { Message, SocketClient, SocketNotifier } from "@sockit/sockit";
  *
  * class EchoServer implements SocketNotifier {
  *   socketAccepted(client: SocketClient) {
@@ -54,7 +54,7 @@ export interface SocketNotifier {
  *
  * @example Cap connections, close silent ones, refuse a network
  * ```ts
- * import { createServer } from "jsr:@sockit/sockit";
+ * import { createServer } from "@sockit/sockit";
  *
  * const server = await createServer("localhost", 0, {
  *   maxConnections: 100,
@@ -98,7 +98,7 @@ export interface ServerOptions {
  *
  * @example Serve, then stop
  * ```ts
- * import { createServer } from "jsr:@sockit/sockit";
+ * import { createServer } from "@sockit/sockit";
  *
  * const server = await createServer("localhost", 0);
  * server.run({ socketMessage: (client, message) => client.send(message) });
@@ -141,7 +141,7 @@ export interface SocketServer extends AsyncDisposable {
  *
  * @example A UDP echo server, as in the Renoise guide
  * ```ts
- * import { createServer } from "jsr:@sockit/sockit";
+ * import { createServer } from "@sockit/sockit";
  *
  * const server = await createServer("localhost", 0, { protocol: "udp" });
  * server.run({
