@@ -16,7 +16,7 @@ export type { ReceiveMode } from "./_receive_mode.ts";
  *
  * @example Trust a private CA
  * ```ts ignore
- * import { createClient } from "jsr:@sockit/sockit";
+ * import { createClient } from "@sockit/sockit";
  *
  * const client = await createClient("internal.test", 8443, {
  *   tls: { caCerts: [await Deno.readTextFile("ca.pem")] },
@@ -56,7 +56,7 @@ export interface TlsInfo {
  *
  * @example A UDP client with a short connect timeout
  * ```ts
- * import { createClient } from "jsr:@sockit/sockit";
+ * import { createClient } from "@sockit/sockit";
  *
  * const client = await createClient("127.0.0.1", 1025, { protocol: "udp", timeout: 500 });
  * client.close();
@@ -92,7 +92,7 @@ export interface ClientOptions {
  *
  * @example Ask and read one line
  * ```ts ignore
- * import { createClient } from "jsr:@sockit/sockit";
+ * import { createClient } from "@sockit/sockit";
  *
  * await using client = await createClient("localhost", 1025);
  * await client.send("hello\n");
@@ -155,7 +155,7 @@ export interface SocketClient extends AsyncDisposable {
  *
  * @example Connect with a timeout
  * ```ts
- * import { createClient, createServer } from "jsr:@sockit/sockit";
+ * import { createClient, createServer } from "@sockit/sockit";
  *
  * const server = await createServer("127.0.0.1", 0);
  * server.run({ socketMessage: (client, message) => client.send(message) });

@@ -6,7 +6,7 @@
  *
  * @example An echo server and a client
  * ```ts
- * import { createClient, createServer } from "jsr:@sockit/sockit";
+ * import { createClient, createServer } from "@sockit/sockit";
  *
  * const server = await createServer("localhost", 0);
  * server.run({ socketMessage: (client, message) => client.send(message) });

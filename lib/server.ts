@@ -22,7 +22,7 @@ import { claimSocketPath, osPath, unixPeer } from "./_unix.ts";
  *
  * @example A class notifier, as in Renoise's echo server
  * ```ts
- * import type { Message, SocketClient, SocketNotifier } from "jsr:@sockit/sockit";
+ * import type { Message, SocketClient, SocketNotifier } from "@sockit/sockit";
  *
  * class EchoServer implements SocketNotifier {
  *   socketAccepted(client: SocketClient) {
@@ -56,7 +56,7 @@ export interface SocketNotifier {
  *
  * @example Cap connections, close silent ones, refuse a network
  * ```ts
- * import { createServer } from "jsr:@sockit/sockit";
+ * import { createServer } from "@sockit/sockit";
  *
  * const server = await createServer("localhost", 0, {
  *   maxConnections: 100,
@@ -129,7 +129,7 @@ export interface ServerTlsOptions {
  *
  * @example Serve, then stop
  * ```ts
- * import { createServer } from "jsr:@sockit/sockit";
+ * import { createServer } from "@sockit/sockit";
  *
  * const server = await createServer("localhost", 0);
  * server.run({ socketMessage: (client, message) => client.send(message) });
@@ -174,7 +174,7 @@ export interface SocketServer extends AsyncDisposable {
  *
  * @example A UDP echo server, as in the Renoise guide
  * ```ts
- * import { createServer } from "jsr:@sockit/sockit";
+ * import { createServer } from "@sockit/sockit";
  *
  * const server = await createServer("localhost", 0, { protocol: "udp" });
  * server.run({
