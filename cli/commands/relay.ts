@@ -18,6 +18,16 @@ import {
   parseTargetEndpoint,
 } from "../_options.ts";
 
+/**
+ * ncat's connect timeout. Not the 2 s of `send`: a relay's connects share
+ * one event loop with every busy pair, and Deno sees a loopback connect
+ * complete only seconds later when hundreds of pairs are copying (a bare
+ * Deno loop with 200 busy pairs: median 1.8 s, max 3.1 s, while its timers
+ * ran within 70 ms). At 2 s a burst of clients lost whole pairs to the
+ * relay's own load, each a `timeout` error and a client that got nothing.
+ */
+const RELAY_CONNECT_TIMEOUT_MS = 10_000;
+
 /** The command line of `relay`, as commander parses it. */
 export interface RelayOptions {
   udp?: boolean;
@@ -51,7 +61,7 @@ export function relayCommand(program: Command): void {
       durationOption(
         "-w, --wait <duration>",
         "connect timeout towards the target",
-        2000,
+        RELAY_CONNECT_TIMEOUT_MS,
       ),
     )
     .option(
