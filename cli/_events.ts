@@ -118,6 +118,11 @@ export class EventPrinter {
     this.#hex = hex;
   }
 
+  /**
+   * Formats `event` before returning: its `data` may be a view into a read
+   * buffer that the next read overwrites (relay, borrowed messages), so a
+   * batching writer must take the finished line, never the event.
+   */
   emit(event: SockitEvent): void {
     // Hex dumps show the bytes as they came, offsets and all.
     if (this.#transport === "tcp" && !this.#hex) {

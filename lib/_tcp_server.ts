@@ -214,6 +214,11 @@ export class TcpServer implements SocketServer {
       const chunk = await stream.read();
       if (chunk === null) break;
       idle.touch();
+      // `chunk` is a view that the next read() overwrites; Message copies
+      // it. A message that borrows the view instead is valid until the
+      // handler resolves and the writes queued by then are done: this loop
+      // waits for both before reading again, so even an unawaited
+      // `send(message)` is safe; keeping the message longer is not.
       await dispatch.message(client, new Message(chunk));
       // Backpressure even for a handler that does not await its `send`: a
       // peer that never reads stalls only its own connection.

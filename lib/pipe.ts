@@ -134,6 +134,9 @@ export async function pipe(
     try {
       while (true) {
         failing = ["receive from", from];
+        // `chunk` is a view into `from`'s read buffer, valid until the next
+        // read: onData is awaited and the write finished before reading on
+        // (pipe_test.ts has a slow fake writer that catches a read-ahead).
         const chunk = await from.stream.read();
         if (chunk === null) break;
         idle.touch();

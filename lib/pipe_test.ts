@@ -7,6 +7,7 @@ import {
   type PipeResult,
   type SocketClient,
 } from "./mod.ts";
+import { TcpClient } from "./_tcp_client.ts";
 
 /** A relay on `pipe()` in front of a raw Deno listener the test drives. */
 async function withRelay(
@@ -190,4 +191,91 @@ Deno.test("pipe reports a throwing onData as a callback error and closes both", 
   target.close();
   upstream.close();
   await relay.stop();
+});
+
+/**
+ * A connection that reads from `source` in chunks of the sizes given
+ * (filling the caller's buffer at once) and writes slowly: a write takes a
+ * timer tick and at most 1,000 bytes, and copies them only then.
+ */
+class SlowConn {
+  readonly sink: number[] = [];
+  readonly localAddr: Deno.NetAddr;
+  readonly remoteAddr: Deno.NetAddr;
+  writeClosed = false;
+  #source: Uint8Array;
+  #sizes: number[];
+  #offset = 0;
+
+  constructor(source: Uint8Array, sizes: number[], port: number) {
+    this.#source = source;
+    this.#sizes = sizes;
+    this.localAddr = { transport: "tcp", hostname: "127.0.0.1", port };
+    this.remoteAddr = { transport: "tcp", hostname: "127.0.0.1", port: 1 };
+  }
+
+  read(buffer: Uint8Array): Promise<number | null> {
+    if (this.#offset === this.#source.length) return Promise.resolve(null);
+    const size = this.#sizes[this.#offset % this.#sizes.length]!;
+    const chunk = this.#source.subarray(
+      this.#offset,
+      Math.min(
+        this.#source.length,
+        this.#offset + size,
+        this.#offset + buffer.length,
+      ),
+    );
+    buffer.set(chunk);
+    this.#offset += chunk.length;
+    return Promise.resolve(chunk.length);
+  }
+
+  async write(data: Uint8Array): Promise<number> {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const count = Math.min(data.length, 1000);
+    this.sink.push(...data.subarray(0, count));
+    return count;
+  }
+
+  closeWrite(): Promise<void> {
+    this.writeClosed = true;
+    return Promise.resolve();
+  }
+
+  close(): void {}
+}
+
+Deno.test("pipe writes each chunk whole before reading the next into the same buffer, and onData's view holds until it resolves", async () => {
+  // Chunk sizes that fill, grow and underfill the reused read buffer.
+  const sizes = [1024, 7, 65536, 3000, 65536, 1];
+  const pattern = (seed: number) =>
+    Uint8Array.from({ length: 100_000 }, (_, i) => (i * seed + (i >> 8)) & 255);
+  const up = pattern(7);
+  const down = pattern(13);
+  const clientConn = new SlowConn(up, sizes, 1001);
+  const targetConn = new SlowConn(down, sizes.toReversed(), 1002);
+  const seen = { up: [] as number[], down: [] as number[] };
+  const result = await pipe(
+    new TcpClient(clientConn, true),
+    new TcpClient(targetConn),
+    {
+      async onData(direction, data) {
+        // Longer than a small chunk's write: a pipe that did not wait for
+        // this would read the next chunk over `data` meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        seen[direction].push(...data);
+      },
+    },
+  );
+  assertEquals(result, { bytesUp: up.length, bytesDown: down.length });
+  assert(targetConn.sink.every((byte, i) => byte === up[i]), "up corrupted");
+  assert(
+    clientConn.sink.every((byte, i) => byte === down[i]),
+    "down corrupted",
+  );
+  assertEquals(targetConn.sink.length, up.length);
+  assertEquals(clientConn.sink.length, down.length);
+  assert(seen.up.every((byte, i) => byte === up[i]), "onData up corrupted");
+  assert(seen.down.every((byte, i) => byte === down[i]), "onData down");
+  assert(targetConn.writeClosed && clientConn.writeClosed);
 });

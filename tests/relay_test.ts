@@ -375,7 +375,7 @@ function mismatch(sent: Uint8Array, got: Uint8Array): string | undefined {
   if (got.length === 0) return `got nothing of ${sent.length} bytes`;
   const differs = offset < common
     ? `first differs at offset ${offset}`
-    : "all of it right";
+    : "every byte got matches";
   return `got ${got.length} of ${sent.length} bytes, ${differs}`;
 }
 
