@@ -686,3 +686,66 @@ time.sleep(3)
   ]);
   assertMatch(server.lines.join("\n"), /error: .*idle for 1000 ms/);
 });
+
+Deno.test("relay: a target that takes 3 s to answer a connect is still relayed with the default --wait", async () => {
+  // A full accept queue drops SYNs; the kernel retries at 1 s and 3 s.
+  // Freed at 2.5 s, it lets the relay's connect through at ~3 s: the
+  // delay a burst of clients caused inside a busy relay, made exact.
+  const target = new Deno.Command("python3", {
+    args: [
+      "-c",
+      `
+import socket, threading, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(0)
+port = l.getsockname()[1]
+fillers = []
+for _ in range(3):
+    f = socket.socket(); f.setblocking(False)
+    try:
+        f.connect(("127.0.0.1", port))
+    except BlockingIOError:
+        pass
+    fillers.append(f)
+time.sleep(0.2)
+print(port, flush=True)
+time.sleep(2.5)
+l.listen(16)
+def echo(c):
+    while True:
+        data = c.recv(65536)
+        if not data:
+            break
+        c.sendall(data)
+    c.close()
+l.settimeout(10)
+while True:
+    c, _ = l.accept()
+    threading.Thread(target=echo, args=(c,), daemon=True).start()
+`,
+    ],
+    stdout: "piped",
+  }).spawn();
+  const lines = target.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const port = Number((await lines.read()).value?.trim());
+  const server = await relay(["--json", "-q"], port);
+  try {
+    const conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+    });
+    await writeAll(conn, new TextEncoder().encode("through a slow accept\n"));
+    await conn.closeWrite();
+    const got = new TextDecoder().decode(await readAll(conn));
+    conn.close();
+    assertEquals(got, "through a slow accept\n", server.lines.join("\n"));
+    await server.waitFor((l) => l.includes('"closed"'));
+  } finally {
+    await server.stop();
+    target.kill("SIGKILL");
+    await target.status;
+    await lines.cancel();
+  }
+  const events = server.events.map((e) => e.event);
+  assertEquals(events.filter((e) => e === "error"), []);
+  assert(events.includes("connected"), events.join(" "));
+});
