@@ -1,5 +1,10 @@
 import type { NetAddress } from "../lib/mod.ts";
 import { escapeBytes, utf8Text } from "./_escape.ts";
+import {
+  EventOutput,
+  eventOutput,
+  type OutputStream,
+} from "./_event_output.ts";
 
 /** Peer data longer than this is cut in human lines. */
 export const HUMAN_MESSAGE_LIMIT = 256;
@@ -21,7 +26,17 @@ export type SockitEvent =
   }
   | { event: "connected"; peer: NetAddress; local: NetAddress }
   | { event: "sent"; peer: NetAddress; data: Uint8Array }
-  | { event: "received"; peer: NetAddress; data: Uint8Array };
+  | { event: "received"; peer: NetAddress; data: Uint8Array }
+  | { event: "dropped"; count: number };
+
+/**
+ * Events a server drops, counted, when stdout's reader falls behind: the
+ * network must never wait for output. Everything else is only dropped when
+ * the bounded queue is full.
+ */
+const DROPPABLE = new Set<SockitEvent["event"]>(["message"]);
+
+const never = new Promise<void>(() => {});
 
 /** `127.0.0.1:80` or `[::1]:80`: events always show numeric addresses. */
 export function formatPeer(peer: NetAddress): string {
@@ -35,21 +50,71 @@ export class EventPrinter {
   readonly json: boolean;
   #transport: "tcp" | "udp";
   #role: "server" | "client";
-  #write: (line: string) => void;
+  #output: EventOutput | undefined;
+  #write: (line: string) => unknown;
+  #dropped = 0;
 
+  /**
+   * @param output Where lines go: {@linkcode lineWriter}'s bounded writer,
+   *   or any function (tests collect lines with one).
+   */
   constructor(
     transport: "tcp" | "udp",
     role: "server" | "client",
     json: boolean,
-    write: (line: string) => void,
+    output: EventOutput | ((line: string) => void),
   ) {
     this.#transport = transport;
     this.#role = role;
     this.json = json;
-    this.#write = write;
+    if (output instanceof EventOutput) {
+      this.#output = output;
+      this.#write = (line) => output.write(line);
+    } else {
+      this.#write = output;
+    }
   }
 
+  /**
+   * Resolves when stdout's reader went away; a command races it with its
+   * work and stops (exit 141 comes from main()).
+   */
+  get broken(): Promise<void> {
+    return this.#output?.broken ?? never;
+  }
+
+  /**
+   * Whether output is backed up: a client whose events are its data (send
+   * --json) awaits {@linkcode EventPrinter.ready} rather than lose them.
+   */
+  get congested(): boolean {
+    return this.#output?.congested ?? false;
+  }
+
+  /** Resolves once output is no longer backed up, however long it takes. */
+  ready(): Promise<void> {
+    return this.#output?.ready() ?? Promise.resolve();
+  }
+
+  /**
+   * Formats and queues one event. Never blocks: with stdout backed up,
+   * message events are dropped unformatted and counted, and an `events
+   * dropped` notice precedes the next event that gets through.
+   */
   emit(event: SockitEvent): void {
+    const output = this.#output;
+    if (
+      output &&
+      (output.full || (output.congested && DROPPABLE.has(event.event)))
+    ) {
+      this.#dropped++;
+      return;
+    }
+    if (this.#dropped > 0) {
+      const count = this.#dropped;
+      this.#dropped = 0;
+      this.emit({ event: "dropped", count });
+    }
     const line = this.json ? this.#toJson(event) : this.#toHuman(event);
     if (line !== undefined) this.#write(line);
   }
@@ -84,6 +149,8 @@ export class EventPrinter {
         return `connected to ${
           formatPeer(event.peer)
         } (${this.#transport}) from ${formatPeer(event.local)}`;
+      case "dropped":
+        return `events dropped: ${event.count} (stdout too slow)`;
       case "sent":
       case "received":
         // A client's data is its stdout, raw; there is no human line for it.
@@ -137,22 +204,10 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/** A line writer for stdout or stderr that stops quietly once the reader is gone. */
-export function lineWriter(
-  stream: { writeSync(bytes: Uint8Array): number },
-): (line: string) => void {
-  const encoder = new TextEncoder();
-  let open = true;
-  return (line) => {
-    if (!open) return;
-    const bytes = encoder.encode(line + "\n");
-    try {
-      let offset = 0;
-      while (offset < bytes.length) {
-        offset += stream.writeSync(bytes.subarray(offset));
-      }
-    } catch {
-      open = false;
-    }
-  };
+/**
+ * The event writer of stdout or stderr: bounded, batched, never blocking
+ * (see {@linkcode EventOutput}). One per stream, shared by every printer.
+ */
+export function lineWriter(stream: OutputStream): EventOutput {
+  return eventOutput(stream);
 }

@@ -10,7 +10,8 @@ import { echoUdpCommand } from "./commands/echo_udp.ts";
 import { sendCommand } from "./commands/send.ts";
 import { getCommand } from "./commands/get.ts";
 import { ExitCode } from "./_exit.ts";
-import { failureOf } from "./_failure.ts";
+import { failureOf, finishedCode } from "./_failure.ts";
+import { flushEventOutputs } from "./_event_output.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 /** Builds the command tree; exported so tests can inspect it. */
@@ -41,8 +42,11 @@ export async function main(args: string[]): Promise<number> {
   Deno.exitCode = ExitCode.Ok;
   try {
     await buildProgram().parseAsync(args, { from: "user" });
-    return Deno.exitCode;
+    await flushEventOutputs();
+    return finishedCode(Deno.exitCode);
   } catch (error) {
+    // Events before the error line, as they happened.
+    await flushEventOutputs();
     const { code, message } = failureOf(error);
     if (message) console.error(`sockit: ${message}`);
     return code;

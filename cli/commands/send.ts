@@ -5,6 +5,7 @@ import { CrlfEncoder } from "../_crlf.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import { LineSplitter } from "../_line_splitter.ts";
 import { readChunks, writeAll } from "../_stdio.ts";
+import { ExitCode } from "../_exit.ts";
 import {
   familyOf,
   parseDuration,
@@ -95,11 +96,15 @@ export async function runSend(
   });
   const session = new Session(client, options, printer, report);
   try {
-    return await session.run(
-      words.length > 0
-        ? [new TextEncoder().encode(words.join(" "))]
-        : undefined,
-    );
+    // A --json reader that went away (`| head`) ends the session: 141.
+    return await Promise.race([
+      session.run(
+        words.length > 0
+          ? [new TextEncoder().encode(words.join(" "))]
+          : undefined,
+      ),
+      printer.broken.then(() => ExitCode.BrokenPipe),
+    ]);
   } finally {
     client.close();
     report?.emit({
@@ -206,6 +211,8 @@ class Session {
           peer: this.#client.peer,
           data,
         });
+        // The events are the data here: wait for the reader, drop nothing.
+        if (this.#printer.congested) await this.#printer.ready();
       } else {
         await writeAll(Deno.stdout, data);
       }
