@@ -29,7 +29,7 @@ export class EchoNotifier implements SocketNotifier {
     this.#printer.emit({ event: "accepted", peer: client.peer });
   }
 
-  async socketMessage(client: SocketClient, message: Message): Promise<void> {
+  socketMessage(client: SocketClient, message: Message): Promise<void> {
     this.messages++;
     this.bytesIn += message.length;
     if (!this.#quiet) {
@@ -39,11 +39,17 @@ export class EchoNotifier implements SocketNotifier {
         data: message,
       });
     }
-    await client.send(message);
-    this.bytesOut += message.length;
+    const sent = client.send(message);
+    // A TCP connection's bytes out are added up once, when it closes: no
+    // extra promise per message on the hot path.
+    if (client.protocol === "tcp") return sent;
+    return sent.then(() => {
+      this.bytesOut += message.length;
+    });
   }
 
   socketClosed(client: SocketClient): void {
+    this.bytesOut += client.bytesSent;
     this.#printer.emit({
       event: "closed",
       peer: client.peer,

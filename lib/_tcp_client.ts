@@ -7,6 +7,8 @@ import { TcpStream } from "./_tcp_stream.ts";
 import { toNetAddress } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
 
+function ignore(): void {}
+
 /** A TCP (or TLS) connection, made by `createClient` or accepted by a server. */
 export class TcpClient extends BaseClient {
   readonly protocol = "tcp";
@@ -42,17 +44,24 @@ export class TcpClient extends BaseClient {
     if (!this.isOpen) {
       return Promise.reject(socketError("closed", "send to", this.peer));
     }
-    const sent = this.stream.write(this.encode(message)).catch((error) => {
-      const failure = toSocketError(error, "send to", this.peer);
-      if (this.causedByClose(error)) throw failure;
-      this.writeError ??= failure;
-      throw this.fail(failure);
-    });
+    const sent = this.stream.write(this.encode(message)).then(
+      undefined,
+      (error) => {
+        throw this.#writeFailure(error);
+      },
+    );
     // A handler that fires and forgets `send` must not crash the process on
     // a reset: the server reports `writeError`, and awaiting callers still
     // see the rejection.
-    sent.catch(() => {});
+    sent.catch(ignore);
     return sent;
+  }
+
+  #writeFailure(error: unknown): SocketError {
+    const failure = toSocketError(error, "send to", this.peer);
+    if (this.causedByClose(error)) return failure;
+    this.writeError ??= failure;
+    return this.fail(failure);
   }
 
   async receiveBytes(

@@ -148,7 +148,8 @@ export class TcpServer implements SocketServer {
       const chunk = await stream.read();
       if (chunk === null) break;
       idle.touch();
-      await dispatch.message(client, new Message(chunk));
+      const handled = dispatch.message(client, new Message(chunk));
+      if (handled) await handled;
       // Backpressure even for a handler that does not await its `send`: a
       // peer that never reads stalls only its own connection.
       if (stream.hasPendingWrites) await stream.drain();

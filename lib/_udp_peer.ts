@@ -17,10 +17,15 @@ export class UdpPeer extends BaseClient {
   bytesSent = 0;
   #conn: Deno.DatagramConn;
 
-  constructor(conn: Deno.DatagramConn, peer: NetAddress, received: number) {
+  /** `local` saves asking the socket for its address on every datagram. */
+  constructor(
+    conn: Deno.DatagramConn,
+    peer: NetAddress,
+    received: number,
+    local: NetAddress = toNetAddress(conn.addr),
+  ) {
     super(peer);
     this.#conn = conn;
-    const local = toNetAddress(conn.addr);
     this.localAddress = local.address;
     this.localPort = local.port;
     this.bytesReceived = received;

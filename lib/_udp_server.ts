@@ -89,8 +89,9 @@ export class UdpServer implements SocketServer {
         await dispatch.rejected(peer, reason);
         continue;
       }
-      const client = new UdpPeer(this.#conn, peer, data.length);
-      await dispatch.message(client, new Message(data));
+      const client = new UdpPeer(this.#conn, peer, data.length, local);
+      const handled = dispatch.message(client, new Message(data));
+      if (handled) await handled;
     }
   }
 }
