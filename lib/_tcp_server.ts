@@ -75,7 +75,11 @@ export class TcpServer implements SocketServer {
 
   #track(task: Promise<void>): void {
     this.#tasks.add(task);
-    task.finally(() => this.#tasks.delete(task));
+    // then(f, f), not finally(): one promise per connection, not two.
+    const untrack = () => {
+      this.#tasks.delete(task);
+    };
+    task.then(untrack, untrack);
   }
 
   async #acceptLoop(dispatch: NotifierDispatch): Promise<void> {
@@ -113,14 +117,19 @@ export class TcpServer implements SocketServer {
     conn.setNoDelay(true);
     const client = new TcpClient(conn, true);
     this.#clients.add(client);
-    const idle = new IdleTimer(this.#settings.idleTimeout, () => {
-      client.close();
-      return dispatch.error(
-        socketError("timeout", "receive from", peer, {
-          detail: `idle for ${this.#settings.idleTimeout} ms`,
-        }),
-      );
-    });
+    const limit = this.#settings.idleTimeout;
+    // No timer object at all without a limit: memory per held connection.
+    const idle = limit === undefined ? NO_IDLE_LIMIT : new IdleTimer(
+      limit,
+      () => {
+        client.close();
+        return dispatch.error(
+          socketError("timeout", "receive from", peer, {
+            detail: `idle for ${limit} ms`,
+          }),
+        );
+      },
+    );
     try {
       await dispatch.accepted(client);
       await this.#readLoop(client, dispatch, idle);
@@ -141,7 +150,7 @@ export class TcpServer implements SocketServer {
   async #readLoop(
     client: TcpClient,
     dispatch: NotifierDispatch,
-    idle: IdleTimer,
+    idle: IdleTimer | typeof NO_IDLE_LIMIT,
   ): Promise<void> {
     const stream = client.stream;
     while (client.isOpen) {
@@ -162,21 +171,28 @@ export class TcpServer implements SocketServer {
   }
 }
 
+/** The idle timer of a server without `idleTimeout`: does nothing. */
+const NO_IDLE_LIMIT = {
+  expired: false,
+  touch(): void {},
+  cancel(): void {},
+};
+
 /**
  * One timer per connection that is re-armed lazily: `touch()` only stores a
  * time, so the hot path sets no timers.
  */
 class IdleTimer {
   expired = false;
-  #limit: number | undefined;
+  #limit: number;
   #lastActivity = Date.now();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #onExpire: () => unknown;
 
-  constructor(limit: number | undefined, onExpire: () => unknown) {
+  constructor(limit: number, onExpire: () => unknown) {
     this.#limit = limit;
     this.#onExpire = onExpire;
-    if (limit !== undefined) this.#arm(limit);
+    this.#arm(limit);
   }
 
   touch(): void {
@@ -192,7 +208,7 @@ class IdleTimer {
   }
 
   #check(): void {
-    const limit = this.#limit ?? Infinity;
+    const limit = this.#limit;
     const idleFor = Date.now() - this.#lastActivity;
     if (idleFor < limit) return this.#arm(limit - idleFor);
     this.expired = true;

@@ -12,6 +12,9 @@ const QUIET_MS = 500;
 
 function ignore(): void {}
 
+/** One settled promise shared by every idle stream, not one each. */
+const settled = Promise.resolve();
+
 /**
  * The one TCP read/write loop, shared by clients and servers.
  *
@@ -24,7 +27,7 @@ export class TcpStream {
   bytesRead = 0;
   bytesWritten = 0;
   #buffer = new Uint8Array(INITIAL_READ_BUFFER);
-  #writes: Promise<void> = Promise.resolve();
+  #writes: Promise<void> = settled;
   #pendingWrites = 0;
 
   constructor(conn: Deno.Conn) {
