@@ -1,6 +1,5 @@
 import { assertEquals } from "../tests/_assert.ts";
 import { CrlfEncoder } from "./_crlf.ts";
-import { LineSplitter } from "./_line_splitter.ts";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
@@ -21,12 +20,4 @@ Deno.test("CrlfEncoder sees a CR at the end of one chunk and the LF in the next"
   );
   assertEquals(text(encoder.encode(utf8("\nHost: x\n"))), "\nHost: x\r\n");
   assertEquals(text(encoder.encode(utf8("\n"))), "\r\n");
-});
-
-Deno.test("LineSplitter keeps newlines and joins lines across chunks", () => {
-  const lines = new LineSplitter();
-  assertEquals(lines.push(utf8("one\ntw")).map(text), ["one\n"]);
-  assertEquals(lines.push(utf8("o\n\nthr")).map(text), ["two\n", "\n"]);
-  assertEquals(text(lines.flush()!), "thr");
-  assertEquals(lines.flush(), undefined);
 });

@@ -6,6 +6,7 @@ import type {
   SocketNotifier,
 } from "../lib/mod.ts";
 import type { EventPrinter } from "./_events.ts";
+import type { UdpAnswerGuard } from "./_udp_answer_guard.ts";
 
 /**
  * The seed's EchoServer with better output: every byte goes back to its
@@ -18,10 +19,12 @@ export class EchoNotifier implements SocketNotifier {
   bytesOut = 0;
   #printer: EventPrinter;
   #quiet: boolean;
+  #guard: UdpAnswerGuard | undefined;
 
-  constructor(printer: EventPrinter, quiet: boolean) {
+  constructor(printer: EventPrinter, quiet: boolean, guard?: UdpAnswerGuard) {
     this.#printer = printer;
     this.#quiet = quiet;
+    this.#guard = guard;
   }
 
   socketAccepted(client: SocketClient): void {
@@ -29,7 +32,12 @@ export class EchoNotifier implements SocketNotifier {
     this.#printer.emit({ event: "accepted", peer: client.peer });
   }
 
-  socketMessage(client: SocketClient, message: Message): Promise<void> {
+  socketMessage(client: SocketClient, message: Message): Promise<void> | void {
+    const verdict = this.#guard?.verdict(client.peer) ?? "answer";
+    if (verdict !== "answer") {
+      if (verdict !== "drop") this.socketRejected(client.peer, verdict);
+      return;
+    }
     this.messages++;
     this.bytesIn += message.length;
     if (!this.#quiet) {

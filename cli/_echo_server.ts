@@ -1,12 +1,10 @@
-import { createServer, type NetAddress } from "../lib/mod.ts";
+import { createServer } from "../lib/mod.ts";
 import { EventPrinter, lineWriter } from "./_events.ts";
 import { EchoNotifier } from "./_echo_notifier.ts";
 import { shutdownSignal } from "./_shutdown.ts";
 import { accessFilter, parseCidr } from "./_access.ts";
 import { familyOf } from "./_options.ts";
-
-/** Source ports of the classic UDP services an echo must never answer. */
-const LOOP_PORTS = new Set([7, 13, 19, 37]);
+import { UdpAnswerGuard } from "./_udp_answer_guard.ts";
 
 /** What `echo-tcp` and `echo-udp` share on their command lines. */
 export interface EchoServerOptions {
@@ -20,6 +18,8 @@ export interface EchoServerOptions {
   deny?: string[];
   idleTimeout?: number;
   maxConns?: number;
+  /** UDP: answers per second to one source; 0 for no limit. */
+  rate?: number;
 }
 
 /**
@@ -35,9 +35,6 @@ export async function runEchoServer(
     (options.allow ?? []).map(parseCidr),
     (options.deny ?? []).map(parseCidr),
   );
-  const filter = protocol === "tcp"
-    ? access
-    : (peer: NetAddress) => LOOP_PORTS.has(peer.port) ? "loop" : access?.(peer);
   const printer = new EventPrinter(
     protocol,
     "server",
@@ -48,11 +45,17 @@ export async function runEchoServer(
   const server = await createServer(options.host, options.port, {
     protocol,
     family,
-    filter,
+    filter: access,
     idleTimeout: options.idleTimeout,
     maxConnections: options.maxConns,
   });
-  const notifier = new EchoNotifier(printer, options.quiet ?? false);
+  const guard = protocol === "udp"
+    ? new UdpAnswerGuard(
+      { address: server.localAddress, port: server.localPort },
+      options.rate,
+    )
+    : undefined;
+  const notifier = new EchoNotifier(printer, options.quiet ?? false, guard);
   printer.emit({
     event: "listening",
     address: server.localAddress,

@@ -4,7 +4,8 @@
  *
  * Printable UTF-8 passes through. `\n`, `\r`, `\t`, `\\` and `\'` are
  * escaped as in C; every other C0 byte, DEL and each byte of invalid UTF-8
- * becomes `\xNN`; C1 controls (U+0080 to U+009F) become `\uNNNN`.
+ * becomes `\xNN`; C1 controls (U+0080 to U+009F) and the characters that
+ * reorder or hide text (see `hidesText`) become `\uNNNN`.
  */
 export function escapeBytes(bytes: Uint8Array): string {
   let out = "";
@@ -23,7 +24,7 @@ export function escapeBytes(bytes: Uint8Array): string {
       continue;
     }
     const codePoint = decodeAt(bytes, i, length);
-    out += codePoint <= 0x9f
+    out += codePoint <= 0x9f || (codePoint >= 0x61c && hidesText(codePoint))
       ? `\\u${codePoint.toString(16).padStart(4, "0")}`
       : String.fromCodePoint(codePoint);
     i += length;
@@ -70,6 +71,19 @@ const ASCII_ESCAPES = Array.from(
         ? hexByte(byte)
         : String.fromCharCode(byte)),
 );
+
+/**
+ * Bidi controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069),
+ * invisible characters (U+200B, U+2060, U+FEFF) and the line and paragraph
+ * separators: they reorder, hide or break what a reader sees. The joiners
+ * U+200C and U+200D stay, as scripts and emoji need them.
+ */
+function hidesText(codePoint: number): boolean {
+  return codePoint === 0x061c || codePoint === 0x200b ||
+    codePoint === 0x200e || codePoint === 0x200f ||
+    (codePoint >= 0x2028 && codePoint <= 0x202e) || codePoint === 0x2060 ||
+    (codePoint >= 0x2066 && codePoint <= 0x2069) || codePoint === 0xfeff;
+}
 
 function escapeAscii(byte: number): string {
   return ASCII_ESCAPES[byte]!;

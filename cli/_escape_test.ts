@@ -44,3 +44,37 @@ Deno.test("isValidUtf8() tells text from binary", () => {
   assertEquals(isValidUtf8(utf8("plain ✓")), true);
   assertEquals(isValidUtf8(bytes(0xff)), false);
 });
+
+Deno.test("escapeBytes() escapes the characters that reorder or hide text, not joiners", () => {
+  const hidden = [
+    0x061c,
+    0x200b,
+    0x200e,
+    0x200f,
+    0x2028,
+    0x2029,
+    0x202a,
+    0x202b,
+    0x202c,
+    0x202d,
+    0x202e,
+    0x2060,
+    0x2066,
+    0x2067,
+    0x2068,
+    0x2069,
+    0xfeff,
+  ];
+  for (const codePoint of hidden) {
+    assertEquals(
+      escapeBytes(utf8(`a${String.fromCodePoint(codePoint)}b`)),
+      `a\\u${codePoint.toString(16).padStart(4, "0")}b`,
+    );
+  }
+  // Neighbours pass, and so do the joiners that scripts and emoji need.
+  assertEquals(
+    escapeBytes(utf8("\u200c\u200d\u2027\u202f\u2065")),
+    "\u200c\u200d\u2027\u202f\u2065",
+  );
+  assertEquals(escapeBytes(utf8("👩‍💻")), "👩‍💻");
+});

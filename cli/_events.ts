@@ -5,6 +5,7 @@ import {
   eventOutput,
   type OutputStream,
 } from "./_event_output.ts";
+import { Utf8Carry } from "./_utf8_carry.ts";
 
 /** Peer data longer than this is cut in human lines. */
 export const HUMAN_MESSAGE_LIMIT = 256;
@@ -53,6 +54,8 @@ export class EventPrinter {
   #output: EventOutput | undefined;
   #write: (line: string) => unknown;
   #dropped = 0;
+  /** Per peer and direction: text split across TCP reads stays text. */
+  #carry = new Utf8Carry();
 
   /**
    * @param output Where lines go: {@linkcode lineWriter}'s bounded writer,
@@ -102,6 +105,28 @@ export class EventPrinter {
    * dropped` notice precedes the next event that gets through.
    */
   emit(event: SockitEvent): void {
+    if (this.#transport === "tcp") {
+      if (event.event === "closed") {
+        this.#flushCarry(event.peer);
+      } else if (
+        event.event === "message" ||
+        (this.json && (event.event === "sent" || event.event === "received"))
+      ) {
+        // A datagram is whole; a TCP chunk may end inside a character.
+        const { peer } = event;
+        const direction = event.event === "sent" ? ">" : "<";
+        const data = this.#carry.join(
+          event.data,
+          () => carryKey(direction, peer),
+        );
+        if (data.length === 0) return;
+        if (data !== event.data) event = { ...event, data };
+      }
+    }
+    this.#print(event);
+  }
+
+  #print(event: SockitEvent): void {
     const output = this.#output;
     if (
       output &&
@@ -113,10 +138,22 @@ export class EventPrinter {
     if (this.#dropped > 0) {
       const count = this.#dropped;
       this.#dropped = 0;
-      this.emit({ event: "dropped", count });
+      this.#print({ event: "dropped", count });
     }
     const line = this.json ? this.#toJson(event) : this.#toHuman(event);
     if (line !== undefined) this.#write(line);
+  }
+
+  /** A stream that ended inside a character: show its last bytes as they are. */
+  #flushCarry(peer: NetAddress): void {
+    for (const direction of [">", "<"] as const) {
+      const data = this.#carry.flush(carryKey(direction, peer));
+      if (data === undefined) continue;
+      if (direction === ">") this.#print({ event: "sent", peer, data });
+      else if (this.#role === "server") {
+        this.#print({ event: "message", peer, data });
+      } else this.#print({ event: "received", peer, data });
+    }
   }
 
   #toHuman(event: SockitEvent): string | undefined {
@@ -174,12 +211,17 @@ export class EventPrinter {
         record[key] = value;
       }
     }
-    // JSON leaves C1 controls and line separators raw; escape them too.
+    // JSON leaves C1 controls, line separators and the characters that
+    // reorder or hide text raw; escape them too, as human lines do.
     return JSON.stringify(record).replace(
-      /[\u007f-\u009f\u2028\u2029]/g,
+      /[\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/g,
       (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
     );
   }
+}
+
+function carryKey(direction: ">" | "<", peer: NetAddress): string {
+  return `${direction} ${peer.address} ${peer.port}`;
 }
 
 /** `'…'`, escaped, cut after {@linkcode HUMAN_MESSAGE_LIMIT} bytes. */

@@ -9,6 +9,11 @@ export const ExitCode = {
   /** `get -f`: the server answered with status 400 or above, as curl. */
   HttpError: 22,
   /**
+   * `get`: the output could not be written (a bad `-o` path, a full disk),
+   * or binary output was refused on a terminal, as curl.
+   */
+  WriteError: 23,
+  /**
    * stdout's reader went away (`| head`): 128 + SIGPIPE, silently, as a
    * Unix tool killed by SIGPIPE would end.
    */
@@ -25,5 +30,31 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
+  }
+}
+
+/** `get -f`: the server answered 400 or above (exit 22). */
+export class HttpStatusError extends Error {
+  /**
+   * Constructs a new instance.
+   *
+   * @param message The endpoint and the status, escaped for a terminal.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "HttpStatusError";
+  }
+}
+
+/** `get`: the output could not be written, or was refused (exit 23). */
+export class WriteError extends Error {
+  /**
+   * Constructs a new instance.
+   *
+   * @param message What could not be written, naming the file.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "WriteError";
   }
 }

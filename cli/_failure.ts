@@ -1,6 +1,6 @@
 import { CommanderError } from "@commander-js/extra-typings";
 import { SocketError } from "../lib/mod.ts";
-import { ExitCode, UsageError } from "./_exit.ts";
+import { ExitCode, HttpStatusError, UsageError, WriteError } from "./_exit.ts";
 import { isStdoutBroken } from "./_shutdown.ts";
 
 /**
@@ -28,6 +28,12 @@ export function failureOf(error: unknown): { code: number; message?: string } {
   if (error instanceof UsageError) {
     return { code: ExitCode.Usage, message: error.message };
   }
+  if (error instanceof HttpStatusError) {
+    return { code: ExitCode.HttpError, message: error.message };
+  }
+  if (error instanceof WriteError) {
+    return { code: ExitCode.WriteError, message: error.message };
+  }
   if (error instanceof SocketError) {
     return { code: ExitCode.Network, message: messageOf(error) };
   }
@@ -44,6 +50,14 @@ export function failureOf(error: unknown): { code: number; message?: string } {
 function oneLine(message: string): string {
   return message
     .replace(/^error: /, "")
+    // commander's own choices check names the value only in its frame.
+    .replace(
+      /^(?:option '(?:-\w, )?(--[\w-]+)[^']*' argument|command-argument value) '(.*?)' is invalid(?: for argument '(.*?)')?\. Allowed choices are (.*?)\.?$/s,
+      (_, flag, value, argument, choices) =>
+        `${
+          flag ? `${flag}: ` : argument ? `${argument} ` : ""
+        }"${value}" is not one of ${choices}`,
+    )
     // Our parsers' messages already name the value: drop commander's frame.
     .replace(
       /^option '(?:-\w, )?(--[\w-]+)[^']*' argument '.*?' is invalid\. /s,

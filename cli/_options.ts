@@ -1,11 +1,15 @@
-import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** How `--help` and the README describe a duration; printed once. */
+export const DURATION_SYNTAX =
+  "seconds (5, 0.5) as nc and curl, or with a unit: 500ms, 2s, 1m, 1h";
 
 /**
- * `500ms`, `2s`, `1m`, or a bare number of milliseconds (Renoise's unit).
- * Returns milliseconds, more than zero.
+ * `500ms`, `2s`, `1m`, `1h`, or a bare number of seconds, as in nc, ncat
+ * and curl. Returns milliseconds (the library's unit), more than zero.
  */
 export function parseDuration(value: string): number {
   return toMilliseconds(value, false);
@@ -21,10 +25,10 @@ function toMilliseconds(value: string, allowZero: boolean): number {
   const amount = match?.[1];
   if (amount === undefined) {
     throw new InvalidArgumentError(
-      `duration "${value}" is not a number with an optional ms, s or m unit`,
+      `duration "${value}" must be a number of seconds, or with a ms, s, m or h unit`,
     );
   }
-  const unit = (match?.[2] ?? "ms") as keyof typeof UNIT_MS;
+  const unit = (match?.[2] ?? "s") as keyof typeof UNIT_MS;
   const ms = Math.round(Number(amount) * UNIT_MS[unit]);
   if (!Number.isFinite(ms) || ms > 2 ** 31 - 1) {
     throw new InvalidArgumentError(`duration "${value}" is too long`);
@@ -33,6 +37,30 @@ function toMilliseconds(value: string, allowZero: boolean): number {
     throw new InvalidArgumentError(`duration "${value}" must be more than 0`);
   }
   return ms;
+}
+
+/** Milliseconds as the command line writes them: `2s`, `500ms`, `1m`. */
+export function formatDuration(ms: number): string {
+  for (const unit of ["h", "m", "s"] as const) {
+    if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) {
+      return `${ms / UNIT_MS[unit]}${unit}`;
+    }
+  }
+  return `${ms}ms`;
+}
+
+/**
+ * A `<duration>` option whose default `--help` shows with its unit
+ * (`default: 2s`), never as the bare milliseconds the parser returns.
+ */
+export function durationOption<Flags extends string>(
+  flags: Flags,
+  description: string,
+  defaultMs: number,
+) {
+  return new Option(flags, description)
+    .argParser(parseDuration)
+    .default(defaultMs, formatDuration(defaultMs));
 }
 
 function parseInteger(value: string, what: string, min: number, max: number) {
@@ -50,14 +78,97 @@ function parseInteger(value: string, what: string, min: number, max: number) {
   return number;
 }
 
-/** A port to listen on: 0 (ephemeral) to 65535. */
+/** A port to listen on: 0 (ephemeral) to 65535, or a service name. */
 export function parseListenPort(value: string): number {
-  return parseInteger(value, "port", 0, 65535);
+  return parsePortOrService(value, 0);
 }
 
-/** A port to connect to: 1 to 65535. */
+/** A port to connect to: 1 to 65535, or a service name such as `http`. */
 export function parsePort(value: string): number {
-  return parseInteger(value, "port", 1, 65535);
+  return parsePortOrService(value, 1);
+}
+
+function parsePortOrService(value: string, min: number): number {
+  const name = value.trim().toLowerCase();
+  if (!/^[a-z][a-z0-9+._-]*$/.test(name)) {
+    return parseInteger(value, "port", min, 65535);
+  }
+  const port = COMMON_SERVICES[name] ?? systemServices().get(name);
+  if (port === undefined) {
+    throw new InvalidArgumentError(
+      `port "${value}" is not a number from ${min} to 65535 or a known service name`,
+    );
+  }
+  return port;
+}
+
+/**
+ * The services people type, so that the common case needs no file and no
+ * permission; their numbers are the ones /etc/services gives.
+ */
+const COMMON_SERVICES: Readonly<Record<string, number>> = {
+  echo: 7,
+  discard: 9,
+  daytime: 13,
+  ftp: 21,
+  ssh: 22,
+  telnet: 23,
+  smtp: 25,
+  domain: 53,
+  gopher: 70,
+  finger: 79,
+  http: 80,
+  www: 80,
+  pop3: 110,
+  ntp: 123,
+  imap: 143,
+  imap2: 143,
+  snmp: 161,
+  ldap: 389,
+  https: 443,
+  syslog: 514,
+  submission: 587,
+  ldaps: 636,
+  imaps: 993,
+  pop3s: 995,
+  mqtt: 1883,
+  mysql: 3306,
+  postgresql: 5432,
+  "http-alt": 8080,
+};
+
+let services: Map<string, number> | undefined;
+
+/**
+ * Names and aliases from /etc/services, when sockit may read it. Asking
+ * first keeps Deno from prompting for a permission mid-parse.
+ */
+function systemServices(): Map<string, number> {
+  if (services) return services;
+  services = new Map();
+  const path = "/etc/services";
+  try {
+    if (
+      Deno.permissions.querySync({ name: "read", path }).state !== "granted"
+    ) {
+      return services;
+    }
+    for (const line of Deno.readTextFileSync(path).split("\n")) {
+      const [name, portProto, ...aliases] = line.replace(/#.*/, "").trim()
+        .split(/\s+/);
+      const port = Number(portProto?.split("/")[0]);
+      if (!name || !Number.isInteger(port) || port < 1 || port > 65535) {
+        continue;
+      }
+      for (const alias of [name, ...aliases]) {
+        const key = alias.toLowerCase();
+        if (!services.has(key)) services.set(key, port);
+      }
+    }
+  } catch {
+    // No such file (Windows, a container): the built-in table answers.
+  }
+  return services;
 }
 
 /** A positive count, such as a connection cap or a redirect limit. */
@@ -74,8 +185,9 @@ const HOSTNAME =
   /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
-/** Whether `host` is an IPv6 literal, such as `::1` or `fe80::1`. */
+/** Whether `host` is an IPv6 literal, such as `::1` or `fe80::1%2`. */
 function isIpv6(host: string): boolean {
+  host = host.replace(/%\d+$/, "");
   if (!/^[0-9a-f:.]+$/i.test(host) || !host.includes(":")) return false;
   try {
     new URL(`http://[${host}]/`);
@@ -92,6 +204,10 @@ function isIpv6(host: string): boolean {
 export function parseHost(value: string): string {
   const bracketed = value.startsWith("[") && value.endsWith("]");
   const host = bracketed ? value.slice(1, -1) : value;
+  const zoned = /^([0-9a-f:.]+)%([\w.-]+)$/i.exec(host);
+  if (zoned && isIpv6(zoned[1]!)) {
+    return `${zoned[1]}%${zoneIndex(value, zoned[2]!)}`;
+  }
   if (isIpv6(host)) return host;
   if (
     !bracketed &&
@@ -101,6 +217,18 @@ export function parseHost(value: string): string {
   }
   throw new InvalidArgumentError(
     `host "${value}" is not a name, an IPv4 address or an IPv6 address`,
+  );
+}
+
+/**
+ * An IPv6 zone as Deno takes it. Deno connects to `fe80::1%2` but cannot
+ * resolve an interface name (`%eth0`), and reading the name's number
+ * would take `--allow-sys` or `--allow-all`: names are refused.
+ */
+function zoneIndex(value: string, zone: string): string {
+  if (/^\d+$/.test(zone)) return zone;
+  throw new InvalidArgumentError(
+    `host "${value}": zones by interface name are not supported; use the interface number, as in fe80::1%2 (ip link lists them)`,
   );
 }
 

@@ -8,8 +8,9 @@ const STDIN_CHUNK = 64 * 1024;
  */
 export async function* readChunks(
   reader: { read(buffer: Uint8Array): Promise<number | null> } = Deno.stdin,
+  size = STDIN_CHUNK,
 ): AsyncGenerator<Uint8Array> {
-  const buffer = new Uint8Array(STDIN_CHUNK);
+  const buffer = new Uint8Array(size);
   while (true) {
     const count = await reader.read(buffer);
     if (count === null) return;

@@ -9,9 +9,11 @@ import { echoTcpCommand } from "./commands/echo_tcp.ts";
 import { echoUdpCommand } from "./commands/echo_udp.ts";
 import { sendCommand } from "./commands/send.ts";
 import { getCommand } from "./commands/get.ts";
+import { completionsCommand } from "./commands/completions.ts";
 import { ExitCode } from "./_exit.ts";
 import { failureOf, finishedCode } from "./_failure.ts";
 import { flushEventOutputs } from "./_event_output.ts";
+import { helpCommand, programHelpFooter } from "./_help.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 /** Builds the command tree; exported so tests can inspect it. */
@@ -29,11 +31,34 @@ export function buildProgram(): Command {
       getOutHasColors: () => false,
       getErrHasColors: () => false,
     })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      "after",
+      programHelpFooter({
+        examples: [
+          ["sockit echo-tcp --port 1025", "an echo server on localhost:1025"],
+          [
+            "sockit send localhost 1025 hello",
+            "send hello, print the reply until the server closes",
+          ],
+          [
+            "echo ping | sockit send -u -q 2 localhost 1025",
+            "one UDP datagram; print replies for 2 seconds",
+          ],
+          [
+            "sockit get -L -o page.html https://example.com/",
+            "fetch a page, following redirects, into a file",
+          ],
+        ],
+      }),
+    );
   echoTcpCommand(program);
   echoUdpCommand(program);
   sendCommand(program);
   getCommand(program);
+  completionsCommand(program);
+  // Last: it lists, and suggests among, every command added before it.
+  helpCommand(program);
   return program;
 }
 

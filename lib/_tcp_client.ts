@@ -7,8 +7,6 @@ import { TcpStream } from "./_tcp_stream.ts";
 import { toNetAddress } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
 
-function ignore(): void {}
-
 /** A TCP (or TLS) connection, made by `createClient` or accepted by a server. */
 export class TcpClient extends BaseClient {
   readonly protocol = "tcp";
@@ -21,16 +19,22 @@ export class TcpClient extends BaseClient {
   #ended = false;
   #readError: unknown;
   #serverSide: boolean;
+  #keepSendingAfterEof: boolean;
   /** The first write failure, for a server that did not await `send`. */
   writeError: SocketError | undefined;
 
-  constructor(conn: Deno.Conn, serverSide = false) {
+  constructor(
+    conn: Deno.Conn,
+    serverSide = false,
+    keepSendingAfterEof = false,
+  ) {
     super(toNetAddress(conn.remoteAddr));
     const local = toNetAddress(conn.localAddr);
     this.localAddress = local.address;
     this.localPort = local.port;
     this.stream = new TcpStream(conn);
     this.#serverSide = serverSide;
+    this.#keepSendingAfterEof = keepSendingAfterEof;
   }
 
   get bytesSent(): number {
@@ -45,24 +49,20 @@ export class TcpClient extends BaseClient {
     if (!this.isOpen) {
       return Promise.reject(socketError("closed", "send to", this.peer));
     }
-    const sent = this.stream.write(this.encode(message)).then(
-      undefined,
-      (error) => {
-        throw this.#writeFailure(error);
-      },
-    );
+    const sent = this.stream.write(this.encode(message)).catch((error) => {
+      const failure = toSocketError(error, "send to", this.peer);
+      if (this.causedByClose(error)) throw failure;
+      this.writeError ??= failure;
+      // A client keeps its read side: what the peer sent before the reset is
+      // still in the socket, and `receiveBytes` returns it before failing in
+      // turn. A server connection has nobody reading it but its own loop.
+      throw this.#serverSide ? this.fail(failure) : failure;
+    });
     // A handler that fires and forgets `send` must not crash the process on
     // a reset: the server reports `writeError`, and awaiting callers still
     // see the rejection.
-    sent.catch(ignore);
+    sent.catch(() => {});
     return sent;
-  }
-
-  #writeFailure(error: unknown): SocketError {
-    const failure = toSocketError(error, "send to", this.peer);
-    if (this.causedByClose(error)) return failure;
-    this.writeError ??= failure;
-    return this.fail(failure);
   }
 
   async receiveBytes(
@@ -83,7 +83,12 @@ export class TcpClient extends BaseClient {
       if (this.#ended) {
         const rest = this.#buffer.takeAll();
         if (rest) return rest;
-        throw this.fail(this.#endError());
+        const error = this.#endError();
+        // A FIN ends only the peer's direction; a reset ends both.
+        if (this.#keepSendingAfterEof && this.#readError === undefined) {
+          throw error;
+        }
+        throw this.fail(error);
       }
       await withDeadline(
         this.#fill(),
@@ -104,7 +109,9 @@ export class TcpClient extends BaseClient {
     try {
       await this.stream.conn.closeWrite();
     } catch (error) {
-      throw this.fail(toSocketError(error, "send to", this.peer));
+      // As for `send`: a client's unread replies outlive a failed write side.
+      const failure = toSocketError(error, "send to", this.peer);
+      throw this.#serverSide ? this.fail(failure) : failure;
     }
   }
 

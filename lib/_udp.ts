@@ -8,8 +8,18 @@ export const MAX_UDP_PAYLOAD_IPV6 = 65_527;
 /** Larger than any payload, so a full buffer means the kernel cut one. */
 export const DATAGRAM_BUFFER_SIZE = 65_536;
 
-/** The largest payload one datagram to `peer` can carry. */
-export function maxPayload(peer: NetAddress): number {
+/**
+ * The largest payload one datagram to `peer` can carry: 65,507 bytes over
+ * IPv4, 65,527 over IPv6.
+ *
+ * @example Cut input into datagrams that fit
+ * ```ts
+ * import { maxDatagramPayload } from "@sockit/sockit";
+ *
+ * console.log(maxDatagramPayload({ address: "127.0.0.1", port: 53 })); // 65507
+ * ```
+ */
+export function maxDatagramPayload(peer: NetAddress): number {
   return peer.address.includes(":")
     ? MAX_UDP_PAYLOAD_IPV6
     : MAX_UDP_PAYLOAD_IPV4;
@@ -22,7 +32,7 @@ export function oversizeError(peer: NetAddress, size: number): RangeError {
     : `${peer.address}:${peer.port}`;
   return new RangeError(
     `Cannot send to "${where}": a datagram of ${size} bytes exceeds the ${
-      maxPayload(peer)
+      maxDatagramPayload(peer)
     }-byte limit`,
   );
 }
@@ -36,7 +46,9 @@ export async function sendDatagram(
   peer: NetAddress,
   bytes: Uint8Array,
 ): Promise<void> {
-  if (bytes.length > maxPayload(peer)) throw oversizeError(peer, bytes.length);
+  if (bytes.length > maxDatagramPayload(peer)) {
+    throw oversizeError(peer, bytes.length);
+  }
   try {
     await conn.send(bytes, toUdpAddr(peer));
   } catch (error) {

@@ -14,7 +14,7 @@ export type { ReceiveMode } from "./_receive_mode.ts";
  *
  * @example Trust a private CA
  * ```ts ignore
- * import { createClient } from "@sockit/sockit";
+ * import { createClient } from "jsr:@sockit/sockit";
  *
  * const client = await createClient("internal.test", 8443, {
  *   tls: { caCerts: [await Deno.readTextFile("ca.pem")] },
@@ -32,7 +32,7 @@ export interface TlsOptions {
  *
  * @example A UDP client with a short connect timeout
  * ```ts
- * import { createClient } from "@sockit/sockit";
+ * import { createClient } from "jsr:@sockit/sockit";
  *
  * const client = await createClient("127.0.0.1", 1025, { protocol: "udp", timeout: 500 });
  * client.close();
@@ -49,6 +49,12 @@ export interface ClientOptions {
   family?: 4 | 6;
   /** Aborts a pending connect. */
   signal?: AbortSignal;
+  /**
+   * TCP only: the peer's FIN fails `receive` with `"disconnected"` but
+   * leaves the client open for `send`, as TCP allows (the peer may still be
+   * reading). By default it closes the client, as in Renoise.
+   */
+  keepSendingAfterEof?: boolean;
 }
 
 /**
@@ -56,11 +62,13 @@ export interface ClientOptions {
  * to a server's notifier.
  *
  * Every failure rejects with a `SocketError`; every error but `"timeout"`
- * closes the client, as in Renoise.
+ * closes the client, as in Renoise. One exception keeps data from being
+ * lost: after a failed TCP `send`, `receive` still returns what the peer
+ * sent before the failure, then fails and closes the client.
  *
  * @example Ask and read one line
  * ```ts ignore
- * import { createClient } from "@sockit/sockit";
+ * import { createClient } from "jsr:@sockit/sockit";
  *
  * await using client = await createClient("localhost", 1025);
  * await client.send("hello\n");
@@ -70,7 +78,7 @@ export interface ClientOptions {
 export interface SocketClient extends AsyncDisposable {
   /** `"tcp"` (TLS included) or `"udp"`. */
   readonly protocol: "tcp" | "udp";
-  /** False after `close()` or after any error but a time-out. */
+  /** False after `close()` or after any error but a time-out or a TCP send's. */
   readonly isOpen: boolean;
   /** The local address, IPv6 without brackets. */
   readonly localAddress: string;
@@ -121,7 +129,7 @@ export interface SocketClient extends AsyncDisposable {
  *
  * @example Connect with a timeout
  * ```ts
- * import { createClient, createServer } from "@sockit/sockit";
+ * import { createClient, createServer } from "jsr:@sockit/sockit";
  *
  * const server = await createServer("127.0.0.1", 0);
  * server.run({ socketMessage: (client, message) => client.send(message) });
@@ -146,6 +154,7 @@ export async function createClient(
   options: ClientOptions = {},
 ): Promise<SocketClient> {
   const { protocol = "tcp", timeout = 1000, tls, family, signal } = options;
+  const keepSending = options.keepSendingAfterEof ?? false;
   validatePort(port, "connect to", 1);
   if (!(timeout > 0)) {
     throw new RangeError(
@@ -171,10 +180,14 @@ export async function createClient(
     });
     if (!tls) {
       conn.setNoDelay(true);
-      return new TcpClient(conn);
+      return new TcpClient(conn, false, keepSending);
     }
     const settings = tls === true ? {} : tls;
-    return new TcpClient(await handshake(conn, endpoint, settings, aborted));
+    return new TcpClient(
+      await handshake(conn, endpoint, settings, aborted),
+      false,
+      keepSending,
+    );
   } catch (error) {
     if (error instanceof TypeError) throw error;
     if (signal?.aborted && !deadline.aborted) throw signal.reason;

@@ -351,3 +351,51 @@ Deno.test("100 TCP clients and 20 UDP peers at once each get their own replies",
   await tcp.stop();
   await udp.stop();
 });
+
+Deno.test("keepSendingAfterEof: the peer's FIN fails receive but send still reaches it", async () => {
+  let got = "";
+  await withRawPeer(async (conn) => {
+    await conn.write(encode("bye"));
+    await conn.closeWrite();
+    const buffer = new Uint8Array(100);
+    for (
+      let n = await conn.read(buffer);
+      n !== null;
+      n = await conn.read(buffer)
+    ) {
+      got += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+  }, async (port) => {
+    const client = await createClient("127.0.0.1", port, {
+      keepSendingAfterEof: true,
+    });
+    assertEquals(await client.receive("*all", 1000), "bye");
+    assertEquals(await codeOf(client.receive("*all", 1000)), "disconnected");
+    assert(client.isOpen, "a FIN ends only the peer's direction");
+    await client.send("after the FIN");
+    await client.closeWrite();
+    client.close();
+  });
+  assertEquals(got, "after the FIN");
+});
+
+Deno.test("a failed TCP send leaves the peer's last words readable, then closes", async () => {
+  await withRawPeer(async (conn) => {
+    await conn.read(new Uint8Array(10));
+    await conn.write(encode("last words"));
+    // Closing with input unread makes the kernel send a reset.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }, async (port) => {
+    const client = await createClient("127.0.0.1", port);
+    await client.send("0123456789");
+    const chunk = new Uint8Array(64 * 1024);
+    let failure = "";
+    for (let i = 0; i < 1000 && failure === ""; i++) {
+      failure = await client.send(chunk).then(() => "", (e) => e.code);
+    }
+    assertEquals(failure, "disconnected");
+    assertEquals(await client.receive("*all", 1000), "last words");
+    assertEquals(await codeOf(client.receive("*all", 1000)), "disconnected");
+    assert(!client.isOpen);
+  });
+});

@@ -18,7 +18,7 @@
  *
  * @example Decide what is worth a retry
  * ```ts
- * import { SocketError, type SocketErrorCode } from "@sockit/sockit";
+ * import { SocketError, type SocketErrorCode } from "jsr:@sockit/sockit";
  *
  * const retryable: SocketErrorCode[] = ["timeout", "refused"];
  * function shouldRetry(error: unknown): boolean {
@@ -43,7 +43,7 @@ export type SocketErrorCode =
 /** A numeric address and port, IPv6 without brackets. *
  * @example
  * ```ts
- * import type { NetAddress } from "@sockit/sockit";
+ * import type { NetAddress } from "jsr:@sockit/sockit";
  *
  * const peer: NetAddress = { address: "::1", port: 5000 };
  * ```
@@ -58,7 +58,7 @@ export interface NetAddress {
 /** Options for {@linkcode SocketError}. *
  * @example
  * ```ts
- * import { SocketError } from "@sockit/sockit";
+ * import { SocketError } from "jsr:@sockit/sockit";
  *
  * const error = new SocketError("refused", 'Cannot connect to "127.0.0.1:9": connection refused', {
  *   peer: { address: "127.0.0.1", port: 9 },
@@ -77,7 +77,7 @@ export interface SocketErrorOptions {
  *
  * @example Branch on the code
  * ```ts
- * import { createClient, SocketError } from "@sockit/sockit";
+ * import { createClient, SocketError } from "jsr:@sockit/sockit";
  *
  * try {
  *   await createClient("127.0.0.1", 9);

@@ -6,7 +6,7 @@
  *
  * @example An echo server and a client
  * ```ts
- * import { createClient, createServer } from "@sockit/sockit";
+ * import { createClient, createServer } from "jsr:@sockit/sockit";
  *
  * const server = await createServer("localhost", 0);
  * server.run({ socketMessage: (client, message) => client.send(message) });
@@ -35,8 +35,10 @@ export type {
   TlsOptions,
 } from "./client.ts";
 export { createServer } from "./server.ts";
+export { maxDatagramPayload } from "./_udp.ts";
 export type { ServerOptions, SocketNotifier, SocketServer } from "./server.ts";
 export {
+  basicAuthorization,
   formatGetRequest,
   HttpParseError,
   HttpResponseParser,

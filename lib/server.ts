@@ -20,7 +20,7 @@ import { listenDatagram } from "./_udp.ts";
  *
  * @example A class notifier, as in Renoise's echo server
  * ```ts
- * import type { Message, SocketClient, SocketNotifier } from "@sockit/sockit";
+ * import type { Message, SocketClient, SocketNotifier } from "jsr:@sockit/sockit";
  *
  * class EchoServer implements SocketNotifier {
  *   socketAccepted(client: SocketClient) {
@@ -49,7 +49,7 @@ export interface SocketNotifier {
  *
  * @example Cap connections, close silent ones, refuse a network
  * ```ts
- * import { createServer } from "@sockit/sockit";
+ * import { createServer } from "jsr:@sockit/sockit";
  *
  * const server = await createServer("localhost", 0, {
  *   maxConnections: 100,
@@ -80,7 +80,7 @@ export interface ServerOptions {
  *
  * @example Serve, then stop
  * ```ts
- * import { createServer } from "@sockit/sockit";
+ * import { createServer } from "jsr:@sockit/sockit";
  *
  * const server = await createServer("localhost", 0);
  * server.run({ socketMessage: (client, message) => client.send(message) });
@@ -117,7 +117,7 @@ export interface SocketServer extends AsyncDisposable {
  *
  * @example A UDP echo server, as in the Renoise guide
  * ```ts
- * import { createServer } from "@sockit/sockit";
+ * import { createServer } from "jsr:@sockit/sockit";
  *
  * const server = await createServer("localhost", 0, { protocol: "udp" });
  * server.run({

@@ -26,6 +26,16 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/** Whether `tool` is on PATH: tests that need a peer are ignored without it. */
+export function has(tool: string): boolean {
+  try {
+    return new Deno.Command("which", { args: [tool], stdout: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
 /** The `deno run …` command line for the CLI with `args`. */
 export function cliCommand(args: string[], permissions = ["--allow-net"]) {
   return new Deno.Command(Deno.execPath(), {

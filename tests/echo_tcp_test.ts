@@ -296,3 +296,30 @@ Deno.test("echo-tcp --deny refuses a peer with a rejected event", async () => {
   );
   await server.stop();
 });
+
+Deno.test("echo-tcp events keep a character split across reads readable and escape bidi controls", async () => {
+  const server = await SpawnedServer.start(["echo-tcp", "--port", "0"]);
+  const python = await runPython(
+    `
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+s.sendall(b"caf\\xc3")
+time.sleep(0.3)
+s.sendall(b"\\xa9 \\xe2\\x80\\xaeevil")
+time.sleep(0.3)
+s.shutdown(socket.SHUT_WR)
+while s.recv(100):
+    pass
+`,
+    [String(server.port)],
+  );
+  assertEquals(python.code, 0, python.stderr);
+  await server.waitFor((l) => l.includes("disconnected"));
+  await server.stop();
+  const sent = server.lines.filter((l) => l.includes(" sent "));
+  assertEquals(sent.map((l) => l.replace(/^.* sent /, "")), [
+    "'caf'",
+    "'é \\u202eevil'",
+  ]);
+});

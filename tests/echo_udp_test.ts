@@ -133,3 +133,92 @@ Deno.test("echo-udp --allow refuses peers outside the network, with an event and
   );
   assert(!server.lines.some((l) => l.includes(" sent ")));
 });
+
+Deno.test("echo-udp never answers a source using its own port (itself, spoofed, or a twin)", async () => {
+  const server = await SpawnedServer.start([
+    "echo-udp",
+    "--port",
+    "0",
+    "--host",
+    "127.0.0.1",
+    "--json",
+  ]);
+  // 127.0.0.2 with the server's port: its twin on "another host".
+  const python = await runPython(
+    `
+import socket, sys
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.2", port))
+s.settimeout(0.5)
+s.sendto(b"ping from my twin", ("127.0.0.1", port))
+try:
+    s.recvfrom(100)
+    print("answered")
+except socket.timeout:
+    print("silent")
+`,
+    [String(server.port)],
+  );
+  assertEquals(python.stdout.trim(), "silent", python.stderr);
+  await server.waitFor((l) => l.includes('"rejected"'));
+  await server.stop();
+  const rejected = server.events.filter((e) => e.event === "rejected");
+  assertEquals(rejected.map((e) => [e.reason, e.peer]), [[
+    "loop",
+    { address: "127.0.0.2", port: server.port },
+  ]]);
+});
+
+Deno.test("echo-udp breaks a loop with another echo server: a rate event per burst, then silence", async () => {
+  const server = await SpawnedServer.start([
+    "echo-udp",
+    "--port",
+    "0",
+    "--json",
+    "-q",
+    // Low enough that even a loaded machine's loop runs past it in a second.
+    "--rate",
+    "100",
+  ]);
+  // Another echo server: it answers whatever comes back, as fast as it can.
+  const python = await runPython(
+    `
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(1.5)
+target = ("127.0.0.1", int(sys.argv[1]))
+s.sendto(b"loop", target)
+count = 0
+started = time.time()
+try:
+    while time.time() - started < 5:
+        data, addr = s.recvfrom(100)
+        count += 1
+        s.sendto(data, addr)
+except socket.timeout:
+    pass
+print(count, round(time.time() - started, 1))
+`,
+    [String(server.port)],
+  );
+  const [count, seconds] = python.stdout.trim().split(" ").map(Number);
+  // 100 answers, or up to 200 if a window rolls over during the burst.
+  assert(
+    count! >= 100 && count! <= 200,
+    `${count} answers in ${seconds} s: ${python.stderr}`,
+  );
+  assert(seconds! < 5, `the loop ran ${seconds} s`);
+  // The server still answers someone else at once.
+  const client = await createClient("127.0.0.1", server.port, {
+    protocol: "udp",
+  });
+  await client.send("still here");
+  assertEquals(await client.receive("*all", 1000), "still here");
+  client.close();
+  await server.stop();
+  const rejected = server.events.filter((e) => e.event === "rejected");
+  assert(rejected.length >= 1 && rejected.length <= 2, String(rejected.length));
+  assert(rejected.every((e) => e.reason === "rate"));
+});

@@ -161,7 +161,7 @@ Deno.test("get --http1.0 sends the seed's exact request and reads a close-delimi
   })();
   const result = await get([
     "--http1.0",
-    "-I",
+    "-i",
     `http://127.0.0.1:${listener.addr.port}/`,
   ]);
   await serving;
@@ -204,7 +204,7 @@ Deno.test("get stops at Content-Length without waiting for the idle timeout", as
     await sleep(3000);
   }, async (base) => {
     const started = Date.now();
-    const result = await get(["-i", "10s", base]);
+    const result = await get(["--idle-timeout", "10s", base]);
     assertEquals(result.code, 0, result.stderr);
     assertEquals(result.text, "hello");
     assert(Date.now() - started < 2500);
@@ -219,7 +219,7 @@ Deno.test("get survives a slow server that trickles under the idle timeout", asy
       await write(conn, letter);
     }
   }, async (base) => {
-    const result = await get(["-i", "500ms", base]);
+    const result = await get(["--idle-timeout", "500ms", base]);
     assertEquals(result.code, 0, result.stderr);
     assertEquals(result.text, "trickl");
   });
@@ -230,7 +230,7 @@ Deno.test("get gives up on a silent server after --idle-timeout with exit 1", as
     await write(conn, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf");
     await sleep(3000);
   }, async (base) => {
-    const result = await get(["-i", "400ms", base]);
+    const result = await get(["--idle-timeout", "400ms", base]);
     assertEquals(result.code, 1);
     assertEquals(result.text, "half");
     assertMatch(
@@ -363,20 +363,21 @@ Deno.test("get --raw writes the exact socket bytes; -v writes headers to stderr"
 });
 
 Deno.test("get rejects bad URLs and schemes with exit 2", async () => {
-  for (
-    const url of [
-      "ftp://example.com/",
-      "http://",
-      "http://[::1",
-      "exa mple.com",
-    ]
-  ) {
+  const cases: [string, RegExp][] = [
+    ["ftp://example.com/", /unsupported scheme "ftp"/],
+    ["mailto:x@127.0.0.1", /unsupported scheme "mailto"/],
+    ["http://", /no host/],
+    ["http:///path", /no host/],
+    ["http:/127.0.0.1:1/", /no host: write http:\/\/host/],
+    ["http://[::1", /not a valid URL/],
+    ["exa mple.com", /not a valid URL/],
+  ];
+  for (const [url, why] of cases) {
     const result = await get([url]);
     assertEquals(result.code, 2, url);
-    assertMatch(
-      result.stderr,
-      /^sockit: cannot fetch ".*": (unsupported scheme "ftp"|not a valid URL)/,
-    );
+    assertEquals(result.stderr.split("\n").length, 2, result.stderr);
+    assertMatch(result.stderr, /^sockit: cannot fetch ".*": /);
+    assertMatch(result.stderr, why);
   }
 });
 
@@ -448,14 +449,27 @@ Deno.test("get https:// verifies certificates: trusted with --cacert, refused wi
     cert: await Deno.readTextFile(`${dir}/leaf.pem`),
     key: await Deno.readTextFile(`${dir}/leaf.key`),
   });
+  // Plain http on the same host: where /down sends a downgrade.
+  const plain = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let downgraded = "";
+  const plainServing = (async () => {
+    const conn = await plain.accept();
+    downgraded = await readHead(conn);
+    await write(conn, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain");
+    conn.close();
+  })();
+  // A failed run never connects: closing the listener then ends this.
+  plainServing.catch(() => {});
   const serving = (async () => {
     for await (const conn of listener) {
       (async () => {
         try {
-          await readHead(conn);
+          const head = await readHead(conn);
           await write(
             conn,
-            "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret",
+            head.startsWith("GET /down ")
+              ? `HTTP/1.1 302 Found\r\nLocation: http://u:p@localhost:${plain.addr.port}/\r\nContent-Length: 0\r\n\r\n`
+              : "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret",
           );
         } catch {
           // The client refused our certificate: that is the test.
@@ -496,8 +510,29 @@ Deno.test("get https:// verifies certificates: trusted with --cacert, refused wi
     ]);
     assertEquals(missing.code, 2);
     assertMatch(missing.stderr, /^sockit: cannot read CA file ".*nope\.pem"/);
+
+    // https -> http: followed, but no credential crosses the downgrade.
+    const down = await get([
+      "-L",
+      "-v",
+      "-u",
+      "me:secret",
+      "-H",
+      "Cookie: id=1",
+      "--cacert",
+      `${dir}/ca.pem`,
+      `https://localhost:${port}/down`,
+    ]);
+    assertEquals([down.code, down.text], [0, "plain"], down.stderr);
+    await plainServing;
+    assert(!/authorization|cookie/i.test(downgraded), downgraded);
+    assertMatch(
+      down.stderr,
+      /\n\* redirect from https down to http \(http:\/\/localhost:\d+\): following without Authorization, Cookie, the Location's user name\n/,
+    );
   } finally {
     listener.close();
+    plain.close();
     await serving;
     await Deno.remove(dir, { recursive: true });
   }

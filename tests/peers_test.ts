@@ -4,16 +4,7 @@
  * ignored, never as passed. Python peers are in the other test files.
  */
 import { assertEquals } from "./_assert.ts";
-import { SpawnedServer } from "./_cli.ts";
-
-function has(tool: string): boolean {
-  try {
-    return new Deno.Command("which", { args: [tool], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
+import { has, SpawnedServer } from "./_cli.ts";
 
 async function pipeThrough(tool: string, args: string[], input: string) {
   const child = new Deno.Command(tool, {

@@ -1,5 +1,14 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { cliCommand, PythonPeer, runCli, SpawnedServer } from "./_cli.ts";
+import {
+  cliCommand,
+  has,
+  PythonPeer,
+  randomBytes,
+  runCli,
+  runPython,
+  sha256,
+  SpawnedServer,
+} from "./_cli.ts";
 
 /** Reads until EOF on `c` and prints what came, as hex. */
 const RECORD = `
@@ -42,16 +51,147 @@ Deno.test("send -C turns LF into CRLF across stdin chunks and keeps CRLF", async
   );
 });
 
-Deno.test("send exits 0 when the peer closes, even with stdin still open", async () => {
-  const peer = await PythonPeer.start('c.sendall(b"bye\\n"); c.close()');
+Deno.test("send keeps sending piped stdin after the peer's FIN, then exits 0", async () => {
+  // The peer half-closes at accept (as nc -N < /dev/null does) and reads on.
+  const peer = await PythonPeer.start(
+    'c.sendall(b"hello\\n"); c.shutdown(socket.SHUT_WR)\n' + RECORD,
+  );
   const child = cliCommand(["send", "127.0.0.1", String(peer.port)]).spawn();
-  // stdin stays open: the user never typed EOF.
-  const started = Date.now();
-  const output = await child.output();
-  assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
-  assertEquals(new TextDecoder().decode(output.stdout), "bye\n");
-  assert(Date.now() - started < 5000);
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("before "));
+  // Wait until send has printed the peer's greeting (the FIN is right
+  // behind it), then longer still: the old rule had exited by now.
+  const reader = child.stdout.getReader();
+  let printed = "";
+  while (!printed.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    printed += new TextDecoder().decode(value);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await writer.write(new TextEncoder().encode("after")).catch(() => {});
+  await writer.close().catch(() => {});
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    printed += new TextDecoder().decode(r.value);
+  }
+  const status = await child.status;
+  const stderr = await new Response(child.stderr).text();
+  assertEquals(status.code, 0, stderr);
+  assertEquals(printed, "hello\n");
+  assertEquals(
+    await peer.output(),
+    new TextEncoder().encode("before after").toHex(),
+  );
+});
+
+Deno.test("send ends at the peer's FIN at once when stdin is a terminal", async () => {
+  const peer = await PythonPeer.start('c.sendall(b"bye\\n"); c.close()');
+  // A pty as stdin, held open: an interactive user who typed nothing.
+  const result = await runPython(
+    `
+import os, pty, subprocess, sys
+master, slave = pty.openpty()
+p = subprocess.Popen(sys.argv[1:], stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+os.close(slave)
+try:
+    out, err = p.communicate(timeout=8)
+    print(p.returncode, out.hex(), err.decode().strip())
+except subprocess.TimeoutExpired:
+    p.kill()
+    print("hung")
+`,
+    [
+      Deno.execPath(),
+      "run",
+      "--quiet",
+      "--config",
+      new URL("../deno.json", import.meta.url).pathname,
+      "--allow-net",
+      new URL("../cli/main.ts", import.meta.url).pathname,
+      "send",
+      "127.0.0.1",
+      String(peer.port),
+    ],
+  );
+  assertEquals(
+    result.stdout.trim(),
+    `0 ${new TextEncoder().encode("bye\n").toHex()}`,
+    result.stderr,
+  );
   await peer.output();
+});
+
+Deno.test("send prints the peer's whole answer before a write failure's exit 1", async () => {
+  // The peer reads 10 bytes, answers 4 KiB and closes or resets while
+  // send is still writing 8 MB: the answer must come out whole every time.
+  const answer = new Uint8Array(4096).map((_, i) => i % 256);
+  const input = new Uint8Array(8 * 1024 * 1024);
+  for (
+    const ending of [
+      "",
+      "c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))",
+    ]
+  ) {
+    for (let run = 0; run < 3; run++) {
+      const peer = await PythonPeer.start(`
+n = 0
+while n < 10:
+    n += len(c.recv(10 - n))
+c.sendall(bytes(range(256)) * 16)
+${ending}
+c.close()
+`);
+      const result = await runCli(["send", "127.0.0.1", String(peer.port)], {
+        stdin: input,
+      });
+      assertEquals(result.code, 1, result.stderr);
+      assertEquals(await sha256(result.stdout), await sha256(answer));
+      assertMatch(
+        result.stderr,
+        /^sockit: cannot \w+ (to|from) "127\.0\.0\.1:\d+": connection reset by peer\n$/,
+      );
+      await peer.output();
+    }
+  }
+});
+
+Deno.test("send -q counts from the end of input, not from the last send", async () => {
+  // Input ends at 1.2 s, the reply comes at 1.6 s: -q 1s must wait for it.
+  const peer = await PythonPeer.start(`
+t = time.time()
+c.recv(10)
+time.sleep(max(0, 1.6 - (time.time() - t)))
+c.sendall(b"late reply")
+time.sleep(3)
+`);
+  const child = cliCommand([
+    "send",
+    "-v",
+    "-q",
+    "1s",
+    "127.0.0.1",
+    String(peer.port),
+  ]).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("hi"));
+  // Time from the connection, not from the spawn: Deno's start-up varies.
+  const stderr = child.stderr.getReader();
+  let said = "";
+  while (!said.includes("connected to")) {
+    const { value, done } = await stderr.read();
+    if (done) break;
+    said += new TextDecoder().decode(value);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  await writer.close();
+  for (let r = await stderr.read(); !r.done; r = await stderr.read()) {
+    said += new TextDecoder().decode(r.value);
+  }
+  const stdout = await new Response(child.stdout).text();
+  const status = await child.status;
+  assertEquals(status.code, 0, said);
+  assertEquals(stdout, "late reply");
+  peer.kill();
 });
 
 Deno.test("send --idle-timeout gives up on a silent peer with exit 1", async () => {
@@ -179,7 +319,7 @@ Deno.test("send reports refused, DNS failure and connect timeout with exit 1", a
   full.close();
 });
 
-Deno.test("send -u sends one datagram per stdin line and prints each reply", async () => {
+Deno.test("send -u --lines sends one datagram per stdin line and prints each reply", async () => {
   const server = await SpawnedServer.start([
     "echo-udp",
     "--port",
@@ -190,6 +330,7 @@ Deno.test("send -u sends one datagram per stdin line and prints each reply", asy
   const result = await runCli([
     "send",
     "-u",
+    "--lines",
     "-q",
     "300ms",
     "127.0.0.1",
@@ -206,6 +347,101 @@ Deno.test("send -u sends one datagram per stdin line and prints each reply", asy
     e.text
   );
   assertEquals(texts, ["one\n", "two\n", "three"]);
+});
+
+/** A UDP peer that prints the size and sha256 of each datagram it gets. */
+const UDP_RECORDER = `
+import hashlib, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+s.settimeout(0.8)
+print(s.getsockname()[1], flush=True)
+try:
+    while True:
+        data, _ = s.recvfrom(70000)
+        print(len(data), hashlib.sha256(data).hexdigest(), flush=True)
+except socket.timeout:
+    pass
+`;
+
+/** Runs `send` (argv from `sender`) into UDP_RECORDER; returns each datagram. */
+async function udpDatagrams(
+  sender: (port: string) => string[] | "sockit",
+  extra: string[],
+  stdin: Uint8Array,
+): Promise<string[]> {
+  const python = new Deno.Command("python3", {
+    args: ["-c", UDP_RECORDER],
+    stdout: "piped",
+  }).spawn();
+  const reader = python.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    text += new TextDecoder().decode((await reader.read()).value);
+  }
+  const port = text.split("\n")[0]!;
+  const argv = sender(port);
+  if (argv === "sockit") {
+    const result = await runCli(
+      ["send", "-u", ...extra, "-q", "300ms", "127.0.0.1", port],
+      { stdin },
+    );
+    assertEquals(result.code, 0, result.stderr);
+  } else {
+    const child = new Deno.Command(argv[0]!, {
+      args: argv.slice(1),
+      stdin: "piped",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(stdin);
+    await writer.close();
+    await child.status;
+  }
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  await python.status;
+  return text.trim().split("\n").slice(1);
+}
+
+Deno.test("send -u sends a binary stdin read as one datagram, as nc -u does", {
+  ignore: !has("nc"),
+}, async () => {
+  // A DNS-like query with 0x0a bytes inside: one read, one datagram.
+  const query = new Uint8Array(32).map((_, i) => (i % 5 === 0 ? 0x0a : i));
+  const ours = await udpDatagrams(() => "sockit", [], query);
+  const nc = await udpDatagrams(
+    (port) => ["nc", "-u", "-q", "0", "127.0.0.1", port],
+    [],
+    query,
+  );
+  assertEquals(ours, [`32 ${await sha256(query)}`]);
+  assertEquals(ours, nc);
+});
+
+Deno.test("send -u cuts input into datagrams of at most 65,507 bytes, --lines too", async () => {
+  const big = randomBytes(150_000).map((b) => (b === 0x0a ? 0x0b : b));
+  const pieces = [
+    big.subarray(0, 65_507),
+    big.subarray(65_507, 131_014),
+    big.subarray(131_014),
+  ];
+  const expected = await Promise.all(
+    pieces.map(async (p) => `${p.length} ${await sha256(p)}`),
+  );
+  // One line of 150,000 bytes: never held whole, sent as it fills datagrams.
+  assertEquals(
+    await udpDatagrams(() => "sockit", ["--lines"], big),
+    expected,
+  );
+  const sizes = (await udpDatagrams(() => "sockit", [], big)).map((l) =>
+    Number(l.split(" ")[0])
+  );
+  assertEquals(sizes.reduce((a, b) => a + b, 0), 150_000);
+  assert(sizes.every((n) => n <= 65_507), String(sizes));
 });
 
 Deno.test("send -u waits for a late reply, then exits 0 after --quit-after", async () => {
@@ -281,4 +517,13 @@ Deno.test("send -v prints connection events on stderr and keeps stdout raw", asy
     `connection to 127.0.0.1:${server.port} closed (1 bytes in, 1 bytes out)`,
   );
   await server.stop();
+});
+
+Deno.test("send --lines without -u is a usage error (exit 2)", async () => {
+  const result = await runCli(["send", "--lines", "127.0.0.1", "9", "x"]);
+  assertEquals(result.code, 2);
+  assertEquals(
+    result.stderr,
+    "sockit: --lines cuts datagrams: it needs -u (UDP)\n",
+  );
 });

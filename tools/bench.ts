@@ -7,6 +7,8 @@
  * - TCP: the plainest correct Deno echo, a read/write loop with a fixed
  *   64 KiB buffer per connection and no events.
  * - UDP: `receive()` into one 64 KiB buffer and `send()` straight back.
+ * - get: curl against the same in-process HTTP server, one run each (so
+ *   sockit's time includes Deno's start-up, about 0.2 s).
  *
  * @module
  */
@@ -91,7 +93,9 @@ function startSockit(command: "echo-tcp" | "echo-udp"): Promise<Server> {
     "0",
     "--json",
     "-q",
-    ...(command === "echo-tcp" ? ["-m", "5000"] : []),
+    // Each bench sender ping-pongs at full speed, which is exactly what the
+    // per-source rate limit exists to stop: measure the echo, not the limit.
+    ...(command === "echo-tcp" ? ["-m", "5000"] : ["--rate", "0"]),
   ]);
 }
 
@@ -185,6 +189,7 @@ async function compare(
   startRef: () => Promise<Server>,
   lowerIsBetter = false,
 ): Promise<void> {
+  if (!wanted(name)) return;
   const ref = await startRef();
   const reference = await measure(ref);
   await ref.stop();
@@ -199,6 +204,114 @@ async function compare(
       ratio.toFixed(2)
     } (higher is better)`,
   );
+}
+
+/**
+ * A one-shot HTTP server in this process: writes `response` to each
+ * client, `trickle` bytes per write when set (each write its own segment).
+ */
+function startHttp(
+  response: Uint8Array,
+  trickle?: number,
+): { port: number; stop(): void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  (async () => {
+    for await (const conn of listener) {
+      (async () => {
+        try {
+          conn.setNoDelay(true);
+          await conn.read(new Uint8Array(65536));
+          const step = trickle ?? response.length;
+          for (let at = 0; at < response.length; at += step) {
+            let part = response.subarray(
+              at,
+              Math.min(at + step, response.length),
+            );
+            while (part.length > 0) {
+              part = part.subarray(await conn.write(part));
+            }
+          }
+        } catch { /* the client gave up */ }
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      })();
+    }
+  })().catch(() => {});
+  return { port: listener.addr.port, stop: () => listener.close() };
+}
+
+/** Seconds `command` takes to fetch from `port`, its output discarded. */
+async function fetchSeconds(command: string[], bytes: number): Promise<number> {
+  const started = performance.now();
+  const out = await new Deno.Command(command[0]!, {
+    args: command.slice(1),
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const seconds = (performance.now() - started) / 1000;
+  if (!out.success || out.stdout.length !== bytes) {
+    throw new Error(
+      `${command.join(" ")}: exit ${out.code}, ${out.stdout.length} bytes`,
+    );
+  }
+  return seconds;
+}
+
+/** sockit get against curl on one response; prints a row. */
+async function compareGet(
+  name: string,
+  response: Uint8Array,
+  bodyBytes: number,
+  trickle?: number,
+): Promise<void> {
+  if (!wanted(name)) return;
+  const main = new URL("../cli/main.ts", import.meta.url).pathname;
+  const server = startHttp(response, trickle);
+  const url = `http://127.0.0.1:${server.port}/`;
+  try {
+    const ours = await fetchSeconds([
+      Deno.execPath(),
+      "run",
+      "--quiet",
+      "--allow-net",
+      main,
+      "get",
+      url,
+    ], bodyBytes);
+    const reference = await fetchSeconds(["curl", "-s", url], bodyBytes);
+    console.log(
+      `${name.padEnd(28)} sockit ${ours.toFixed(2).padStart(9)} ${
+        "s".padEnd(10)
+      } curl      ${reference.toFixed(2).padStart(9)} ${"s".padEnd(10)} ratio ${
+        (reference / ours).toFixed(2)
+      } (higher is better)`,
+    );
+  } finally {
+    server.stop();
+  }
+}
+
+/** A chunked response of `count` one-byte chunks. */
+function tinyChunks(count: number): Uint8Array {
+  return new TextEncoder().encode(
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      "1\r\nx\r\n".repeat(count) + "0\r\n\r\n",
+  );
+}
+
+/** A response whose head is `headBytes` long (in 10-byte header lines). */
+function bigHead(headBytes: number): Uint8Array {
+  return new TextEncoder().encode(
+    "HTTP/1.1 200 OK\r\n" + "X-Pad: a\r\n".repeat(headBytes / 10) +
+      "Content-Length: 2\r\n\r\nok",
+  );
+}
+
+/** `deno task bench get` runs only the rows whose name starts with "get". */
+function wanted(name: string): boolean {
+  return Deno.args.length === 0 ||
+    Deno.args.some((arg) => name.startsWith(arg));
 }
 
 if (import.meta.main) {
@@ -227,4 +340,10 @@ if (import.meta.main) {
     () => startReference(REFERENCE_TCP),
     true,
   );
+  await compareGet(
+    "get 1,000,000 1-byte chunks",
+    tinyChunks(1_000_000),
+    1_000_000,
+  );
+  await compareGet("get 32 KiB head, 1 byte/write", bigHead(32 * 1024), 2, 1);
 }

@@ -1,5 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { runEchoServer } from "../_echo_server.ts";
+import { helpFooter } from "../_help.ts";
 import {
   collect,
   parseCount,
@@ -30,7 +31,7 @@ export function echoTcpCommand(program: Command): void {
     )
     .option(
       "-i, --idle-timeout <duration>",
-      "close a connection after this much silence (500ms, 2s, 1m)",
+      "close a connection after this much silence",
       parseDuration,
     )
     .option(
@@ -47,6 +48,22 @@ export function echoTcpCommand(program: Command): void {
     .option("-6, --ipv6", "bind the IPv6 address of --host")
     .option("--json", "print events as NDJSON")
     .option("-q, --quiet", "do not print message events")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          ["sockit echo-tcp --port 1025", "echo on localhost:1025"],
+          [
+            "sockit echo-tcp -p 0 --json -i 30s",
+            "any free port, NDJSON events, close after 30 s of silence",
+          ],
+          [
+            "sockit echo-tcp --host 0.0.0.0 --allow 192.168.0.0/16",
+            "every IPv4 address, but only LAN peers get an answer",
+          ],
+        ],
+      }),
+    )
     .action(async (options) => {
       Deno.exitCode = await runEchoServer("tcp", options);
     });

@@ -1,6 +1,13 @@
 import type { Command } from "@commander-js/extra-typings";
 import { runEchoServer } from "../_echo_server.ts";
-import { collect, parseHost, parseListenPort } from "../_options.ts";
+import { helpFooter } from "../_help.ts";
+import {
+  collect,
+  parseCountOrZero,
+  parseHost,
+  parseListenPort,
+} from "../_options.ts";
+import { DEFAULT_ANSWER_RATE } from "../_udp_answer_guard.ts";
 
 /** `sockit echo-udp`: answers each datagram with the same payload. */
 export function echoUdpCommand(program: Command): void {
@@ -26,10 +33,28 @@ export function echoUdpCommand(program: Command): void {
       "never answer peers in this network (repeatable)",
       collect,
     )
+    .option(
+      "--rate <n>",
+      "answers per second to one source address and port, 0 for no limit",
+      parseCountOrZero,
+      DEFAULT_ANSWER_RATE,
+    )
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")
     .option("--json", "print events as NDJSON")
     .option("-q, --quiet", "do not print message events")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          ["sockit echo-udp --port 1025", "echo datagrams on localhost:1025"],
+          [
+            "sockit echo-udp -p 0 --json --deny 127.0.0.2/32",
+            "any free port, NDJSON events, never answer 127.0.0.2",
+          ],
+        ],
+      }),
+    )
     .action(async (options) => {
       Deno.exitCode = await runEchoServer("udp", options);
     });

@@ -1,5 +1,6 @@
 import { type Command, Option } from "@commander-js/extra-typings";
 import {
+  basicAuthorization,
   createClient,
   formatGetRequest,
   HttpParseError,
@@ -12,22 +13,41 @@ import {
   SocketError,
   targetOf,
 } from "../../lib/mod.ts";
-import { collect, parseCountOrZero, parseDuration } from "../_options.ts";
-import { writeAll } from "../_stdio.ts";
-import { ExitCode, UsageError } from "../_exit.ts";
-import { messageOf } from "../_failure.ts";
+import {
+  collect,
+  durationOption,
+  familyOf,
+  parseCountOrZero,
+  parseDuration,
+} from "../_options.ts";
+import { helpFooter } from "../_help.ts";
+import { ExitCode, HttpStatusError, UsageError, WriteError } from "../_exit.ts";
+import { failureOf, messageOf } from "../_failure.ts";
 import { formatPeer } from "../_events.ts";
+import { escapeBytes } from "../_escape.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
+import { writeAll } from "../_stdio.ts";
+import { type GetOutput, openGetOutput } from "../_get_output.ts";
+import { ACCEPT_ENCODING, ContentDecoder } from "../_content_decoder.ts";
+import {
+  formatWriteOut,
+  parseWriteOut,
+  type TransferFacts,
+} from "../_write_out.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Headers that carry the user's credentials: never sent to another origin. */
+const CREDENTIALS = new Set(["authorization", "cookie"]);
 
 /** The command line of `get`, as commander parses it. */
 export interface GetOptions {
-  wait: number;
+  connectTimeout: number;
+  maxTime?: number;
   idleTimeout: number;
   header?: string[];
   include?: boolean;
+  head?: boolean;
   raw?: boolean;
   /** commander keeps the dot: the key is literally `http1.0`. */
   "http1.0"?: boolean;
@@ -35,11 +55,21 @@ export interface GetOptions {
   maxRedirs: number;
   cacert?: string;
   output?: string;
+  remoteName?: boolean;
   fail?: boolean;
+  failWithBody?: boolean;
   verbose?: boolean;
+  silent?: boolean;
+  showError?: boolean;
+  userAgent?: string;
+  user?: string;
+  ipv4?: boolean;
+  ipv6?: boolean;
+  writeOut?: string;
+  compressed?: boolean;
 }
 
-/** `sockit get`: the seed's HTTP GET, with real framing, TLS and timeouts. */
+/** `sockit get`: HTTP GET over a raw socket, with curl's flags. */
 export function getCommand(program: Command): void {
   program
     .command("get")
@@ -48,24 +78,36 @@ export function getCommand(program: Command): void {
       "<url>",
       "http://host[:port]/path, https://…, or host[:port][/path]",
     )
-    .option("-w, --wait <duration>", "connect timeout", parseDuration, 2000)
+    .addOption(
+      durationOption("--connect-timeout <duration>", "connect timeout", 2000),
+    )
     .option(
-      "-i, --idle-timeout <duration>",
-      "longest silence while reading (500ms reproduces the seed)",
+      "-m, --max-time <duration>",
+      "longest time for the whole transfer, redirects included",
       parseDuration,
-      10_000,
+    )
+    .addOption(
+      durationOption(
+        "--idle-timeout <duration>",
+        "longest silence while reading (500ms reproduces the seed)",
+        10_000,
+      ),
     )
     .option(
       "-H, --header <header>",
-      'extra "Name: value" header (repeatable)',
+      'extra "Name: value" header (repeatable); "Name:" removes one',
       collect,
     )
+    .option("-A, --user-agent <name>", "the User-Agent header")
+    .option("-u, --user <user:password>", "HTTP Basic authentication")
     .addOption(
-      new Option("-I, --include", "write the status line and headers first")
+      new Option("-i, --include", "write the status line and headers first")
         // --raw already writes the head, as received.
         .conflicts("raw"),
     )
+    .option("-I, --head", "send HEAD and write the head only")
     .option("--raw", "write the exact bytes read from the socket")
+    .option("--compressed", "ask for gzip or deflate and decode the body")
     .option("--http1.0", "send the seed's HTTP/1.0 request")
     .option("-L, --location", "follow 301, 302, 303, 307 and 308 redirects")
     .option(
@@ -75,57 +117,250 @@ export function getCommand(program: Command): void {
       10,
     )
     .option("--cacert <file>", "also trust this PEM CA certificate")
-    .option("-o, --output <file>", "write the body to a file, not stdout")
+    .option(
+      "-o, --output <file>",
+      "write the body to a file; - means stdout",
+    )
+    .addOption(
+      new Option("-O, --remote-name", "write to the URL's file name, here")
+        .conflicts("output"),
+    )
     .option(
       "-f, --fail",
       "exit 22 on HTTP status 400 and above, writing no body",
     )
+    .addOption(
+      new Option("--fail-with-body", "exit 22 on 400 and above, after the body")
+        .conflicts("fail"),
+    )
+    .option(
+      "-w, --write-out <format>",
+      "write %{http_code}, %{size_download}, %{time_total}, %{url_effective}… after",
+      parseWriteOut,
+    )
+    .option("-s, --silent", "no error line")
+    .option("-S, --show-error", "with -s: still write the error line")
+    .option("-4, --ipv4", "resolve names to IPv4 addresses only")
+    .option("-6, --ipv6", "resolve names to IPv6 addresses only")
     .option("-v, --verbose", "write the request and response headers to stderr")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          [
+            "sockit get -fsS -o page.html https://example.com/",
+            "the body into page.html; exit 22 on a 400 or above",
+          ],
+          [
+            "sockit get -I http://[::1]:8080/status",
+            "HEAD: the status line and headers only",
+          ],
+          [
+            "sockit get -L -w '%{http_code} %{url_effective}\\n' -o /dev/null example.com/old",
+            "follow redirects; print where they led",
+          ],
+          [
+            "sockit get --idle-timeout 500ms --http1.0 --raw www.renoise.com",
+            "the Renoise guide's request, exactly",
+          ],
+        ],
+        exitCodes: [
+          ExitCode.Ok,
+          ExitCode.Network,
+          ExitCode.Usage,
+          ExitCode.HttpError,
+          ExitCode.WriteError,
+          ExitCode.BrokenPipe,
+        ],
+      }),
+    )
     .action(async (url, options) => {
-      Deno.exitCode = await runGet(url, options);
+      try {
+        Deno.exitCode = await runGet(url, options);
+      } catch (error) {
+        if (!options.silent || options.showError) throw error;
+        Deno.exitCode = failureOf(error).code;
+      }
     });
 }
+
+/** What the whole run learned, for `--write-out`. */
+type Facts = Omit<TransferFacts, "totalMs" | "exitCode">;
 
 /** Fetches `url` and resolves with the exit code. */
 export async function runGet(
   url: string,
   options: GetOptions,
 ): Promise<number> {
-  let target: HttpTarget;
-  let headers: [string, string][];
+  const started = performance.now();
+  const plan = planOf(url, options);
+  const facts: Facts = {
+    httpCode: 0,
+    sizeDownload: 0,
+    sizeHeader: 0,
+    urlEffective: plan.target.url.href,
+    redirects: 0,
+    contentType: "",
+    remoteIp: "",
+    remotePort: 0,
+  };
+  let exitCode: number = ExitCode.Network;
   try {
-    target = parseHttpUrl(url);
-    headers = (options.header ?? []).map(parseHeaderLine);
+    exitCode = await transfer(plan, options, facts);
+    return exitCode;
   } catch (error) {
-    throw new UsageError(messageOf(error));
+    exitCode = failureOf(error).code;
+    throw error;
+  } finally {
+    if (options.writeOut !== undefined) {
+      const text = formatWriteOut(options.writeOut, {
+        ...facts,
+        totalMs: performance.now() - started,
+        exitCode,
+      });
+      // The transfer's own error, if any, is the one to report.
+      await writeAll(Deno.stdout, new TextEncoder().encode(text)).catch(
+        () => {},
+      );
+    }
   }
+}
+
+interface Plan {
+  target: HttpTarget;
+  /** The user's headers (-A, --compressed, -u, -H), in that order. */
+  headers: [string, string | null][];
+  family: 4 | 6 | undefined;
+  outputPath: string | undefined;
+  method: "GET" | "HEAD";
+}
+
+/** Every check of the command line, before anything touches the network. */
+function planOf(url: string, options: GetOptions): Plan {
+  try {
+    const target = parseHttpUrl(url);
+    const headers: [string, string | null][] = [];
+    if (options.userAgent !== undefined) {
+      headers.push(["User-Agent", options.userAgent || null]);
+    }
+    if (options.compressed) headers.push(["Accept-Encoding", ACCEPT_ENCODING]);
+    if (options.user !== undefined) {
+      // No colon means an empty password: curl would prompt for one.
+      const colon = options.user.indexOf(":");
+      const [user, password] = colon === -1
+        ? [options.user, ""]
+        : [options.user.slice(0, colon), options.user.slice(colon + 1)];
+      headers.push(["Authorization", basicAuthorization(user, password)]);
+    }
+    headers.push(...(options.header ?? []).map(parseHeaderLine));
+    return {
+      target,
+      headers,
+      family: familyOf(target.host, options),
+      outputPath: options.remoteName ? remoteName(target) : options.output,
+      method: options.head ? "HEAD" : "GET",
+    };
+  } catch (error) {
+    if (error instanceof TypeError) throw new UsageError(messageOf(error));
+    throw error;
+  }
+}
+
+/** `-O`: the last segment of the URL's path, as curl names the file. */
+function remoteName(target: HttpTarget): string {
+  const name = target.url.pathname.split("/").at(-1) ?? "";
+  if (name === "") {
+    throw new WriteError(
+      `-O: "${target.url.href}" names no file: use -o FILE`,
+    );
+  }
+  return name;
+}
+
+async function transfer(
+  plan: Plan,
+  options: GetOptions,
+  facts: Facts,
+): Promise<number> {
   const caCerts = options.cacert
     ? [await readCaCert(options.cacert)]
     : undefined;
-  const output = options.output
-    ? await openOutput(options.output)
-    : Deno.stdout;
+  const deadline = options.maxTime === undefined
+    ? undefined
+    : performance.now() + options.maxTime;
+  const output = await openGetOutput(plan.outputPath);
+  let ok = false;
   try {
+    let target = plan.target;
     for (let redirects = 0;; redirects++) {
-      const fetched = await fetchOnce(
-        target,
-        headers,
-        caCerts,
+      const hop = hopHeaders(plan, target, options);
+      const fetched = await fetchOnce(target, hop, {
+        plan,
         options,
+        caCerts,
+        deadline,
         output,
-      );
-      if (fetched.next === undefined) return fetched.code;
+        facts,
+      });
+      if (fetched.next === undefined) {
+        ok = fetched.code === ExitCode.Ok;
+        return fetched.code;
+      }
       if (redirects >= options.maxRedirs) {
         throw new SocketError(
           "failed",
-          `Cannot fetch "${url}": more than ${options.maxRedirs} redirects`,
+          `Cannot fetch "${plan.target.url.href}": more than ${options.maxRedirs} redirects`,
         );
       }
       target = fetched.next;
+      facts.redirects = redirects + 1;
+      facts.urlEffective = target.url.href;
     }
   } finally {
-    if (output !== Deno.stdout) output.close();
+    await output.finish(ok);
   }
+}
+
+/**
+ * The headers for one hop. The user's credentials (-u, `Authorization`,
+ * `Cookie`) go only to the origin the user named, so never from https
+ * down to http either; a Location's own user name is dropped on such a
+ * downgrade.
+ */
+function hopHeaders(
+  plan: Plan,
+  target: HttpTarget,
+  options: GetOptions,
+): [string, string | null][] {
+  if (target.url.origin === plan.target.url.origin) return plan.headers;
+  const dropped = plan.headers.filter(([name, value]) =>
+    CREDENTIALS.has(name.toLowerCase()) && value !== null
+  ).map(([name]) => name);
+  const downgrade = plan.target.tls && !target.tls;
+  if (downgrade && target.url.username !== "") {
+    target.url.username = "";
+    target.url.password = "";
+    dropped.push("the Location's user name");
+  }
+  if (options.verbose && dropped.length > 0) {
+    writeNote(
+      `${
+        downgrade
+          ? "redirect from https down to http"
+          : "redirect to another origin"
+      } (${target.url.origin}): following without ${dropped.join(", ")}`,
+    );
+  }
+  return plan.headers.filter(([name]) => !CREDENTIALS.has(name.toLowerCase()));
+}
+
+interface FetchContext {
+  plan: Plan;
+  options: GetOptions;
+  caCerts: string[] | undefined;
+  deadline: number | undefined;
+  output: GetOutput;
+  facts: Facts;
 }
 
 interface FetchResult {
@@ -136,87 +371,157 @@ interface FetchResult {
 
 async function fetchOnce(
   target: HttpTarget,
-  headers: [string, string][],
-  caCerts: string[] | undefined,
-  options: GetOptions,
-  output: { write(bytes: Uint8Array): Promise<number> },
+  headers: [string, string | null][],
+  context: FetchContext,
 ): Promise<FetchResult> {
+  const { plan, options, output, facts } = context;
   const request = formatGetRequest(target, {
     headers,
     http10: options["http1.0"] ?? false,
+    method: plan.method,
     userAgent: `sockit/${denoJson.version}`,
   });
-  if (options.verbose) writeVerbose(">", new TextDecoder().decode(request));
-  await using client = await createClient(target.host, target.port, {
-    timeout: options.wait,
-    tls: target.tls ? { caCerts } : undefined,
-  });
+  if (options.verbose) writeHead(">", request);
+  const connectMs = within(context.deadline, options.connectTimeout);
+  let connection: SocketClient;
+  try {
+    connection = await createClient(target.host, target.port, {
+      timeout: connectMs.ms,
+      family: plan.family,
+      tls: target.tls ? { caCerts: context.caCerts } : undefined,
+    });
+  } catch (error) {
+    if (connectMs.capped && isTimeout(error)) throw maxTimeError(options);
+    throw error;
+  }
+  await using client = connection;
+  facts.remoteIp = client.peerAddress;
+  facts.remotePort = client.peerPort;
   await client.send(request);
   const endpoint = formatPeer({ address: target.host, port: target.port });
-  const parser = new HttpResponseParser();
+  const parser = new HttpResponseParser({ method: plan.method });
   let head: HttpResponseHead | undefined;
   let follow: HttpTarget | undefined;
-  let writeBody = true;
-  const write = (bytes: Uint8Array) => writeAll(output, bytes);
+  let writeBody = false;
+  let writeRaw = false;
+  let decoder: ContentDecoder | undefined;
+  /** --raw: socket bytes held until the head says whether to write them. */
+  const held: Uint8Array[] = [];
+  const body = (bytes: Uint8Array) => output.writeBody(bytes);
+  const failed = (head: HttpResponseHead) =>
+    head.status >= 400 && options.fail === true;
+  facts.sizeDownload = 0;
 
   try {
-    for await (const chunk of chunks(client, options.idleTimeout)) {
+    for await (const chunk of chunks(client, options, context.deadline)) {
       if (chunk === null) {
         parser.end();
         break;
       }
-      const body = parser.push(chunk);
+      const pieces = parser.push(chunk);
       if (!head && parser.head) {
         head = parser.head;
-        if (options.verbose) {
-          writeVerbose("<", new TextDecoder().decode(head.raw));
-        }
+        if (options.verbose) writeHead("<", head.raw);
+        facts.httpCode = head.status;
+        facts.sizeHeader += head.raw.length;
+        facts.contentType = headerValue(head, "content-type") ?? "";
         follow = options.location ? redirectTarget(head, target) : undefined;
-        writeBody = follow === undefined &&
-          !(options.fail && head.status >= 400);
-        if (writeBody && options.include && !options.raw) await write(head.raw);
+        writeRaw = follow === undefined && !failed(head);
+        writeBody = writeRaw && !options.head;
+        if (
+          (options.include || options.head) && !options.raw && !failed(head)
+        ) {
+          await output.writeHead(head.raw);
+        }
+        if (writeBody && options.compressed && !options.raw) {
+          decoder = ContentDecoder.for(
+            headerValue(head, "content-encoding"),
+            body,
+          );
+        }
       }
-      if (options.raw && writeBody) await write(chunk);
-      else if (writeBody) { for (const piece of body) await write(piece); }
+      facts.sizeDownload = parser.bodyBytes;
+      if (options.raw) {
+        held.push(chunk);
+        // Once the head is known: one write for what it held back (or
+        // nothing, for a redirect or -f), then one per read.
+        const bytes = head ? join(held.splice(0)) : undefined;
+        if (bytes && writeRaw) await body(bytes);
+      } else if (writeBody && pieces[0]) {
+        // The parser hands back one piece per read, so this is one write
+        // per read: 300,000 one-byte chunks were once 300,000 writes.
+        await (decoder ? decoder.write(pieces[0]) : body(pieces[0]));
+      }
       if (parser.done) break;
     }
     if (!head) throw new HttpParseError("no response");
+    await decoder?.end();
   } catch (error) {
     throw describeParseError(error, endpoint);
   }
   if (follow) return { code: ExitCode.Ok, next: follow };
-  if (options.fail && head.status >= 400) {
-    console.error(
-      `sockit: ${endpoint} answered ${head.status} ${head.reason}`.trimEnd(),
+  if ((options.fail || options.failWithBody) && head.status >= 400) {
+    throw new HttpStatusError(
+      `${endpoint} answered ${head.status} ${
+        escapeBytes(latin1Bytes(head.reason))
+      }`.trimEnd(),
     );
-    return { code: ExitCode.HttpError };
   }
   return { code: ExitCode.Ok };
 }
 
+/** A timeout capped by `--max-time`, and whether the cap is what binds. */
+function within(
+  deadline: number | undefined,
+  ms: number,
+): { ms: number; capped: boolean } {
+  if (deadline === undefined) return { ms, capped: false };
+  const left = Math.max(1, Math.ceil(deadline - performance.now()));
+  return left < ms ? { ms: left, capped: true } : { ms, capped: false };
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof SocketError && error.code === "timeout";
+}
+
+function maxTimeError(options: GetOptions): SocketError {
+  return new SocketError(
+    "timeout",
+    `Cannot fetch: the transfer took longer than --max-time ${options.maxTime} ms`,
+  );
+}
+
 /**
  * Chunks from the socket until the peer closes (`null`). Silence longer
- * than `idleMs` is an error, but only while the framing wants more bytes:
- * the loop above stops reading as soon as the body is complete.
+ * than `--idle-timeout` is an error, but only while the framing wants more
+ * bytes: the loop above stops reading as soon as the body is complete.
  */
 async function* chunks(
   client: SocketClient,
-  idleMs: number,
+  options: GetOptions,
+  deadline: number | undefined,
 ): AsyncGenerator<Uint8Array | null> {
   while (true) {
+    const wait = within(deadline, options.idleTimeout);
     try {
-      yield await client.receiveBytes("*all", idleMs);
+      yield await client.receiveBytes("*all", wait.ms);
     } catch (error) {
       if (isCleanClose(error)) {
         yield null;
         return;
       }
-      if (error instanceof SocketError && error.code === "timeout") {
-        throw idleError(client.peer, idleMs);
+      if (isTimeout(error)) {
+        throw wait.capped
+          ? maxTimeError(options)
+          : idleError(client.peer, options.idleTimeout);
       }
       throw error;
     }
   }
+}
+
+function headerValue(head: HttpResponseHead, name: string): string | undefined {
+  return head.headers.find(([n]) => n.toLowerCase() === name)?.[1];
 }
 
 function redirectTarget(
@@ -224,15 +529,15 @@ function redirectTarget(
   current: HttpTarget,
 ): HttpTarget | undefined {
   if (!REDIRECTS.has(head.status)) return undefined;
-  const location = head.headers.find(([name]) =>
-    name.toLowerCase() === "location"
-  )?.[1];
+  const location = headerValue(head, "location");
   if (!location) return undefined;
   try {
     return targetOf(new URL(location, current.url));
   } catch {
     throw new HttpParseError(
-      `redirect to an unusable Location ${JSON.stringify(location)}`,
+      `redirect to an unusable Location "${
+        escapeBytes(latin1Bytes(location))
+      }"`,
     );
   }
 }
@@ -254,17 +559,42 @@ async function readCaCert(path: string): Promise<string> {
   }
 }
 
-async function openOutput(path: string): Promise<Deno.FsFile> {
-  try {
-    return await Deno.open(path, { write: true, create: true, truncate: true });
-  } catch (error) {
-    throw new UsageError(
-      `cannot write "${path}": ${messageOf(error)}`,
-    );
+function join(pieces: Uint8Array[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0]!;
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.length;
   }
+  return out;
 }
 
-function writeVerbose(prefix: string, text: string): void {
-  const lines = text.split(/\r?\n/).filter((line) => line !== "");
-  console.error(lines.map((line) => `${prefix} ${line}`).join("\n"));
+/** A header value as the bytes it came from (the parser reads latin1). */
+function latin1Bytes(text: string): Uint8Array {
+  return Uint8Array.from(text, (char) => char.charCodeAt(0));
+}
+
+/** `-v`: a head as curl shows it, each line escaped for the terminal. */
+function writeHead(prefix: string, raw: Uint8Array): void {
+  const lines: string[] = [];
+  let start = 0;
+  for (let lf = raw.indexOf(0x0a); lf !== -1; lf = raw.indexOf(0x0a, start)) {
+    const end = lf > start && raw[lf - 1] === 0x0d ? lf - 1 : lf;
+    if (end > start) {
+      lines.push(`${prefix} ${escapeBytes(raw.subarray(start, end))}`);
+    }
+    start = lf + 1;
+  }
+  if (start < raw.length) {
+    lines.push(`${prefix} ${escapeBytes(raw.subarray(start))}`);
+  }
+  console.error(lines.join("\n"));
+}
+
+/** `-v`: a note about a choice `get` made, as curl's `* ` lines. */
+function writeNote(text: string): void {
+  console.error(`* ${text}`);
 }

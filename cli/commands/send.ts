@@ -1,12 +1,19 @@
 import type { Command } from "@commander-js/extra-typings";
-import { createClient, type SocketClient, SocketError } from "../../lib/mod.ts";
-import { EventPrinter, lineWriter } from "../_events.ts";
-import { CrlfEncoder } from "../_crlf.ts";
-import { idleError, isCleanClose } from "../_session_end.ts";
-import { LineSplitter } from "../_line_splitter.ts";
-import { readChunks, writeAll } from "../_stdio.ts";
-import { ExitCode } from "../_exit.ts";
 import {
+  createClient,
+  maxDatagramPayload,
+  type SocketClient,
+  SocketError,
+} from "../../lib/mod.ts";
+import { EventPrinter, lineWriter } from "../_events.ts";
+import { ExitCode, UsageError } from "../_exit.ts";
+import { CrlfEncoder } from "../_crlf.ts";
+import { helpFooter } from "../_help.ts";
+import { idleError, isCleanClose } from "../_session_end.ts";
+import { datagramsOf } from "../_datagram_input.ts";
+import { readChunks, writeAll } from "../_stdio.ts";
+import {
+  durationOption,
   familyOf,
   parseDuration,
   parseDurationOrZero,
@@ -24,6 +31,7 @@ export interface SendOptions {
   idleTimeout?: number;
   quitAfter?: number;
   crlf?: boolean;
+  lines?: boolean;
   shutdown: boolean;
   json?: boolean;
   verbose?: boolean;
@@ -44,8 +52,9 @@ export function sendCommand(program: Command): void {
       "[message...]",
       "sent joined by spaces, no newline added; else stdin",
     )
-    .option("-u, --udp", "use UDP: one datagram per message or stdin line")
-    .option("-w, --wait <duration>", "connect timeout", parseDuration, 2000)
+    .option("-u, --udp", "use UDP: one datagram per message or stdin read")
+    .option("--lines", "UDP: one datagram per stdin line, newline kept")
+    .addOption(durationOption("-w, --wait <duration>", "connect timeout", 2000))
     .option(
       "-i, --idle-timeout <duration>",
       "give up (exit 1) after this much silence",
@@ -62,6 +71,26 @@ export function sendCommand(program: Command): void {
     .option("-v, --verbose", "print connection events on stderr")
     .option("-4, --ipv4", "use IPv4 only")
     .option("-6, --ipv6", "use IPv6 only")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          [
+            "sockit send localhost 1025 hello",
+            "send hello, print replies until the peer closes",
+          ],
+          [
+            String
+              .raw`printf 'HEAD / HTTP/1.0\r\n\r\n' | sockit send example.com http`,
+            "a request typed by hand; the port as a service name",
+          ],
+          [
+            "sockit send -u -q 2 localhost 1025 ping",
+            "one UDP datagram; print replies for 2 seconds",
+          ],
+        ],
+      }),
+    )
     .action(async (host, port, words, options) => {
       Deno.exitCode = await runSend(host, port, words, options);
     });
@@ -74,6 +103,9 @@ export async function runSend(
   words: string[],
   options: SendOptions,
 ): Promise<number> {
+  if (options.lines && !options.udp) {
+    throw new UsageError("--lines cuts datagrams: it needs -u (UDP)");
+  }
   const protocol = options.udp ? "udp" : "tcp";
   const family = familyOf(host, options);
   const json = options.json ?? false;
@@ -88,6 +120,7 @@ export async function runSend(
     protocol,
     family,
     timeout: options.wait,
+    keepSendingAfterEof: true,
   });
   report?.emit({
     event: "connected",
@@ -100,7 +133,7 @@ export async function runSend(
     return await Promise.race([
       session.run(
         words.length > 0
-          ? [new TextEncoder().encode(words.join(" "))]
+          ? new TextEncoder().encode(words.join(" "))
           : undefined,
       ),
       printer.broken.then(() => ExitCode.BrokenPipe),
@@ -116,14 +149,24 @@ export async function runSend(
   }
 }
 
-/** One client session: a sender and a receiver that race to the end. */
+/**
+ * After a failed write, how long the replies already in the socket get to
+ * be read and printed before the failure is reported: a reset connection
+ * hands them over at once, so this only bounds a peer that never says.
+ */
+const DRAIN_AFTER_WRITE_FAILURE_MS = 1000;
+
+/**
+ * One client session: a sender and a receiver running side by side. The
+ * receiver alone decides what is printed, so nothing the peer sent is lost
+ * to a failed write; the rules of who ends the session are in `run`.
+ */
 class Session {
   #client: SocketClient;
   #options: SendOptions;
   #printer: EventPrinter;
   #report: EventPrinter | undefined;
   #lastActivity = Date.now();
-  #lastSend = Date.now();
   #crlf: CrlfEncoder | undefined;
 
   constructor(
@@ -139,52 +182,87 @@ class Session {
     this.#crlf = options.crlf ? new CrlfEncoder() : undefined;
   }
 
-  /** Resolves with the exit code: whichever side finishes first decides. */
-  run(message: Uint8Array[] | undefined): Promise<number> {
-    const input = message ?? readChunks();
-    const sending = this.#send(input).then((quitAfter) =>
-      quitAfter === undefined ? never() : this.#quitAfter(quitAfter)
-    );
-    return Promise.race([sending, this.#receive()]);
-  }
-
-  /** Sends all input; resolves with the quit-after delay to apply, if any. */
-  async #send(
-    input: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
-  ): Promise<number | undefined> {
+  /**
+   * Resolves with the exit code. A receive failure (reset, idle timeout)
+   * ends the session at once, after everything before it was printed. The
+   * peer's FIN only means it sends nothing more: unless stdin is a terminal,
+   * the input is still sent to its end, and the exit is 0 once all of it
+   * was written. A failed write waits for the replies already received.
+   */
+  async run(message: Uint8Array | undefined): Promise<number> {
     const udp = this.#client.protocol === "udp";
-    const lines = udp ? new LineSplitter() : undefined;
-    for await (const chunk of input) {
-      // A message argument is one datagram; only stdin is cut into lines.
-      const pieces = lines && !Array.isArray(input)
-        ? lines.push(chunk)
-        : [chunk];
-      for (const piece of pieces) await this.#sendOne(piece);
+    const receiving = this.#receive();
+    const sending = this.#send(message);
+    // Whichever loses the race must not become an unhandled rejection.
+    receiving.catch(() => {});
+    sending.catch(() => {});
+    const first = await Promise.race([
+      receiving.then(() => "peer closed" as const),
+      sending.then(() => "input sent" as const, () => "send failed" as const),
+    ]);
+    if (first === "peer closed") {
+      if (message === undefined && Deno.stdin.isTerminal()) return 0;
+      await sending;
+      return 0;
     }
-    const rest = lines?.flush();
-    if (rest) await this.#sendOne(rest);
-    if (!udp && this.#options.shutdown) await this.#client.closeWrite();
-    return this.#options.quitAfter ?? (udp ? UDP_QUIT_AFTER_MS : undefined);
+    if (first === "send failed") {
+      const failure = await sending.catch((error: unknown) => error);
+      if (udp || !(failure instanceof SocketError)) throw failure;
+      const drained = await Promise.race([
+        receiving.then(() => undefined, (error: unknown) => error),
+        delay(DRAIN_AFTER_WRITE_FAILURE_MS).then(() => undefined),
+      ]);
+      // The receiver's error (a reset) says why the write failed.
+      throw drained ?? failure;
+    }
+    const quitAfter = this.#options.quitAfter ??
+      (udp ? UDP_QUIT_AFTER_MS : undefined);
+    if (quitAfter === undefined) {
+      await receiving;
+      return 0;
+    }
+    // Counted from the end of the input, not from the last send.
+    await Promise.race([receiving, delay(quitAfter)]);
+    return 0;
   }
 
-  async #sendOne(piece: Uint8Array): Promise<void> {
-    const data = this.#crlf ? this.#crlf.encode(piece) : piece;
+  /** Sends the message, or all of stdin, then half-closes a TCP session. */
+  async #send(message: Uint8Array | undefined): Promise<void> {
+    const udp = this.#client.protocol === "udp";
+    if (message !== undefined) {
+      // A message argument is sent as one piece: one datagram over UDP.
+      await this.#sendOne(this.#crlf ? this.#crlf.encode(message) : message);
+    } else if (udp) {
+      const max = maxDatagramPayload(this.#client.peer);
+      const input = datagramsOf(this.#encoded(readChunks(Deno.stdin, max)), {
+        lines: this.#options.lines ?? false,
+        max,
+      });
+      for await (const datagram of input) await this.#sendOne(datagram);
+    } else {
+      for await (const chunk of this.#encoded(readChunks())) {
+        await this.#sendOne(chunk);
+      }
+    }
+    if (!udp && this.#options.shutdown) await this.#client.closeWrite();
+  }
+
+  async *#encoded(
+    chunks: AsyncIterable<Uint8Array>,
+  ): AsyncGenerator<Uint8Array> {
+    for await (const chunk of chunks) {
+      yield this.#crlf ? this.#crlf.encode(chunk) : chunk;
+    }
+  }
+
+  async #sendOne(data: Uint8Array): Promise<void> {
     await this.#client.send(data);
-    this.#lastSend = this.#lastActivity = Date.now();
+    this.#lastActivity = Date.now();
     this.#report?.emit({ event: "sent", peer: this.#client.peer, data });
   }
 
-  /** Waits until `ms` have passed since the last send, then ends with 0. */
-  async #quitAfter(ms: number): Promise<number> {
-    while (true) {
-      const left = this.#lastSend + ms - Date.now();
-      if (left <= 0) return 0;
-      await new Promise((resolve) => setTimeout(resolve, left));
-    }
-  }
-
-  /** Prints replies until the peer closes (0) or goes silent too long (1). */
-  async #receive(): Promise<number> {
+  /** Prints replies until the peer closes (resolves) or fails (rejects). */
+  async #receive(): Promise<void> {
     const idle = this.#options.idleTimeout;
     while (true) {
       let data: Uint8Array;
@@ -201,7 +279,7 @@ class Session {
           }
           continue;
         }
-        if (isCleanClose(error)) return 0;
+        if (isCleanClose(error)) return;
         throw error;
       }
       this.#lastActivity = Date.now();
@@ -220,6 +298,6 @@ class Session {
   }
 }
 
-function never(): Promise<never> {
-  return new Promise(() => {});
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,7 +2,7 @@
  *
  * @example
  * ```ts
- * import { parseHttpUrl } from "@sockit/sockit";
+ * import { parseHttpUrl } from "jsr:@sockit/sockit";
  *
  * const { host, port, tls } = parseHttpUrl("https://example.com");
  * console.log(host, port, tls); // "example.com" 443 true
@@ -25,12 +25,14 @@ export interface HttpTarget {
 
 /**
  * Parses `http://…`, `https://…` or a bare `host[:port][/path]` (meaning
- * http), IPv6 in brackets included. Throws a `TypeError` that names the
- * value for anything else.
+ * http), IPv6 in brackets included. The input must spell an authority with
+ * a non-empty host: `http:///path`, `http:/host/` and `mailto:x@y` are
+ * refused rather than guessed at, as the WHATWG parser alone would. Throws a
+ * `TypeError` that names the value for anything else.
  *
  * @example
  * ```ts
- * import { parseHttpUrl } from "@sockit/sockit";
+ * import { parseHttpUrl } from "jsr:@sockit/sockit";
  *
  * const target = parseHttpUrl("[::1]:8080/status?x=1");
  * console.log(target.host, target.port, target.path); // ::1 8080 /status?x=1
@@ -40,21 +42,32 @@ export interface HttpTarget {
  * @returns The connection target and request fields.
  */
 export function parseHttpUrl(text: string): HttpTarget {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
-  if (scheme !== undefined && scheme !== "http" && scheme !== "https") {
-    throw new TypeError(
-      `Cannot fetch "${text}": unsupported scheme "${scheme}", use http or https`,
-    );
+  const refuse = (why: string) =>
+    new TypeError(`Cannot fetch "${text}": ${why}`);
+  if (/[\s\\]/.test(text)) throw refuse("not a valid URL");
+  const withScheme = /^([a-z][a-z0-9+.-]*):(.*)$/is.exec(text);
+  let absolute = `http://${text}`;
+  // `localhost:8080/x` is a host and a port, not a scheme named localhost.
+  if (withScheme && !/^(?:\d+(?:[/?#]|$)|$)/.test(withScheme[2]!)) {
+    const scheme = withScheme[1]!.toLowerCase();
+    if (scheme !== "http" && scheme !== "https") {
+      throw refuse(`unsupported scheme "${scheme}", use http or https`);
+    }
+    if (!withScheme[2]!.startsWith("//")) {
+      throw refuse(`no host: write ${scheme}://host[:port][/path]`);
+    }
+    absolute = text;
   }
+  const authority = /^[a-z]+:\/\/([^/?#]*)/i.exec(absolute)?.[1] ?? "";
+  const hostPort = authority.slice(authority.lastIndexOf("@") + 1);
+  if (/^(?::\d*)?$/.test(hostPort)) throw refuse("no host");
   let url: URL;
   try {
-    url = new URL(scheme === undefined ? `http://${text}` : text);
+    url = new URL(absolute);
   } catch {
-    throw new TypeError(`Cannot fetch "${text}": not a valid URL`);
+    throw refuse("not a valid URL");
   }
-  if (url.hostname === "" || /\s/.test(text)) {
-    throw new TypeError(`Cannot fetch "${text}": not a valid URL`);
-  }
+  if (url.hostname === "") throw refuse("no host");
   return targetOf(url);
 }
 
@@ -62,7 +75,7 @@ export function parseHttpUrl(text: string): HttpTarget {
  *
  * @example Resolve a redirect
  * ```ts
- * import { parseHttpUrl, targetOf } from "@sockit/sockit";
+ * import { parseHttpUrl, targetOf } from "jsr:@sockit/sockit";
  *
  * const here = parseHttpUrl("http://example.com/a/b");
  * console.log(targetOf(new URL("../c", here.url)).path); // "/c"
@@ -94,16 +107,21 @@ export function targetOf(url: URL): HttpTarget {
  *
  * @example
  * ```ts
- * import { formatGetRequest, parseHttpUrl } from "@sockit/sockit";
+ * import { formatGetRequest, parseHttpUrl } from "jsr:@sockit/sockit";
  *
  * formatGetRequest(parseHttpUrl("example.com"), { headers: [["Accept", "text/html"]] });
  * ```
  */
 export interface GetRequestOptions {
-  /** Extra `[name, value]` headers; one with a default's name replaces it. */
-  headers?: [string, string][];
+  /**
+   * Extra `[name, value]` headers; one with a default's name replaces it,
+   * and a `null` value removes the header of that name (curl's `-H "Host:"`).
+   */
+  headers?: [string, string | null][];
   /** `User-Agent`, for example `sockit/0.1.0`. */
   userAgent?: string;
+  /** `"GET"` (the default) or `"HEAD"`. */
+  method?: "GET" | "HEAD";
   /**
    * Send the Renoise seed's request instead: `GET <path> HTTP/1.0` with
    * only `Host` (and any extra headers).
@@ -114,36 +132,64 @@ export interface GetRequestOptions {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/i;
 
 /**
- * Checks a `K: V` header line from a user and splits it. Throws a
- * `TypeError` naming the line when it is not a valid header.
+ * Checks a header line from a user and splits it, as curl's `-H`:
+ * `Name: value`; `Name:` with no value (`null`) removes that header;
+ * `Name;` sends it empty. Throws a `TypeError` naming the line when it is
+ * not a valid header.
  *
  * @example
  * ```ts
- * import { parseHeaderLine } from "@sockit/sockit";
+ * import { parseHeaderLine } from "jsr:@sockit/sockit";
  *
  * console.log(parseHeaderLine("Accept: text/plain")); // ["Accept", "text/plain"]
+ * console.log(parseHeaderLine("Host:")); // ["Host", null]
  * ```
  *
- * @param line `Name: value`.
- * @returns The name and the trimmed value.
+ * @param line `Name: value`, `Name:` or `Name;`.
+ * @returns The name and the trimmed value, or `null` for a removal.
  */
-export function parseHeaderLine(line: string): [string, string] {
+export function parseHeaderLine(line: string): [string, string | null] {
+  const empty = /^\s*([^:;\s]+)\s*;\s*$/.exec(line)?.[1];
+  if (empty !== undefined && TOKEN.test(empty)) return [empty, ""];
   const colon = line.indexOf(":");
   const name = colon > 0 ? line.slice(0, colon).trim() : "";
   const value = line.slice(colon + 1).trim();
   if (!TOKEN.test(name) || /[\r\n\0]/.test(value)) {
     throw new TypeError(`Cannot send header "${line}": use "Name: value"`);
   }
-  return [name, value];
+  return [name, value === "" ? null : value];
 }
 
 /**
- * The bytes of a GET request: `GET <path> HTTP/1.1` with `Host`,
- * `User-Agent`, `Accept: *\/*` and `Connection: close`, each replaceable.
+ * The `Authorization` value for HTTP Basic authentication, UTF-8 encoded
+ * as curl sends it.
  *
  * @example
  * ```ts
- * import { formatGetRequest, parseHttpUrl } from "@sockit/sockit";
+ * import { basicAuthorization } from "@sockit/sockit";
+ *
+ * console.log(basicAuthorization("user", "pass")); // "Basic dXNlcjpwYXNz"
+ * ```
+ *
+ * @param user The user name.
+ * @param password The password, possibly empty.
+ * @returns `Basic <base64 of user:password>`.
+ */
+export function basicAuthorization(user: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${user}:${password}`);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return `Basic ${btoa(binary)}`;
+}
+
+/**
+ * The bytes of a request: `GET <path> HTTP/1.1` (or `HEAD`) with `Host`,
+ * `User-Agent`, `Accept: *\/*` and `Connection: close`, each replaceable,
+ * and Basic authentication for a URL with a user name.
+ *
+ * @example
+ * ```ts
+ * import { formatGetRequest, parseHttpUrl } from "jsr:@sockit/sockit";
  *
  * const request = formatGetRequest(parseHttpUrl("example.com/"), {
  *   userAgent: "sockit/0.1.0",
@@ -152,7 +198,7 @@ export function parseHeaderLine(line: string): [string, string] {
  * ```
  *
  * @param target From {@linkcode parseHttpUrl}.
- * @param options Extra headers, user agent, or the seed's HTTP/1.0 form.
+ * @param options Extra headers, user agent, method, or the seed's 1.0 form.
  * @returns The request, ready to send.
  */
 export function formatGetRequest(
@@ -168,21 +214,27 @@ export function formatGetRequest(
       ["Connection", "close"],
     ];
   if (target.url.username !== "") {
-    const credentials = `${decodeURIComponent(target.url.username)}:${
-      decodeURIComponent(target.url.password)
-    }`;
-    defaults.push(["Authorization", `Basic ${btoa(credentials)}`]);
+    defaults.push([
+      "Authorization",
+      basicAuthorization(
+        decodeURIComponent(target.url.username),
+        decodeURIComponent(target.url.password),
+      ),
+    ]);
   }
-  const headers = [...defaults];
+  let headers: [string, string][] = [...defaults];
   for (const [name, value] of options.headers ?? []) {
-    const at = headers.findIndex(([n]) =>
-      n.toLowerCase() === name.toLowerCase()
-    );
-    if (at >= 0) headers[at] = [name, value];
+    const same = ([n]: [string, string]) =>
+      n.toLowerCase() === name.toLowerCase();
+    const at = headers.findIndex(same);
+    if (value === null) headers = headers.filter((header) => !same(header));
+    else if (at >= 0) headers[at] = [name, value];
     else headers.push([name, value]);
   }
   const version = options.http10 ? "HTTP/1.0" : "HTTP/1.1";
-  const lines = [`GET ${target.path} ${version}`];
-  for (const [name, value] of headers) lines.push(`${name}: ${value}`);
+  const lines = [`${options.method ?? "GET"} ${target.path} ${version}`];
+  for (const [name, value] of headers) {
+    lines.push(value === "" ? `${name}:` : `${name}: ${value}`);
+  }
   return new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n");
 }

@@ -1,5 +1,10 @@
 import { assertEquals, assertThrows } from "../../tests/_assert.ts";
-import { formatGetRequest, parseHeaderLine, parseHttpUrl } from "./request.ts";
+import {
+  basicAuthorization,
+  formatGetRequest,
+  parseHeaderLine,
+  parseHttpUrl,
+} from "./request.ts";
 
 Deno.test("parseHttpUrl() takes http, https, bare hosts and IPv6", () => {
   const bare = parseHttpUrl("example.com:8080/a?b=1#frag");
@@ -34,7 +39,7 @@ Deno.test("parseHttpUrl() names the value it refuses", () => {
 });
 
 Deno.test("formatGetRequest() writes defaults, overrides and the seed's 1.0 form", () => {
-  const target = parseHttpUrl("user:pa%20ss@example.com/x");
+  const target = parseHttpUrl("http://user:pa%20ss@example.com/x");
   const text = (options: Parameters<typeof formatGetRequest>[1]) =>
     new TextDecoder().decode(formatGetRequest(target, options));
   assertEquals(
@@ -62,4 +67,39 @@ Deno.test("parseHeaderLine() refuses lines that would break the request", () => 
   ) {
     assertThrows(() => parseHeaderLine(bad), TypeError, bad.split("\r")[0]);
   }
+});
+
+Deno.test("parseHttpUrl() refuses what the WHATWG parser would guess at", () => {
+  const cases: [string, string][] = [
+    ["http:///path", "no host"],
+    ["http://:8080/", "no host"],
+    ["http://user@/", "no host"],
+    ["http:/127.0.0.1:8080/", "no host: write http://host[:port][/path]"],
+    ["https:example.com", "no host: write https://host[:port][/path]"],
+    ["mailto:x@y", 'unsupported scheme "mailto"'],
+    ["user:pw@example.com", 'unsupported scheme "user"'],
+    ["http://exa\\mple.com/", "not a valid URL"],
+  ];
+  for (const [bad, why] of cases) {
+    assertThrows(() => parseHttpUrl(bad), TypeError, `"${bad}": ${why}`);
+  }
+  assertEquals(parseHttpUrl("localhost:8080").port, 8080);
+  assertEquals(parseHttpUrl("HTTP://Example.COM/").host, "example.com");
+  assertEquals(parseHttpUrl("localhost").hostHeader, "localhost");
+});
+
+Deno.test("formatGetRequest() sends HEAD, and a null header removes a default", () => {
+  const target = parseHttpUrl("http://u:p@example.com/x");
+  const text = new TextDecoder().decode(formatGetRequest(target, {
+    method: "HEAD",
+    headers: [["host", null], ["Accept", null], ["X-Empty", ""]],
+  }));
+  assertEquals(
+    text,
+    "HEAD /x HTTP/1.1\r\nUser-Agent: sockit\r\nConnection: close\r\n" +
+      `Authorization: Basic ${btoa("u:p")}\r\nX-Empty:\r\n\r\n`,
+  );
+  assertEquals(parseHeaderLine("Host:"), ["Host", null]);
+  assertEquals(parseHeaderLine("X-Empty;"), ["X-Empty", ""]);
+  assertEquals(basicAuthorization("é", "p"), `Basic ${btoa("\xc3\xa9:p")}`);
 });

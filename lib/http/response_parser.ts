@@ -2,7 +2,7 @@
  *
  * @example
  * ```ts
- * import { HttpParseError, HttpResponseParser } from "@sockit/sockit";
+ * import { HttpParseError, HttpResponseParser } from "jsr:@sockit/sockit";
  *
  * try {
  *   new HttpResponseParser().push(new TextEncoder().encode("SMTP ready\r\n\r\n"));
@@ -27,7 +27,7 @@ export class HttpParseError extends SyntaxError {
  *
  * @example
  * ```ts
- * import { HttpResponseParser } from "@sockit/sockit";
+ * import { HttpResponseParser } from "jsr:@sockit/sockit";
  *
  * const parser = new HttpResponseParser();
  * parser.push(new TextEncoder().encode("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"));
@@ -51,7 +51,7 @@ export interface HttpResponseHead {
  *
  * @example
  * ```ts
- * import { HttpResponseParser } from "@sockit/sockit";
+ * import { HttpResponseParser } from "jsr:@sockit/sockit";
  *
  * const parser = new HttpResponseParser();
  * parser.push(new TextEncoder().encode("HTTP/1.0 200 OK\r\n\r\n"));
@@ -64,7 +64,7 @@ export type BodyFraming = "none" | "length" | "chunked" | "close";
  *
  * @example Accept smaller heads only
  * ```ts
- * import { HttpResponseParser } from "@sockit/sockit";
+ * import { HttpResponseParser } from "jsr:@sockit/sockit";
  *
  * const parser = new HttpResponseParser({ maxHeaderBytes: 8 * 1024 });
  * ```
@@ -72,11 +72,18 @@ export type BodyFraming = "none" | "length" | "chunked" | "close";
 export interface HttpResponseParserOptions {
   /** The largest header section (and trailer section) accepted; 64 KiB. */
   maxHeaderBytes?: number;
+  /**
+   * The request's method. A response to `"HEAD"` has no body, whatever its
+   * `Content-Length` says.
+   */
+  method?: string;
 }
 
 const CR = 0x0d;
 const LF = 0x0a;
 const STATUS_LINE = /^HTTP\/(\d)\.(\d) (\d{3})(?: ([^\r\n]*))?$/;
+/** The only versions that can answer sockit's HTTP/1.x request. */
+const VERSIONS = new Set(["HTTP/1.0", "HTTP/1.1"]);
 const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*$/;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/;
 /** A chunk-size line longer than this is an attack, not an extension. */
@@ -89,7 +96,7 @@ const MAX_CHUNK_LINE = 4096;
  *
  * @example Parse a chunked response split at an awkward place
  * ```ts
- * import { HttpResponseParser } from "@sockit/sockit";
+ * import { HttpResponseParser } from "jsr:@sockit/sockit";
  *
  * const parser = new HttpResponseParser();
  * const bytes = new TextEncoder().encode(
@@ -107,7 +114,15 @@ export class HttpResponseParser {
   /** Body bytes handed out so far (decoded, for chunked). */
   bodyBytes = 0;
   #maxHeaderBytes: number;
-  #pending = new Uint8Array(0);
+  #bodyless: boolean;
+  /** Unconsumed bytes live in `#buffer[0, #pendingLength)`. */
+  #buffer = new Uint8Array(0);
+  #pendingLength = 0;
+  /**
+   * How many pending bytes are known to hold no terminator, so a head
+   * trickled a byte at a time is scanned once, not once per byte.
+   */
+  #scanned = 0;
   #state:
     | "head"
     | "body"
@@ -127,6 +142,7 @@ export class HttpResponseParser {
    */
   constructor(options: HttpResponseParserOptions = {}) {
     this.#maxHeaderBytes = options.maxHeaderBytes ?? 64 * 1024;
+    this.#bodyless = options.method?.toUpperCase() === "HEAD";
   }
 
   /** True once the framing says the whole body has arrived. */
@@ -135,26 +151,64 @@ export class HttpResponseParser {
   }
 
   /**
-   * Feeds received bytes; returns the body bytes they complete, in order.
-   * Throws {@linkcode HttpParseError} on a malformed response.
+   * Feeds received bytes; returns the body bytes they complete, joined
+   * into one piece however many chunks they held (or none). Throws
+   * {@linkcode HttpParseError} on a malformed response.
    *
    * @param chunk Bytes as read from the socket.
-   * @returns Body pieces, possibly none.
+   * @returns At most one body piece, a copy the caller may keep.
    */
   push(chunk: Uint8Array): Uint8Array[] {
     const body: Uint8Array[] = [];
-    let data = this.#pending.length > 0 ? concat(this.#pending, chunk) : chunk;
-    this.#pending = new Uint8Array(0);
+    let data = this.#pendingLength > 0 ? this.#append(chunk) : chunk;
+    this.#pendingLength = 0;
+    let rest: Uint8Array | undefined;
     while (data.length > 0 && this.#state !== "done") {
       const used = this.#step(data, body);
       if (used === 0) {
-        this.#pending = data.slice();
+        rest = data;
         break;
       }
+      this.#scanned = 0;
       data = data.subarray(used);
     }
-    for (const piece of body) this.bodyBytes += piece.length;
-    return body;
+    // One copy per push, not one array per chunk: a million one-byte
+    // chunks were a million arrays (and a million writes downstream). The
+    // copy comes first: keeping the rest may move it over these bytes.
+    const joined = body.length === 0 ? undefined : join(body);
+    if (rest) this.#keep(rest);
+    if (!joined) return [];
+    this.bodyBytes += joined.length;
+    return [joined];
+  }
+
+  /** Appends to the pending bytes, growing the buffer by doubling. */
+  #append(chunk: Uint8Array): Uint8Array {
+    const length = this.#pendingLength + chunk.length;
+    if (length > this.#buffer.length) {
+      const grown = new Uint8Array(Math.max(length, this.#buffer.length * 2));
+      grown.set(this.#buffer.subarray(0, this.#pendingLength));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(chunk, this.#pendingLength);
+    return this.#buffer.subarray(0, length);
+  }
+
+  /** Keeps `data` (the unconsumed tail) as the pending bytes. */
+  #keep(data: Uint8Array): void {
+    if (data.buffer === this.#buffer.buffer) {
+      this.#buffer.copyWithin(
+        0,
+        data.byteOffset,
+        data.byteOffset + data.length,
+      );
+      this.#pendingLength = data.length;
+    } else {
+      this.#pendingLength = 0;
+      this.#append(data);
+      this.#pendingLength = data.length;
+    }
+    this.#scanned = data.length;
   }
 
   /**
@@ -165,7 +219,7 @@ export class HttpResponseParser {
     if (this.#state === "done") return;
     if (this.#state === "head") {
       throw new HttpParseError(
-        this.#pending.length === 0
+        this.#pendingLength === 0
           ? "the server closed the connection without a response"
           : "the server closed the connection in the middle of the headers",
       );
@@ -191,11 +245,11 @@ export class HttpResponseParser {
         return this.#parseHead(data);
       case "body": {
         if (this.framing === "close") {
-          body.push(data.slice());
+          body.push(data);
           return data.length;
         }
         const take = Math.min(this.#remaining, data.length);
-        body.push(data.slice(0, take));
+        body.push(data.subarray(0, take));
         this.#remaining -= take;
         if (this.#remaining === 0) this.#state = "done";
         return take;
@@ -204,19 +258,24 @@ export class HttpResponseParser {
         return this.#parseChunkSize(data);
       case "chunk-data": {
         const take = Math.min(this.#remaining, data.length);
-        body.push(data.slice(0, take));
+        body.push(data.subarray(0, take));
         this.#remaining -= take;
         if (this.#remaining === 0) this.#state = "chunk-crlf";
         return take;
       }
       case "chunk-crlf": {
-        const end = lineEnd(data, 2);
-        if (end === undefined) return 0;
-        if (end.lineLength !== 0) {
+        const used = data[0] === LF
+          ? 1
+          : data[0] === CR && data[1] === LF
+          ? 2
+          : data[0] === CR && data.length === 1
+          ? 0
+          : -1;
+        if (used === -1) {
           throw new HttpParseError("a chunk is longer than its declared size");
         }
-        this.#state = "chunk-size";
-        return end.consumed;
+        if (used > 0) this.#state = "chunk-size";
+        return used;
       }
       case "trailers":
         return this.#parseTrailer(data);
@@ -226,7 +285,7 @@ export class HttpResponseParser {
   }
 
   #parseHead(data: Uint8Array): number {
-    const end = headEnd(data);
+    const end = headEnd(data, Math.max(0, this.#scanned - 3));
     if (end === undefined) {
       if (data.length > this.#maxHeaderBytes) {
         throw new HttpParseError(
@@ -249,8 +308,27 @@ export class HttpResponseParser {
         `malformed status line ${JSON.stringify(statusLine.slice(0, 100))}`,
       );
     }
+    const version = `HTTP/${status[1]}.${status[2]}`;
+    if (!VERSIONS.has(version)) {
+      throw new HttpParseError(
+        `unsupported version in status line ${
+          JSON.stringify(statusLine.slice(0, 100))
+        }: only HTTP/1.0 and HTTP/1.1 answer this request`,
+      );
+    }
     const headers: [string, string][] = [];
     for (const line of lines.slice(1)) {
+      const last = headers.at(-1);
+      if (/^[ \t]/.test(line) && last) {
+        // obs-fold (RFC 9112, section 5.2): the fold becomes one space.
+        const more = line.trim();
+        last[1] = last[1] === ""
+          ? more
+          : more === ""
+          ? last[1]
+          : `${last[1]} ${more}`;
+        continue;
+      }
       const header = HEADER_LINE.exec(line);
       if (!header) {
         throw new HttpParseError(
@@ -265,7 +343,7 @@ export class HttpResponseParser {
       return end;
     }
     this.head = {
-      version: `HTTP/${status[1]}.${status[2]}`,
+      version,
       status: code,
       reason: status[4] ?? "",
       headers,
@@ -280,7 +358,7 @@ export class HttpResponseParser {
       headers.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v);
     const transferEncoding = values("transfer-encoding").join(",")
       .toLowerCase();
-    if (status === 204 || status === 304) {
+    if (this.#bodyless || status === 204 || status === 304) {
       this.framing = "none";
       this.#state = "done";
     } else if (transferEncoding !== "") {
@@ -302,7 +380,26 @@ export class HttpResponseParser {
   }
 
   #parseChunkSize(data: Uint8Array): number {
-    const end = lineEnd(data, MAX_CHUNK_LINE);
+    // The common `1a\r\n` without extensions, read without a string.
+    let size = 0;
+    let digits = 0;
+    for (; digits < 15 && digits < data.length; digits++) {
+      const value = hexValue(data[digits]!);
+      if (value === -1) break;
+      size = size * 16 + value;
+    }
+    const after = data[digits];
+    const used = after === LF
+      ? digits + 1
+      : after === CR && data[digits + 1] === LF
+      ? digits + 2
+      : 0;
+    if (digits > 0 && used > 0) {
+      this.#remaining = size;
+      this.#state = size === 0 ? "trailers" : "chunk-data";
+      return used;
+    }
+    const end = lineEnd(data, MAX_CHUNK_LINE, this.#scanned);
     if (end === undefined) {
       if (data.length > MAX_CHUNK_LINE) {
         throw new HttpParseError("a chunk-size line is over 4096 bytes");
@@ -310,19 +407,19 @@ export class HttpResponseParser {
       return 0;
     }
     const line = latin1(data.subarray(0, end.lineLength));
-    const size = CHUNK_SIZE.exec(line);
-    if (!size) {
+    const parsed = CHUNK_SIZE.exec(line);
+    if (!parsed) {
       throw new HttpParseError(
         `malformed chunk size ${JSON.stringify(line.slice(0, 100))}`,
       );
     }
-    this.#remaining = parseInt(size[1]!, 16);
+    this.#remaining = parseInt(parsed[1]!, 16);
     this.#state = this.#remaining === 0 ? "trailers" : "chunk-data";
     return end.consumed;
   }
 
   #parseTrailer(data: Uint8Array): number {
-    const end = lineEnd(data, this.#maxHeaderBytes);
+    const end = lineEnd(data, this.#maxHeaderBytes, this.#scanned);
     if (end === undefined) {
       if (this.#trailerBytes + data.length > this.#maxHeaderBytes) {
         throw new HttpParseError(
@@ -366,24 +463,52 @@ function contentLength(values: string[]): number | undefined {
   return [...distinct][0];
 }
 
-/** Index just past the blank line ending the head, or undefined. */
-function headEnd(data: Uint8Array): number | undefined {
-  for (let i = data.indexOf(LF); i !== -1; i = data.indexOf(LF, i + 1)) {
+/**
+ * Index just past the blank line ending the head, or undefined. The search
+ * starts at `from`, which must be at the start of a possible terminator.
+ */
+function headEnd(data: Uint8Array, from: number): number | undefined {
+  for (let i = data.indexOf(LF, from); i !== -1; i = data.indexOf(LF, i + 1)) {
     if (data[i + 1] === LF) return i + 2;
     if (data[i + 1] === CR && data[i + 2] === LF) return i + 3;
   }
   return undefined;
 }
 
-/** The first line's length without its ending, and the bytes it used. */
+/**
+ * The first line's length without its ending, and the bytes it used.
+ * `data[0, from)` is known to hold no LF.
+ */
 function lineEnd(
   data: Uint8Array,
   limit: number,
+  from: number,
 ): { lineLength: number; consumed: number } | undefined {
-  const lf = data.subarray(0, limit + 2).indexOf(LF);
+  const lf = data.subarray(0, limit + 2).indexOf(LF, from);
   if (lf === -1) return undefined;
   const lineLength = lf > 0 && data[lf - 1] === CR ? lf - 1 : lf;
   return { lineLength, consumed: lf + 1 };
+}
+
+/** The value of one hex digit's byte, or -1. */
+function hexValue(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  const lower = byte | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return -1;
+}
+
+function join(pieces: Uint8Array[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0]!.slice();
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.length;
+  }
+  return out;
 }
 
 function latin1(bytes: Uint8Array): string {
@@ -392,11 +517,4 @@ function latin1(bytes: Uint8Array): string {
     text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   }
   return text;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

@@ -175,7 +175,7 @@ Deno.test("stress: get meets 1,000 randomized hostile responses: exit 0 or 1, on
     let message: string | undefined;
     try {
       code = await runGet(`${base}/case/${index}`, {
-        wait: 2000,
+        connectTimeout: 2000,
         idleTimeout: IDLE_MS,
         maxRedirs: 0,
         output: "/dev/null",
@@ -233,13 +233,13 @@ Deno.test("stress: hostile responses through the real process: exit code and one
     const result = await runCli(
       [
         "get",
-        "-i",
+        "--idle-timeout",
         `${IDLE_MS}ms`,
         "-o",
         "/dev/null",
         `http://127.0.0.1:${server.port}/case/${index}`,
       ],
-      { permissions: ["--allow-net", "--allow-write"] },
+      { permissions: ["--allow-net", "--allow-read", "--allow-write"] },
     );
     assert(
       result.code === 0 || result.code === 1,

@@ -1,0 +1,73 @@
+/**
+ * Keeps a UTF-8 character that TCP cut between two reads readable: the
+ * incomplete start of a character at the end of one chunk is held back
+ * and put in front of the next chunk of the same stream. Only the last
+ * three bytes of a chunk are looked at, and nothing is copied unless a
+ * chunk really ends inside a character.
+ */
+export class Utf8Carry {
+  #held = new Map<string, Uint8Array>();
+
+  /**
+   * `data` with the bytes held for `key` in front and its own incomplete
+   * last character held back (possibly leaving nothing to show now).
+   * `key` names one direction of one peer's stream; it is only called
+   * when something is or will be held.
+   */
+  join(data: Uint8Array, key: () => string): Uint8Array {
+    let whole = data;
+    if (this.#held.size > 0) {
+      const name = key();
+      const held = this.#held.get(name);
+      if (held !== undefined) {
+        this.#held.delete(name);
+        whole = new Uint8Array(held.length + data.length);
+        whole.set(held);
+        whole.set(data, held.length);
+      }
+    }
+    const tail = incompleteTail(whole);
+    if (tail === 0) return whole;
+    this.#held.set(key(), whole.slice(whole.length - tail));
+    return whole.subarray(0, whole.length - tail);
+  }
+
+  /** What is still held for `key` (a stream that ended mid-character), forgotten. */
+  flush(key: string): Uint8Array | undefined {
+    const held = this.#held.get(key);
+    this.#held.delete(key);
+    return held;
+  }
+}
+
+/**
+ * How many bytes (0–3) at the end of `data` start a UTF-8 sequence that is
+ * well formed so far (RFC 3629 table 3) but incomplete.
+ */
+export function incompleteTail(data: Uint8Array): number {
+  const end = data.length;
+  for (let back = 1; back <= 3 && back <= end; back++) {
+    const byte = data[end - back]!;
+    if ((byte & 0xc0) === 0x80) continue;
+    const length = byte >= 0xc2 && byte <= 0xdf
+      ? 2
+      : byte >= 0xe0 && byte <= 0xef
+      ? 3
+      : byte >= 0xf0 && byte <= 0xf4
+      ? 4
+      : 0;
+    if (length <= back) return 0;
+    if (back >= 2 && !secondByteFits(byte, data[end - back + 1]!)) return 0;
+    return back;
+  }
+  return 0;
+}
+
+/** The narrower ranges of the second byte that rule out overlongs, surrogates and values past U+10FFFF. */
+function secondByteFits(lead: number, second: number): boolean {
+  if (lead === 0xe0) return second >= 0xa0;
+  if (lead === 0xed) return second <= 0x9f;
+  if (lead === 0xf0) return second >= 0x90;
+  if (lead === 0xf4) return second <= 0x8f;
+  return true;
+}

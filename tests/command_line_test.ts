@@ -1,0 +1,92 @@
+/**
+ * The command line speaks nc's and curl's language: bare durations are
+ * seconds, ports may be service names, IPv6 zones work where Deno can.
+ */
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { has, PythonPeer, runCli, SpawnedServer } from "./_cli.ts";
+
+/** Reads to EOF, answers 300 ms later, then holds the connection open. */
+const LATE_REPLY = `
+while c.recv(65536):
+    pass
+time.sleep(0.3)
+c.sendall(b"late\\n")
+time.sleep(4)
+`;
+
+Deno.test("send -q 1 is one second, as nc -q 1: a reply 300 ms late is printed", async () => {
+  const peer = await PythonPeer.start(LATE_REPLY);
+  const started = Date.now();
+  const result = await runCli(
+    ["send", "-q", "1", "127.0.0.1", `${peer.port}`],
+    {
+      stdin: "hi",
+    },
+  );
+  const elapsed = Date.now() - started;
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals(result.text, "late\n");
+  // Quit after 1 s of the input's end, not when the peer closes (4 s on).
+  assert(elapsed < 3500, `took ${elapsed} ms`);
+  peer.child.kill();
+  await peer.output();
+});
+
+Deno.test({
+  name: "nc -N -q 1 prints the same late reply (the behaviour sockit copies)",
+  ignore: !has("nc"),
+  async fn() {
+    const peer = await PythonPeer.start(LATE_REPLY);
+    const nc = new Deno.Command("nc", {
+      // -N: half-close at EOF, as sockit does by default.
+      args: ["-N", "-q", "1", "127.0.0.1", `${peer.port}`],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = nc.stdin.getWriter();
+    await writer.write(new TextEncoder().encode("hi"));
+    await writer.close();
+    const output = await nc.output();
+    assertEquals(new TextDecoder().decode(output.stdout), "late\n");
+    await peer.output();
+  },
+});
+
+Deno.test("send takes a service name for the port and names an unknown one", async () => {
+  // No test may bind port 80: a refused connection to 127.0.0.1:80 proves
+  // that "http" became 80 (nothing listens there in CI or here).
+  const known = await runCli(["send", "-w", "2s", "127.0.0.1", "http", "x"]);
+  assertMatch(known.stderr, /"127\.0\.0\.1:80"/);
+  const unknown = await runCli(["send", "127.0.0.1", "nosuchservice", "x"]);
+  assertEquals(unknown.code, 2);
+  assertEquals(
+    unknown.stderr,
+    'sockit: port "nosuchservice" is not a number from 1 to 65535 or a known service name\n',
+  );
+});
+
+Deno.test("send reaches ::1 with a numeric zone; a zone by name is refused", async () => {
+  const server = await SpawnedServer.start([
+    "echo-tcp",
+    "--host",
+    "::1",
+    "--port",
+    "0",
+  ]);
+  try {
+    const zoned = await runCli(["send", `::1%1`, `${server.port}`, "hi"]);
+    assertEquals(zoned.code, 0, zoned.stderr);
+    assertEquals(zoned.text, "hi");
+    const bracketed = await runCli(["send", `[::1%1]`, `${server.port}`, "yo"]);
+    assertEquals(bracketed.text, "yo", bracketed.stderr);
+    const named = await runCli(["send", "fe80::1%eth0", `${server.port}`]);
+    assertEquals(named.code, 2);
+    assertMatch(
+      named.stderr,
+      /^sockit: host "fe80::1%eth0": zones by interface name are not supported; .*\n$/,
+    );
+  } finally {
+    await server.stop();
+  }
+});

@@ -1,0 +1,641 @@
+/**
+ * `get` against curl: the same flags, the same server, the same bytes and
+ * exit codes (curl's exit 7 and 28 are sockit's 1). Plus the holes of
+ * issue 8: credentials across origins, `-o` through a temporary file,
+ * escaped reason phrases, strict status lines and URLs.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { runCli, sha256 } from "./_cli.ts";
+
+const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write"];
+const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
+const CONFIG = new URL("../deno.json", import.meta.url).pathname;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function has(tool: string): boolean {
+  try {
+    return new Deno.Command("which", { args: [tool], stdout: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+const noCurl = !has("curl");
+
+interface Ran {
+  code: number;
+  stdout: Uint8Array;
+  text: string;
+  stderr: string;
+}
+
+/** Runs sockit get or curl with the same arguments, in `cwd`. */
+async function run(
+  tool: "sockit" | "curl",
+  args: string[],
+  cwd?: string,
+): Promise<Ran> {
+  const command = tool === "curl"
+    ? new Deno.Command("curl", { args, cwd, stdout: "piped", stderr: "piped" })
+    : new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--config",
+        CONFIG,
+        ...PERMISSIONS,
+        MAIN,
+        "get",
+        ...args,
+      ],
+      cwd,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    });
+  const out = await command.output();
+  return {
+    code: out.code,
+    stdout: out.stdout,
+    text: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  };
+}
+
+function get(args: string[]) {
+  return runCli(["get", ...args], { permissions: PERMISSIONS });
+}
+
+/** The requests a raw server saw, by path. */
+type Seen = Map<string, string>;
+
+/**
+ * A raw HTTP server: `respond` returns the bytes for a request path (or
+ * writes them itself and returns nothing). Every request head is kept.
+ */
+async function withServer(
+  respond: (
+    path: string,
+    conn: Deno.Conn,
+    port: number,
+  ) => Promise<string | Uint8Array | void> | string | Uint8Array,
+  test: (base: string, seen: Seen, port: number) => Promise<void>,
+): Promise<void> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  const seen: Seen = new Map();
+  const open = new Set<Deno.Conn>();
+  const serving = (async () => {
+    for await (const conn of listener) {
+      open.add(conn);
+      (async () => {
+        try {
+          const head = await readHead(conn);
+          const path = /^[A-Z]+ (\S+)/.exec(head)?.[1] ?? "/";
+          seen.set(path, head);
+          const reply = await respond(path, conn, port);
+          if (reply !== undefined) {
+            await writeAll(
+              conn,
+              typeof reply === "string" ? encoder.encode(reply) : reply,
+            );
+          }
+          conn.close();
+        } catch {
+          // The client went away: its exit code is what is under test.
+        }
+        open.delete(conn);
+      })();
+    }
+  })();
+  try {
+    await test(`http://127.0.0.1:${port}`, seen, port);
+  } finally {
+    listener.close();
+    for (const conn of open) {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    await serving;
+  }
+}
+
+async function readHead(conn: Deno.Conn): Promise<string> {
+  const buffer = new Uint8Array(65536);
+  let text = "";
+  while (!text.includes("\r\n\r\n")) {
+    const count = await conn.read(buffer);
+    if (count === null) break;
+    text += decoder.decode(buffer.subarray(0, count));
+  }
+  return text;
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  while (bytes.length > 0) bytes = bytes.subarray(await conn.write(bytes));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A header's value in a raw request head, or undefined. */
+function header(head: string | undefined, name: string): string | undefined {
+  const match = new RegExp(`\r\n${name}: ?([^\r]*)\r\n`, "i").exec(head ?? "");
+  return match?.[1];
+}
+
+async function compress(text: string, format: CompressionFormat) {
+  const stream = new Blob([text]).stream().pipeThrough(
+    new CompressionStream(format),
+  );
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function response(
+  status: string,
+  headers: string[],
+  body: string | Uint8Array = "",
+): Uint8Array {
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  const head = encoder.encode(
+    `HTTP/1.1 ${status}\r\n${
+      [...headers, `Content-Length: ${bytes.length}`].map((h) => `${h}\r\n`)
+        .join("")
+    }\r\n`,
+  );
+  const out = new Uint8Array(head.length + bytes.length);
+  out.set(head);
+  out.set(bytes, head.length);
+  return out;
+}
+
+/** Routes of the differential server. */
+async function routes(path: string, port: number) {
+  switch (path) {
+    case "/a.txt":
+      return response("200 OK", ["Content-Type: text/plain"], "hello\n");
+    case "/missing":
+      return response("404 Not Found", [], "no such page\n");
+    case "/big":
+      return response("200 OK", [], "x".repeat(3_000_000));
+    case "/gzip":
+      return response(
+        "200 OK",
+        ["Content-Encoding: gzip"],
+        await compress("zipped body\n".repeat(100), "gzip"),
+      );
+    case "/deflate":
+      return response(
+        "200 OK",
+        ["Content-Encoding: deflate"],
+        await compress("deflated body\n".repeat(100), "deflate"),
+      );
+    case "/folded":
+      return "HTTP/1.1 200 OK\r\nX-Long: one\r\n two\r\nContent-Length: 3\r\n\r\nok\n";
+    case "/redirect":
+      return response("302 Found", ["Location: /a.txt"], "moved\n");
+    case "/away":
+      return response("302 Found", [
+        `Location: http://localhost:${port}/a.txt`,
+      ]);
+    default:
+      return response("404 Not Found", []);
+  }
+}
+
+Deno.test({
+  name: "get matches curl's stdout and exit code flag for flag",
+  ignore: noCurl,
+  async fn() {
+    await withServer((path, _, port) => routes(path, port), async (base) => {
+      const cases: string[][] = [
+        [`${base}/a.txt`],
+        ["-i", `${base}/a.txt`],
+        ["-I", `${base}/big`],
+        ["-f", `${base}/missing`],
+        ["--fail-with-body", `${base}/missing`],
+        ["-s", "-f", `${base}/missing`],
+        ["-sS", "-f", `${base}/missing`],
+        [
+          "-w",
+          "%{http_code} %{size_download} %{url_effective}\\n",
+          `${base}/a.txt`,
+        ],
+        ["-w", "%{http_code}|%{content_type}|%%\\t\\n", `${base}/missing`],
+        ["-o", "-", `${base}/a.txt`],
+        ["-L", `${base}/redirect`],
+        ["-L", "-i", `${base}/redirect`],
+        ["-L", "-w", "%{num_redirects} %{url_effective}", `${base}/redirect`],
+        [`${base}/redirect`],
+        ["--compressed", `${base}/gzip`],
+        ["--compressed", `${base}/deflate`],
+        [`${base}/gzip`],
+        [`${base}/folded`],
+        ["-A", "", `${base}/a.txt`],
+        ["-s", "-w", "%{http_code}", "http://127.0.0.1:1/"],
+      ];
+      for (const args of cases) {
+        const [ours, theirs] = [
+          await run("sockit", args),
+          await run("curl", args),
+        ];
+        const what = `sockit get ${args.join(" ")}: ${ours.stderr}`;
+        assertEquals(ours.code, theirs.code === 7 ? 1 : theirs.code, what);
+        assertEquals(
+          await sha256(ours.stdout),
+          await sha256(theirs.stdout),
+          what,
+        );
+        // Without -s curl draws a progress meter on stderr.
+        if (args.some((a) => /^-s/.test(a))) {
+          assertEquals(ours.stderr === "", theirs.stderr === "", what);
+        }
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "get -A, -u, URL userinfo, -H 'Host:' and -I send what curl sends",
+  ignore: noCurl,
+  async fn() {
+    await withServer(
+      (path, _, port) => routes(path, port),
+      async (base, seen, port) => {
+        const cases: [string[], string[]][] = [
+          [["-A", "probe/2", `${base}/a.txt`], ["User-Agent"]],
+          [["-u", "user:pa ss:x", `${base}/a.txt`], ["Authorization"]],
+          [[`http://us%20er:p%40ss@127.0.0.1:${port}/a.txt`], [
+            "Authorization",
+          ]],
+          [["-H", "Host:", "-H", "X-Empty;", `${base}/a.txt`], [
+            "Host",
+            "X-Empty",
+          ]],
+          [["--compressed", `${base}/a.txt`], ["Accept-Encoding"]],
+          [["-I", `${base}/a.txt`], []],
+        ];
+        for (const [args, names] of cases) {
+          await run("curl", args);
+          const theirs = seen.get("/a.txt")!;
+          const ours = await run("sockit", args);
+          assertEquals(ours.code, 0, ours.stderr);
+          const mine = seen.get("/a.txt")!;
+          assertEquals(mine.split(" ")[0], theirs.split(" ")[0], "method");
+          for (const name of names) {
+            assertEquals(
+              header(mine, name),
+              name === "Accept-Encoding"
+                ? "deflate, gzip"
+                : header(theirs, name),
+              `${args.join(" ")}: ${name}\n${mine}`,
+            );
+          }
+        }
+      },
+    );
+  },
+});
+
+Deno.test("get -I sends HEAD and stops at the head whatever Content-Length says", async () => {
+  // No body follows, and the connection stays open: only HEAD framing
+  // ends this response.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let method = "";
+  let held: Deno.Conn | undefined;
+  const serving = (async () => {
+    held = await listener.accept();
+    method = (await readHead(held)).split(" ")[0]!;
+    await writeAll(
+      held,
+      encoder.encode("HTTP/1.1 200 OK\r\nContent-Length: 3000000\r\n\r\n"),
+    );
+  })();
+  const started = Date.now();
+  const result = await get(["-I", `127.0.0.1:${listener.addr.port}/`]);
+  const ms = Date.now() - started;
+  await serving;
+  held?.close();
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals(
+    result.text,
+    "HTTP/1.1 200 OK\r\nContent-Length: 3000000\r\n\r\n",
+  );
+  assertEquals(method, "HEAD");
+  assert(ms < 5000, "waited for a body that never comes");
+  listener.close();
+});
+
+Deno.test({
+  name:
+    "get -L drops Authorization, Cookie and -u on a hop to another origin, as curl",
+  ignore: noCurl,
+  async fn() {
+    await withServer(
+      (path, _, port) => routes(path, port),
+      async (base, seen, port) => {
+        const credentials = [
+          "-u",
+          "me:secret",
+          "-H",
+          "Cookie: id=1",
+          "-H",
+          "X-Keep: yes",
+        ];
+        for (const tool of ["curl", "sockit"] as const) {
+          // Same host, same port: credentials follow.
+          seen.clear();
+          const same = await run(tool, [
+            "-L",
+            ...credentials,
+            `${base}/redirect`,
+          ]);
+          assertEquals(same.code, 0, same.stderr);
+          assert(header(seen.get("/a.txt"), "Authorization"), tool);
+          assertEquals(header(seen.get("/a.txt"), "Cookie"), "id=1", tool);
+          // localhost is another host: they stay behind.
+          seen.clear();
+          const away = await run(tool, [
+            "-L",
+            "-v",
+            ...credentials,
+            "-H",
+            "Authorization: Bearer t",
+            `${base}/away`,
+          ]);
+          assertEquals(away.code, 0, away.stderr);
+          assertEquals(away.text, "hello\n");
+          assert(header(seen.get("/away"), "Authorization"), tool);
+          const hop = seen.get("/a.txt");
+          assertEquals(
+            header(hop, "Authorization"),
+            undefined,
+            `${tool}: ${hop}`,
+          );
+          assertEquals(header(hop, "Cookie"), undefined, `${tool}: ${hop}`);
+          assertEquals(header(hop, "X-Keep"), "yes", tool);
+          if (tool === "sockit") {
+            assertMatch(
+              away.stderr,
+              new RegExp(
+                `\\n\\* redirect to another origin \\(http://localhost:${port}\\): following without Authorization, Cookie, Authorization\\n`,
+              ),
+            );
+          }
+        }
+      },
+    );
+  },
+});
+
+Deno.test("get -o writes through a temporary file: the old file survives every failure", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/page.txt`;
+  const listing = async () =>
+    (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
+  try {
+    await withServer(async (path, conn) => {
+      if (path === "/cut") {
+        await writeAll(
+          conn,
+          encoder.encode("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart"),
+        );
+        return;
+      }
+      return routes(path, 0);
+    }, async (base) => {
+      await Deno.writeTextFile(file, "old\n");
+      const refused = await get(["-o", file, "http://127.0.0.1:1/"]);
+      assertEquals(refused.code, 1);
+      const notFound = await get(["-f", "-o", file, `${base}/missing`]);
+      assertEquals(notFound.code, 22);
+      const cut = await get(["-o", file, `${base}/cut`]);
+      assertEquals(cut.code, 1);
+      assertEquals(await Deno.readTextFile(file), "old\n");
+      assertEquals(await listing(), ["page.txt"], "no temporary file left");
+
+      const fine = await get(["-o", file, `${base}/a.txt`]);
+      assertEquals(fine.code, 0, fine.stderr);
+      assertEquals(await Deno.readTextFile(file), "hello\n");
+
+      // Where no file existed, a 404 creates none; a truncated body's
+      // bytes are still kept.
+      await Deno.remove(file);
+      assertEquals((await get(["-f", "-o", file, `${base}/missing`])).code, 22);
+      assertEquals(await listing(), []);
+      assertEquals((await get(["-o", file, `${base}/cut`])).code, 1);
+      assertEquals(await Deno.readTextFile(file), "part");
+
+      // A path that cannot be created is exit 23 before any request.
+      const nowhere = await get(["-o", `${dir}/no/such/dir`, `${base}/a.txt`]);
+      assertEquals(nowhere.code, 23);
+      assertMatch(nowhere.stderr, /^sockit: cannot write ".*no\/such\/dir": /);
+
+      // -o - and -o /dev/stdout are stdout, as curl.
+      for (const path of ["-", "/dev/stdout"]) {
+        const out = await get(["-o", path, `${base}/a.txt`]);
+        assertEquals([out.code, out.text], [0, "hello\n"], out.stderr);
+      }
+      assertEquals(await listing(), ["page.txt"]);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "get -O names the file after the URL, as curl",
+  ignore: noCurl,
+  async fn() {
+    const dirs = [await Deno.makeTempDir(), await Deno.makeTempDir()];
+    try {
+      await withServer((path) => routes(path, 0), async (base) => {
+        const tools = ["curl", "sockit"] as const;
+        for (const [i, tool] of tools.entries()) {
+          const saved = await run(tool, ["-O", `${base}/a.txt`], dirs[i]);
+          assertEquals(saved.code, 0, saved.stderr);
+          assertEquals(await Deno.readTextFile(`${dirs[i]}/a.txt`), "hello\n");
+          const nameless = await run(tool, ["-sO", `${base}/`], dirs[i]);
+          assertEquals(nameless.code, 23, tool);
+        }
+      });
+    } finally {
+      for (const dir of dirs) await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("get escapes a hostile reason phrase in the -f line and every -v line", async () => {
+  const evil = "Not Found \x1b[2J\x1b]0;pwned\x07";
+  await withServer(
+    () =>
+      `HTTP/1.1 404 ${evil}\r\nX-Evil: \x1b[31mred\r\nContent-Length: 0\r\n\r\n`,
+    async (base) => {
+      const result = await get(["-f", "-v", base]);
+      assertEquals(result.code, 22);
+      assert(!result.stderr.includes("\x1b"), JSON.stringify(result.stderr));
+      assert(!result.stderr.includes("\x07"), JSON.stringify(result.stderr));
+      assertMatch(
+        result.stderr,
+        /\nsockit: 127\.0\.0\.1:\d+ answered 404 Not Found \\x1b\[2J\\x1b\]0;pwned\\x07\n$/,
+      );
+      assertMatch(result.stderr, /\n< X-Evil: \\x1b\[31mred\n/);
+    },
+  );
+});
+
+Deno.test("get takes only HTTP/1.0 and 1.1 status lines, and unfolds obs-fold", async () => {
+  await withServer(
+    (path) =>
+      path === "/folded"
+        ? "HTTP/1.1 200 OK\r\nX-A: one\r\n\ttwo\r\nContent-Length: 2\r\n\r\nok"
+        : `${path.slice(1)} 200 OK\r\nContent-Length: 2\r\n\r\nok`,
+    async (base) => {
+      for (const version of ["HTTP/5.6", "HTTP/2.0", "HTTP/1.2"]) {
+        const result = await get([`${base}/${version}`]);
+        assertEquals(result.code, 1, version);
+        assertEquals(result.text, "");
+        assertMatch(result.stderr, /unsupported version in status line/);
+      }
+      assertEquals((await get([`${base}/HTTP/1.0`])).text, "ok");
+      const folded = await get(["-v", `${base}/folded`]);
+      assertEquals([folded.code, folded.text], [0, "ok"], folded.stderr);
+    },
+  );
+});
+
+Deno.test("get writes 300,000 one-byte chunks with one write per read, in seconds not minutes", async () => {
+  const chunks = 300_000;
+  const body = encoder.encode(
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      "1\r\nx\r\n".repeat(chunks) + "0\r\n\r\n",
+  );
+  await withServer(() => body, async (base) => {
+    const started = Date.now();
+    const result = await get([base]);
+    const ms = Date.now() - started;
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(result.stdout.length, chunks);
+    // Deno's start-up is most of this; one write per chunk took 5–12 s.
+    assert(ms < 4000, `took ${ms} ms`);
+  });
+});
+
+Deno.test({
+  name: "get -m ends a transfer that trickles forever; curl -m does too",
+  ignore: noCurl,
+  async fn() {
+    await withServer(async (_, conn) => {
+      await writeAll(
+        conn,
+        encoder.encode("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"),
+      );
+      for (let i = 0; i < 100; i++) {
+        await sleep(100);
+        await writeAll(conn, encoder.encode("."));
+      }
+    }, async (base) => {
+      for (const tool of ["curl", "sockit"] as const) {
+        const started = Date.now();
+        const result = await run(
+          tool,
+          ["-m", "1", base].map((a) =>
+            tool === "sockit" && a === "1" ? "1s" : a
+          ),
+        );
+        const ms = Date.now() - started;
+        assertEquals(result.code, tool === "curl" ? 28 : 1, result.stderr);
+        assert(ms < 4000, `${tool} took ${ms} ms`);
+        assert(result.stdout.length > 0, "the bytes that came are written");
+        if (tool === "sockit") {
+          assertMatch(
+            result.stderr,
+            /^sockit: cannot fetch: the transfer took longer than --max-time 1000 ms\n$/,
+          );
+        }
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "get refuses binary output to a terminal with exit 23, as curl; -o - forces it",
+  ignore: noCurl || !has("script"),
+  async fn() {
+    const binary = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3]);
+    await withServer(() => response("200 OK", [], binary), async (base) => {
+      const inTerminal = async (command: string) => {
+        const out = await new Deno.Command("script", {
+          args: ["-qec", command, "/dev/null"],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        return { code: out.code, text: decoder.decode(out.stdout) };
+      };
+      const sockit = [
+        Deno.execPath(),
+        "run",
+        "--quiet",
+        "--config",
+        CONFIG,
+        ...PERMISSIONS,
+        MAIN,
+        "get",
+      ].join(" ");
+      const curl = await inTerminal(`curl ${base}`);
+      const ours = await inTerminal(`${sockit} ${base}`);
+      assertEquals([curl.code, ours.code], [23, 23], ours.text);
+      assertMatch(
+        ours.text,
+        /sockit: binary output can mess up your terminal: use -o FILE/,
+      );
+      assert(
+        !ours.text.includes("PNG"),
+        "no byte of the body reached the terminal",
+      );
+      const forced = await inTerminal(`${sockit} -o - ${base}`);
+      assertEquals(forced.code, 0, forced.text);
+      assertMatch(forced.text, /PNG/);
+    });
+  },
+});
+
+Deno.test("get -4/-6 pick the family; a literal of the other family is exit 2", async () => {
+  await withServer((path) => routes(path, 0), async (_, __, port) => {
+    const v4 = await get(["-4", `localhost:${port}/a.txt`]);
+    assertEquals([v4.code, v4.text], [0, "hello\n"], v4.stderr);
+    const wrong = await get(["-6", `127.0.0.1:${port}/a.txt`]);
+    assertEquals(wrong.code, 2);
+    assertMatch(wrong.stderr, /is an IPv4 address, but -6 was given/);
+  });
+});
+
+Deno.test("get --compressed reports a corrupt gzip body with exit 1", async () => {
+  await withServer(
+    () =>
+      response(
+        "200 OK",
+        ["Content-Encoding: gzip"],
+        new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3]),
+      ),
+    async (base) => {
+      const result = await get(["--compressed", base]);
+      assertEquals(result.code, 1);
+      assertMatch(
+        result.stderr,
+        /^sockit: bad response from "127\.0\.0\.1:\d+": cannot decode the gzip body: /,
+      );
+      const raw = await get(["--compressed", "--raw", base]);
+      assertEquals(raw.code, 0, raw.stderr);
+      assert(raw.text.startsWith("HTTP/1.1 200 OK\r\n"));
+    },
+  );
+});
