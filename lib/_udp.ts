@@ -40,21 +40,22 @@ export function oversizeError(peer: NetAddress, size: number): RangeError {
 /**
  * Sends `bytes` to `peer` as exactly one datagram. A payload too large for
  * one is a RangeError before any I/O; a send failure is a SocketError.
+ * Not an async function: one promise per datagram on a server's hot path.
  */
-export async function sendDatagram(
+export function sendDatagram(
   conn: Deno.DatagramConn,
   peer: NetAddress,
   bytes: Uint8Array,
 ): Promise<void> {
   if (bytes.length > maxDatagramPayload(peer)) {
-    throw oversizeError(peer, bytes.length);
+    return Promise.reject(oversizeError(peer, bytes.length));
   }
-  try {
-    await conn.send(bytes, toUdpAddr(peer));
-  } catch (error) {
+  return conn.send(bytes, toUdpAddr(peer)).then(ignore, (error) => {
     throw toSocketError(error, "send to", peer);
-  }
+  });
 }
+
+function ignore(): void {}
 
 /** Deno's address form for `DatagramConn.send`. */
 export function toUdpAddr(peer: NetAddress): Deno.NetAddr {
