@@ -33,7 +33,7 @@ export class EchoNotifier implements SocketNotifier {
   }
 
   socketMessage(client: SocketClient, message: Message): Promise<void> | void {
-    const verdict = this.#guard?.verdict(client.peer) ?? "answer";
+    const verdict = this.#guard?.verdict(client.peer, message) ?? "answer";
     if (verdict !== "answer") {
       if (verdict !== "drop") this.socketRejected(client.peer, verdict);
       return;

@@ -6,6 +6,11 @@ import {
   type OutputStream,
 } from "./_event_output.ts";
 import { Utf8Carry } from "./_utf8_carry.ts";
+import {
+  formatOscLine,
+  type OscEventData,
+  oscJsonFields,
+} from "./_osc_format.ts";
 
 /** Peer data longer than this is cut in human lines. */
 export const HUMAN_MESSAGE_LIMIT = 256;
@@ -28,7 +33,8 @@ export type SockitEvent =
   | { event: "connected"; peer: NetAddress; local: NetAddress }
   | { event: "sent"; peer: NetAddress; data: Uint8Array }
   | { event: "received"; peer: NetAddress; data: Uint8Array }
-  | { event: "dropped"; count: number };
+  | { event: "dropped"; count: number }
+  | ({ event: "osc"; direction: "in" | "out" } & OscEventData);
 
 /**
  * Events a server drops, counted, when stdout's reader falls behind: the
@@ -192,10 +198,20 @@ export class EventPrinter {
       case "received":
         // A client's data is its stdout, raw; there is no human line for it.
         return undefined;
+      case "osc":
+        return formatOscLine(event);
     }
   }
 
   #toJson(event: SockitEvent): string {
+    if (event.event === "osc") {
+      return jsonLine({
+        event: "osc",
+        direction: event.direction,
+        transport: this.#transport,
+        ...oscJsonFields(event),
+      });
+    }
     const record: Record<string, unknown> = {
       event: event.event,
       time: isoNow(),
@@ -211,13 +227,20 @@ export class EventPrinter {
         record[key] = value;
       }
     }
-    // JSON leaves C1 controls, line separators and the characters that
-    // reorder or hide text raw; escape them too, as human lines do.
-    return JSON.stringify(record).replace(
-      /[\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-    );
+    return jsonLine(record);
   }
+}
+
+/**
+ * One NDJSON line. JSON leaves C1 controls, line separators and the
+ * characters that reorder or hide text raw; escape them too, as human
+ * lines do.
+ */
+function jsonLine(record: Record<string, unknown>): string {
+  return JSON.stringify(record).replace(
+    /[\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function carryKey(direction: ">" | "<", peer: NetAddress): string {

@@ -4,9 +4,9 @@ import type { NetAddress } from "../lib/mod.ts";
 const SERVICE_PORTS = new Set([7, 13, 19, 37]);
 
 /**
- * Answers per second to one source address and port. A ping-pong loop
- * between two echo servers runs at thousands per second; a person or a
- * script that waits for each reply stays far below.
+ * Repeated answers per second to one source address and port. A ping-pong
+ * loop between two echo servers runs at thousands per second; a person or
+ * a script that waits for each reply stays far below.
  */
 export const DEFAULT_ANSWER_RATE = 1000;
 
@@ -23,9 +23,16 @@ export type AnswerVerdict = "answer" | "loop" | "rate" | "drop";
  * - never answer the classic service ports 7, 13, 19 and 37 (`loop`);
  * - never answer a source that uses the server's own port: it is the
  *   server itself (a spoofed source) or a twin on another host (`loop`);
- * - answer one source address and port at most `rate` times a second;
- *   the first datagram over it is refused with `rate`, the rest of that
- *   second's burst is dropped without an event.
+ * - answer one source address and port at most `rate` times a second
+ *   with the same datagram it sent last; the first datagram over it is
+ *   refused with `rate`, the rest of that second's burst is dropped
+ *   without an event.
+ *
+ * Only repeats count because a loop is a repeat: whatever bounces between
+ * two echoes comes back unchanged, while a client under load (a benchmark
+ * numbering its datagrams, a DNS resolver) sends something new each time
+ * and is never throttled. A repeat is judged by length and the first and
+ * last bytes, so the check costs the same for any datagram size.
  *
  * It is a CLI policy and not a library option because it decides which
  * events to print; any server command that answers datagrams can call
@@ -34,7 +41,7 @@ export type AnswerVerdict = "answer" | "loop" | "rate" | "drop";
 export class UdpAnswerGuard {
   #port: number;
   #rate: number;
-  #counts = new Map<string, number>();
+  #sources = new Map<string, { count: number; last: number[] }>();
   #windowStart = 0;
 
   /** `rate` 0 turns the rate limit off; the loop rules always hold. */
@@ -43,20 +50,48 @@ export class UdpAnswerGuard {
     this.#rate = rate;
   }
 
-  verdict(peer: NetAddress, now = Date.now()): AnswerVerdict {
+  verdict(
+    peer: NetAddress,
+    data: Uint8Array,
+    now = Date.now(),
+  ): AnswerVerdict {
     if (SERVICE_PORTS.has(peer.port) || peer.port === this.#port) {
       return "loop";
     }
     if (this.#rate === 0) return "answer";
     if (now - this.#windowStart >= 1000) {
-      this.#counts.clear();
+      this.#sources.clear();
       this.#windowStart = now;
     }
     const key = `${peer.address} ${peer.port}`;
-    const count = (this.#counts.get(key) ?? 0) + 1;
-    if (count === 1 && this.#counts.size >= MAX_TRACKED) return "answer";
-    this.#counts.set(key, count);
+    const signature = signatureOf(data);
+    const source = this.#sources.get(key);
+    if (source === undefined) {
+      if (this.#sources.size < MAX_TRACKED) {
+        this.#sources.set(key, { count: 0, last: signature });
+      }
+      return "answer";
+    }
+    if (!sameSignature(source.last, signature)) {
+      source.last = signature;
+      return "answer";
+    }
+    const count = ++source.count;
     if (count <= this.#rate) return "answer";
     return count === this.#rate + 1 ? "rate" : "drop";
   }
+}
+
+/** Bytes compared at each end of a datagram to call it a repeat. */
+const SAMPLE = 32;
+
+/** A datagram's length and its first and last bytes. */
+function signatureOf(data: Uint8Array): number[] {
+  const head = data.subarray(0, SAMPLE);
+  const tail = data.subarray(Math.max(SAMPLE, data.length - SAMPLE));
+  return [data.length, ...head, ...tail];
+}
+
+function sameSignature(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
 }

@@ -2,40 +2,66 @@ import { assertEquals } from "../tests/_assert.ts";
 import { UdpAnswerGuard } from "./_udp_answer_guard.ts";
 
 const local = { address: "127.0.0.1", port: 5000 };
+const ping = new TextEncoder().encode("ping");
 
 Deno.test("UdpAnswerGuard refuses service ports and the server's own port as loops", () => {
   const guard = new UdpAnswerGuard(local);
   for (const port of [7, 13, 19, 37, 5000]) {
-    assertEquals(guard.verdict({ address: "127.0.0.1", port }, 0), "loop");
+    assertEquals(
+      guard.verdict({ address: "127.0.0.1", port }, ping, 0),
+      "loop",
+    );
   }
-  assertEquals(guard.verdict({ address: "10.0.0.1", port: 5000 }, 0), "loop");
   assertEquals(
-    guard.verdict({ address: "127.0.0.1", port: 5001 }, 0),
+    guard.verdict({ address: "10.0.0.1", port: 5000 }, ping, 0),
+    "loop",
+  );
+  assertEquals(
+    guard.verdict({ address: "127.0.0.1", port: 5001 }, ping, 0),
     "answer",
   );
 });
 
-Deno.test("UdpAnswerGuard refuses once per burst over the rate, per source, per second", () => {
+Deno.test("UdpAnswerGuard refuses repeats once per burst over the rate, per source, per second", () => {
   const guard = new UdpAnswerGuard(local, 3);
   const a = { address: "127.0.0.1", port: 40000 };
   const b = { address: "127.0.0.1", port: 40001 };
-  const verdicts = [1, 2, 3, 4, 5, 6].map(() => guard.verdict(a, 100));
+  // The first datagram, then three repeats within budget, then over it.
+  const verdicts = [1, 2, 3, 4, 5, 6].map(() => guard.verdict(a, ping, 100));
   assertEquals(verdicts, [
+    "answer",
     "answer",
     "answer",
     "answer",
     "rate",
     "drop",
-    "drop",
   ]);
-  assertEquals(guard.verdict(b, 200), "answer");
+  assertEquals(guard.verdict(b, ping, 200), "answer");
   // A new second, a new budget.
-  assertEquals(guard.verdict(a, 1100), "answer");
+  assertEquals(guard.verdict(a, ping, 1100), "answer");
+});
+
+Deno.test("UdpAnswerGuard never throttles a source that sends something new each time", () => {
+  const guard = new UdpAnswerGuard(local, 3);
+  const a = { address: "127.0.0.1", port: 40000 };
+  const numbered = (i: number) => new Uint8Array(64).fill(i % 256, 0, 16);
+  for (let i = 0; i < 5000; i++) {
+    assertEquals(guard.verdict(a, numbered(i), 0), "answer");
+  }
+  // A change past the sampled ends is not seen: a loop never changes at all.
+  const big = new Uint8Array(4096);
+  assertEquals(guard.verdict(a, big, 0), "answer");
+  for (let i = 0; i < 3; i++) {
+    assertEquals(guard.verdict(a, big.slice().fill(1, 100, 200), 0), "answer");
+  }
+  assertEquals(guard.verdict(a, big, 0), "rate");
 });
 
 Deno.test("UdpAnswerGuard with rate 0 answers everything but loops", () => {
   const guard = new UdpAnswerGuard(local, 0);
   const a = { address: "127.0.0.1", port: 40000 };
-  for (let i = 0; i < 5000; i++) assertEquals(guard.verdict(a, 0), "answer");
-  assertEquals(guard.verdict({ address: "::1", port: 19 }, 0), "loop");
+  for (let i = 0; i < 5000; i++) {
+    assertEquals(guard.verdict(a, ping, 0), "answer");
+  }
+  assertEquals(guard.verdict({ address: "::1", port: 19 }, ping, 0), "loop");
 });

@@ -9,6 +9,7 @@ import { echoTcpCommand } from "./commands/echo_tcp.ts";
 import { echoUdpCommand } from "./commands/echo_udp.ts";
 import { sendCommand } from "./commands/send.ts";
 import { getCommand } from "./commands/get.ts";
+import { oscCommand } from "./commands/osc.ts";
 import { completionsCommand } from "./commands/completions.ts";
 import { ExitCode } from "./_exit.ts";
 import { failureOf, finishedCode } from "./_failure.ts";
@@ -32,6 +33,8 @@ export function buildProgram(): Command {
       getErrHasColors: () => false,
     })
     .showSuggestionAfterError(true)
+    // Program options only before the command, so `osc send` can take `-5`.
+    .enablePositionalOptions()
     .addHelpText(
       "after",
       programHelpFooter({
@@ -56,6 +59,7 @@ export function buildProgram(): Command {
   echoUdpCommand(program);
   sendCommand(program);
   getCommand(program);
+  oscCommand(program);
   completionsCommand(program);
   // Last: it lists, and suggests among, every command added before it.
   helpCommand(program);

@@ -22,6 +22,7 @@ const REASONS: Record<SocketErrorCode, string> = {
   "closed": "socket is closed",
   "truncated": "datagram may be truncated",
   "callback": "notifier callback threw",
+  "malformed": "malformed data",
   "failed": "failed",
 };
 

@@ -14,6 +14,8 @@
  * - `"closed"`: the socket was used after `close()`.
  * - `"truncated"`: a datagram filled the whole receive buffer.
  * - `"callback"`: a notifier callback threw.
+ * - `"malformed"`: a peer sent data that is not valid for the protocol
+ *   spoken (an OSC packet that does not decode).
  * - `"failed"`: any other system error; the message says which.
  *
  * @example Decide what is worth a retry
@@ -38,6 +40,7 @@ export type SocketErrorCode =
   | "closed"
   | "truncated"
   | "callback"
+  | "malformed"
   | "failed";
 
 /** A numeric address and port, IPv6 without brackets. *

@@ -1,5 +1,5 @@
 import { assertEquals, assertMatch } from "./_assert.ts";
-import { createClient } from "../lib/mod.ts";
+import { createClient, decodeOsc } from "../lib/mod.ts";
 
 const example = (name: string) =>
   new URL(`../examples/${name}`, import.meta.url).pathname;
@@ -74,4 +74,50 @@ Deno.test("examples/http_get.ts fetches a page from a loopback HTTP server", asy
   assertMatch(text, /^HTTP GET Response\nHTTP\/1\.0 200 OK\n/);
   assertMatch(text, /x-seed: yes\n/);
   assertMatch(text, /\n\nline one\nline two\n/);
+});
+
+Deno.test("examples/renoise_osc.ts sends Renoise's messages to a local UDP receiver", async () => {
+  const receiver = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  const port = (receiver.addr as Deno.NetAddr).port;
+  const received: string[] = [];
+  const receiving = (async () => {
+    for await (const [data] of receiver) {
+      const packet = decodeOsc(data);
+      if ("address" in packet) {
+        received.push(
+          `${packet.address} ${
+            packet.args.map((a) => `${a.type}:${"value" in a ? a.value : ""}`)
+              .join(" ")
+          }`.trim(),
+        );
+      }
+      if (received.length === 6) break;
+    }
+  })();
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-net",
+      example("renoise_osc.ts"),
+      "127.0.0.1",
+      String(port),
+    ],
+    stderr: "piped",
+  }).output();
+  assertEquals(output.code, 0);
+  await receiving;
+  receiver.close();
+  assertEquals(received, [
+    "/renoise/transport/start",
+    "/renoise/song/bpm f:127.5",
+    "/renoise/trigger/note_on i:1 i:-1 i:48 i:100",
+    "/renoise/trigger/note_off i:1 i:-1 i:48",
+    "/renoise/evaluate s:renoise.app():show_status('hello from sockit')",
+    "/renoise/transport/stop",
+  ]);
 });

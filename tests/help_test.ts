@@ -88,7 +88,7 @@ Deno.test("sockit help and sockit help send print help on stdout and exit 0", as
   assertEquals(sendFlag.text, send.text);
 });
 
-Deno.test("sockit help nosuch names it, suggests the closest and exits 2", async () => {
+Deno.test("sockit help frobnicate names it, suggests the closest and exits 2", async () => {
   const typo = await runCli(["help", "snd"]);
   assertEquals(typo.code, 2);
   assertEquals(typo.text, "");
@@ -96,11 +96,11 @@ Deno.test("sockit help nosuch names it, suggests the closest and exits 2", async
     typo.stderr,
     "sockit: unknown command 'snd' (did you mean 'send'?)\n",
   );
-  const far = await runCli(["help", "nosuch"]);
+  const far = await runCli(["help", "frobnicate"]);
   assertEquals(far.code, 2);
   assertMatch(
     far.stderr,
-    /^sockit: unknown command 'nosuch' \(commands: echo-tcp, .*send, get.*\)\n$/,
+    /^sockit: unknown command 'frobnicate' \(commands: echo-tcp, .*send, get.*\)\n$/,
   );
 });
 

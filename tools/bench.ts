@@ -9,7 +9,7 @@
  *   `echo-tcp -q`, the bare Deno loop and Node's `net` (when `node` is on
  *   PATH); and `echo-tcp` with its events on (to a file) against `-q`.
  * - TCP bulk: 8 clients × 32 MiB echoed.
- * - UDP request/response, 8 clients × 64 B: `echo-udp -q --rate 0`, a bare
+ * - UDP request/response, 8 clients × 64 B: `echo-udp -q`, a bare
  *   Deno loop with one reused buffer, Node's `dgram`.
  * - 10,000 held connections: peak RSS (VmHWM) of each server.
  * - Start-up: `sockit --help`, a usage error and a one-shot `send`, against
@@ -25,6 +25,8 @@
  *
  * @module
  */
+
+import { codecBench, dumpBench } from "./bench_osc.ts";
 
 const MiB = 1024 * 1024;
 const TCP_CLIENTS = 8;
@@ -432,9 +434,7 @@ async function benchUdp(): Promise<void> {
   const r = await contenders({
     "deno loop": () => denoReference(DENO_UDP),
     ...(NODE ? { node: () => nodeReference(NODE_UDP) } : {}),
-    // --rate 0: each client ping-pongs as fast as it can, which is exactly
-    // what the per-source budget stops; measure the echo, not the limit.
-    "sockit -q": sockit(["echo-udp", "-q", "--rate", "0"]),
+    "sockit -q": sockit(["echo-udp", "-q"]),
   }, (s) => requestResponse("udp", s.port));
   const q = r["sockit -q"]!;
   row(
@@ -661,4 +661,8 @@ if (import.meta.main) {
     1_000_000,
   );
   await compareGet("get 32 KiB head, 1 byte/write", bigHead(32 * 1024), 2, 1);
+  if (wanted("osc")) {
+    codecBench();
+    await dumpBench();
+  }
 }
