@@ -11,6 +11,8 @@ export interface TcpServerSettings {
   idleTimeout: number | undefined;
   maxConnections: number;
   filter: ((peer: NetAddress) => string | undefined) | undefined;
+  /** Messages are views of the read buffer (see `ServerOptions`). */
+  borrowMessages?: boolean;
 }
 
 /** Back-off after a failed accept (EMFILE and kin), so it cannot spin. */
@@ -153,11 +155,21 @@ export class TcpServer implements SocketServer {
     idle: IdleTimer | typeof NO_IDLE_LIMIT,
   ): Promise<void> {
     const stream = client.stream;
+    // A borrowed view is safe: the next read waits for the handler and for
+    // every write it queued, so the buffer is not reused under it.
+    const borrow = this.#settings.borrowMessages === true;
     while (client.isOpen) {
       const chunk = await stream.read();
       if (chunk === null) break;
       idle.touch();
-      const handled = dispatch.message(client, new Message(chunk));
+      const message = borrow
+        ? new Message(
+          chunk.buffer as ArrayBuffer,
+          chunk.byteOffset,
+          chunk.length,
+        )
+        : new Message(chunk);
+      const handled = dispatch.message(client, message);
       if (handled) await handled;
       // Backpressure even for a handler that does not await its `send`: a
       // peer that never reads stalls only its own connection.

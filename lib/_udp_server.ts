@@ -21,12 +21,17 @@ export class UdpServer implements SocketServer {
   #state: "ready" | "running" | "stopped" = "ready";
   #loop: Promise<void> = Promise.resolve();
 
+  #borrow: boolean;
+
+  /** `borrowMessages`: see `ServerOptions`. */
   constructor(
     conn: Deno.DatagramConn,
     filter: ((peer: NetAddress) => string | undefined) | undefined,
+    borrowMessages = false,
   ) {
     this.#conn = conn;
     this.#filter = filter;
+    this.#borrow = borrowMessages;
     const local = toNetAddress(conn.addr);
     this.localAddress = local.address;
     this.localPort = local.port;
@@ -90,7 +95,10 @@ export class UdpServer implements SocketServer {
         continue;
       }
       const client = new UdpPeer(this.#conn, peer, data.length, local);
-      const handled = dispatch.message(client, new Message(data));
+      const message = this.#borrow
+        ? new Message(data.buffer as ArrayBuffer, data.byteOffset, data.length)
+        : new Message(data);
+      const handled = dispatch.message(client, message);
       if (handled) await handled;
     }
   }

@@ -73,6 +73,14 @@ export interface ServerOptions {
    * string refuses the peer with that reason.
    */
   filter?: (peer: NetAddress) => string | undefined;
+  /**
+   * Hand `socketMessage` a view of the server's read buffer rather than a
+   * copy. The message is then valid only until the callback, and the promise
+   * it returns, settle: copy (`message.slice()`) what you keep, and return
+   * or await your `send`. Saves a copy of every byte received, a quarter of
+   * the CPU of a bulk TCP echo. Off by default.
+   */
+  borrowMessages?: boolean;
 }
 
 /**
@@ -157,8 +165,13 @@ function bind(
   port: number,
   options: ServerOptions,
 ): SocketServer {
-  const { protocol = "tcp", idleTimeout, maxConnections = Infinity, filter } =
-    options;
+  const {
+    protocol = "tcp",
+    idleTimeout,
+    maxConnections = Infinity,
+    filter,
+    borrowMessages = false,
+  } = options;
   validatePort(port, "listen", 0);
   if (idleTimeout !== undefined && !(idleTimeout > 0)) {
     throw new RangeError(
@@ -173,10 +186,15 @@ function bind(
   try {
     if (protocol === "udp") {
       const conn = listenDatagram({ transport: "udp", hostname, port });
-      return new UdpServer(conn, filter);
+      return new UdpServer(conn, filter, borrowMessages);
     }
     const listener = Deno.listen({ transport: "tcp", hostname, port });
-    return new TcpServer(listener, { idleTimeout, maxConnections, filter });
+    return new TcpServer(listener, {
+      idleTimeout,
+      maxConnections,
+      filter,
+      borrowMessages,
+    });
   } catch (error) {
     // A TypeError is a setup mistake (no --unstable-net), not the network.
     if (error instanceof TypeError) throw error;
