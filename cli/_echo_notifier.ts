@@ -29,7 +29,11 @@ export class EchoNotifier implements SocketNotifier {
 
   socketAccepted(client: SocketClient): void {
     this.connections++;
-    this.#printer.emit({ event: "accepted", peer: client.peer });
+    this.#printer.emit({
+      event: "accepted",
+      peer: client.peer,
+      ...(client.tls ? { tls: client.tls } : {}),
+    });
   }
 
   socketMessage(client: SocketClient, message: Message): Promise<void> | void {
@@ -45,6 +49,11 @@ export class EchoNotifier implements SocketNotifier {
         event: "message",
         peer: client.peer,
         data: message,
+        // A connection's own count: hex offsets run on per connection,
+        // even for Unix clients that all show as unix:-.
+        ...(client.protocol === "tcp"
+          ? { offset: client.bytesReceived - message.length }
+          : {}),
       });
     }
     const sent = client.send(message);

@@ -2,8 +2,10 @@ import { createServer } from "../lib/mod.ts";
 import { EventPrinter, lineWriter } from "./_events.ts";
 import { EchoNotifier } from "./_echo_notifier.ts";
 import { shutdownSignal } from "./_shutdown.ts";
-import { accessFilter, parseCidr } from "./_access.ts";
+import { accessFilterOf, listeningEvent } from "./_serving.ts";
 import { familyOf } from "./_options.ts";
+import { readServerPair } from "./_tls_files.ts";
+import { UsageError } from "./_exit.ts";
 import { UdpAnswerGuard } from "./_udp_answer_guard.ts";
 
 /** What `echo-tcp` and `echo-udp` share on their command lines. */
@@ -18,6 +20,10 @@ export interface EchoServerOptions {
   deny?: string[];
   idleTimeout?: number;
   maxConns?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  unix?: string;
+  hex?: boolean;
   /** UDP: answers per second to one source; 0 for no limit. */
   rate?: number;
 }
@@ -31,27 +37,32 @@ export async function runEchoServer(
   options: EchoServerOptions,
 ): Promise<number> {
   const family = familyOf(options.host, options);
-  const access = accessFilter(
-    (options.allow ?? []).map(parseCidr),
-    (options.deny ?? []).map(parseCidr),
-  );
+  if (options.unix !== undefined && (options.allow || options.deny)) {
+    throw new UsageError("--allow and --deny take IP networks, not --unix");
+  }
+  const access = accessFilterOf(options);
   const printer = new EventPrinter(
     protocol,
     "server",
     options.json ?? false,
     lineWriter(Deno.stdout),
+    { hex: options.hex ?? false },
   );
+  const tls = await readServerPair(options.tlsCert, options.tlsKey);
   const stopping = shutdownSignal();
-  const server = await createServer(options.host, options.port, {
+  const settings = {
     protocol,
-    family,
     filter: access,
     idleTimeout: options.idleTimeout,
     maxConnections: options.maxConns,
+    tls,
     // EchoNotifier formats its event and returns its send before the next
     // read: no copy of each message needed.
     borrowMessages: true,
-  });
+  };
+  const server = options.unix === undefined
+    ? await createServer(options.host, options.port, { ...settings, family })
+    : await createServer({ path: options.unix }, settings);
   const guard = protocol === "udp"
     ? new UdpAnswerGuard(
       { address: server.localAddress, port: server.localPort },
@@ -59,12 +70,7 @@ export async function runEchoServer(
     )
     : undefined;
   const notifier = new EchoNotifier(printer, options.quiet ?? false, guard);
-  printer.emit({
-    event: "listening",
-    address: server.localAddress,
-    port: server.localPort,
-    exposed: server.localAddress === "0.0.0.0" || server.localAddress === "::",
-  });
+  printer.emit(listeningEvent(server));
   server.run(notifier);
   await stopping;
   await server.stop();

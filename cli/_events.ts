@@ -1,10 +1,11 @@
-import type { NetAddress } from "../lib/mod.ts";
+import type { NetAddress, TlsInfo } from "../lib/mod.ts";
 import { escapeBytes, utf8Text } from "./_escape.ts";
 import {
   EventOutput,
   eventOutput,
   type OutputStream,
 } from "./_event_output.ts";
+import { hexDump, toHex } from "./_hex_dump.ts";
 import { Utf8Carry } from "./_utf8_carry.ts";
 import {
   formatOscLine,
@@ -17,12 +18,35 @@ export const HUMAN_MESSAGE_LIMIT = 256;
 
 /** Everything a server or `send` reports, before it becomes text. */
 export type SockitEvent =
-  | { event: "listening"; address: string; port: number; exposed: boolean }
-  | { event: "accepted"; peer: NetAddress }
-  | { event: "message"; peer: NetAddress; data: Uint8Array }
+  | {
+    event: "listening";
+    address: string;
+    port: number;
+    exposed: boolean;
+    /** A relay's target. */
+    target?: NetAddress;
+    tls?: boolean;
+  }
+  | { event: "accepted"; peer: NetAddress; tls?: TlsInfo }
+  | {
+    event: "message";
+    peer: NetAddress;
+    data: Uint8Array;
+    /** A relay's direction: `up` client → target, `down` back. */
+    direction?: "up" | "down";
+    /** Bytes before this chunk in its stream, so hex offsets run on. */
+    offset?: number;
+  }
   | { event: "closed"; peer: NetAddress; bytesIn: number; bytesOut: number }
+  | { event: "closed"; peer: NetAddress; bytesUp: number; bytesDown: number }
   | { event: "rejected"; peer: NetAddress; reason: string }
-  | { event: "error"; peer?: NetAddress; code: string; message: string }
+  | {
+    event: "error";
+    peer?: NetAddress;
+    target?: NetAddress;
+    code: string;
+    message: string;
+  }
   | {
     event: "stopped";
     connections: number;
@@ -30,9 +54,29 @@ export type SockitEvent =
     bytesOut: number;
     messages: number;
   }
-  | { event: "connected"; peer: NetAddress; local: NetAddress }
+  | {
+    event: "stopped";
+    connections: number;
+    bytesUp: number;
+    bytesDown: number;
+  }
+  | {
+    event: "connected";
+    peer: NetAddress;
+    local: NetAddress;
+    /** A relay's target; `peer` is then the client. */
+    target?: NetAddress;
+    tls?: TlsInfo;
+  }
   | { event: "sent"; peer: NetAddress; data: Uint8Array }
   | { event: "received"; peer: NetAddress; data: Uint8Array }
+  | {
+    event: "port";
+    peer: NetAddress;
+    state: "open" | "closed" | "filtered";
+    /** `scan --banner`: the first bytes the port sent. */
+    data?: Uint8Array;
+  }
   | { event: "dropped"; count: number }
   | ({ event: "osc"; direction: "in" | "out" } & OscEventData);
 
@@ -45,12 +89,19 @@ const DROPPABLE = new Set<SockitEvent["event"]>(["message"]);
 
 const never = new Promise<void>(() => {});
 
-/** `127.0.0.1:80` or `[::1]:80`: events always show numeric addresses. */
+/**
+ * `127.0.0.1:80` or `[::1]:80`: events always show numeric addresses; a
+ * Unix peer is `unix:PATH` already.
+ */
 export function formatPeer(peer: NetAddress): string {
+  if (peer.address.startsWith("unix:")) return peer.address;
   return peer.address.includes(":")
     ? `[${peer.address}]:${peer.port}`
     : `${peer.address}:${peer.port}`;
 }
+
+/** Peers whose dump offsets are remembered at most; UDP peers never close. */
+const HEX_OFFSETS_KEPT = 4096;
 
 /** The one place that turns events into human lines or NDJSON. */
 export class EventPrinter {
@@ -60,18 +111,27 @@ export class EventPrinter {
   #output: EventOutput | undefined;
   #write: (line: string) => unknown;
   #dropped = 0;
+  #hex: boolean;
+  /**
+   * Bytes dumped so far per direction and peer, for events that do not
+   * bring their own offset (a UDP server's datagrams, `send`'s chunks).
+   */
+  #offsets = new Map<string, number>();
   /** Per peer and direction: text split across TCP reads stays text. */
   #carry = new Utf8Carry();
 
   /**
    * @param output Where lines go: {@linkcode lineWriter}'s bounded writer,
    *   or any function (tests collect lines with one).
+   * @param options `hex` shows message data as `hexdump -C` blocks (JSON: a
+   *   `hex` field).
    */
   constructor(
     transport: "tcp" | "udp",
     role: "server" | "client",
     json: boolean,
     output: EventOutput | ((line: string) => void),
+    { hex = false }: { hex?: boolean } = {},
   ) {
     this.#transport = transport;
     this.#role = role;
@@ -82,6 +142,7 @@ export class EventPrinter {
     } else {
       this.#write = output;
     }
+    this.#hex = hex;
   }
 
   /**
@@ -111,16 +172,20 @@ export class EventPrinter {
    * dropped` notice precedes the next event that gets through.
    */
   emit(event: SockitEvent): void {
-    if (this.#transport === "tcp") {
+    // Hex dumps show the bytes as they came, offsets and all.
+    if (this.#transport === "tcp" && !this.#hex) {
       if (event.event === "closed") {
-        this.#flushCarry(event.peer);
+        this.#flushCarry(event.peer, "bytesUp" in event);
       } else if (
         event.event === "message" ||
         (this.json && (event.event === "sent" || event.event === "received"))
       ) {
         // A datagram is whole; a TCP chunk may end inside a character.
         const { peer } = event;
-        const direction = event.event === "sent" ? ">" : "<";
+        const direction = event.event === "sent" ||
+            (event.event === "message" && event.direction === "up")
+          ? ">"
+          : "<";
         const data = this.#carry.join(
           event.data,
           () => carryKey(direction, peer),
@@ -150,12 +215,18 @@ export class EventPrinter {
     if (line !== undefined) this.#write(line);
   }
 
-  /** A stream that ended inside a character: show its last bytes as they are. */
-  #flushCarry(peer: NetAddress): void {
+  /**
+   * A stream that ended inside a character: show its last bytes as they
+   * are. A relay's streams are its two directions.
+   */
+  #flushCarry(peer: NetAddress, relay: boolean): void {
     for (const direction of [">", "<"] as const) {
       const data = this.#carry.flush(carryKey(direction, peer));
       if (data === undefined) continue;
-      if (direction === ">") this.#print({ event: "sent", peer, data });
+      if (relay) {
+        const way = direction === ">" ? "up" : "down";
+        this.#print({ event: "message", peer, data, direction: way });
+      } else if (direction === ">") this.#print({ event: "sent", peer, data });
       else if (this.#role === "server") {
         this.#print({ event: "message", peer, data });
       } else this.#print({ event: "received", peer, data });
@@ -165,14 +236,36 @@ export class EventPrinter {
   #toHuman(event: SockitEvent): string | undefined {
     switch (event.event) {
       case "listening":
-        return `listening on ${this.#transport} ${
+        if (event.address.startsWith("unix:")) {
+          return `listening on ${event.address}${
+            this.#transport === "udp" ? " (datagrams)" : ""
+          }`;
+        }
+        return `listening on ${event.tls ? "tls" : this.#transport} ${
           formatPeer({ address: event.address, port: event.port })
-        }${event.exposed ? " (exposed: every interface)" : ""}`;
+        }${event.target ? `, relaying to ${formatPeer(event.target)}` : ""}${
+          event.exposed ? " (exposed: every interface)" : ""
+        }`;
       case "accepted":
-        return `client ${formatPeer(event.peer)} connected`;
+        return `client ${formatPeer(event.peer)} connected${
+          event.tls ? ` (${tlsLabel(event.tls)})` : ""
+        }`;
       case "message":
-        return `client ${formatPeer(event.peer)} sent ${quote(event.data)}`;
+        if (this.#hex) {
+          const direction = event.direction === "up" ? ">" : "<";
+          return this.#hexBlock(direction, event);
+        }
+        return `client ${formatPeer(event.peer)} ${
+          event.direction === "down" ? "received" : "sent"
+        } ${quote(event.data)}`;
       case "closed":
+        this.#offsets.delete(`< ${formatPeer(event.peer)}`);
+        this.#offsets.delete(`> ${formatPeer(event.peer)}`);
+        if ("bytesUp" in event) {
+          return `client ${
+            formatPeer(event.peer)
+          } disconnected (${event.bytesUp} bytes up, ${event.bytesDown} bytes down)`;
+        }
         return this.#role === "server"
           ? `client ${
             formatPeer(event.peer)
@@ -183,24 +276,71 @@ export class EventPrinter {
       case "rejected":
         return `rejected client ${formatPeer(event.peer)} (${event.reason})`;
       case "error":
-        return `error: ${event.message}`;
+        // A relay's connect failure names the target; say whose it was.
+        return event.peer && event.target
+          ? `error: client ${formatPeer(event.peer)}: ${event.message}`
+          : `error: ${event.message}`;
       case "stopped":
+        if ("bytesUp" in event) {
+          return `stopped: ${event.connections} connections, ${event.bytesUp} bytes up, ${event.bytesDown} bytes down`;
+        }
         return this.#transport === "tcp"
           ? `stopped: ${event.connections} connections, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out`
           : `stopped: ${event.messages} datagrams, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out`;
       case "connected":
-        return `connected to ${
-          formatPeer(event.peer)
-        } (${this.#transport}) from ${formatPeer(event.local)}`;
+        if (event.target) {
+          return `client ${formatPeer(event.peer)} connected to ${
+            formatPeer(event.target)
+          } from ${formatPeer(event.local)}`;
+        }
+        return `connected to ${formatPeer(event.peer)} (${
+          event.tls
+            ? tlsLabel(event.tls)
+            : event.peer.address.startsWith("unix:")
+            ? (this.#transport === "udp" ? "unix datagrams" : "unix")
+            : this.#transport
+        }) from ${formatPeer(event.local)}`;
+      case "port":
+        return `${formatPeer(event.peer)} ${event.state}${
+          event.data ? ` ${quote(event.data)}` : ""
+        }`;
       case "dropped":
         return `events dropped: ${event.count} (stdout too slow)`;
       case "sent":
       case "received":
-        // A client's data is its stdout, raw; there is no human line for it.
-        return undefined;
+        // A client's data is its stdout, raw; only -x shows it, as hex.
+        if (!this.#hex) return undefined;
+        return this.#hexBlock(event.event === "sent" ? ">" : "<", event);
       case "osc":
         return formatOscLine(event);
     }
+  }
+
+  /**
+   * `> 127.0.0.1:5000 6 bytes` (`>` sent or up, `<` received or down) and
+   * the chunk's `hexdump -C` rows. The offset is the event's own where it
+   * brings one (a connection's byte count), else the running count for
+   * that direction and peer.
+   */
+  #hexBlock(
+    direction: ">" | "<",
+    event: { peer: NetAddress; data: Uint8Array; offset?: number },
+  ): string {
+    const key = `${direction} ${formatPeer(event.peer)}`;
+    let offset = event.offset;
+    if (offset === undefined) {
+      offset = this.#offsets.get(key) ?? 0;
+      this.#offsets.delete(key);
+      if (this.#offsets.size >= HEX_OFFSETS_KEPT) {
+        const oldest = this.#offsets.keys().next().value;
+        if (oldest !== undefined) this.#offsets.delete(oldest);
+      }
+      this.#offsets.set(key, offset + event.data.length);
+    }
+    return [
+      `${key} ${event.data.length} bytes`,
+      ...hexDump(event.data, offset),
+    ].join("\n");
   }
 
   #toJson(event: SockitEvent): string {
@@ -223,7 +363,8 @@ export class EventPrinter {
         const text = validText(value);
         if (text !== undefined) record.text = text;
         else record.base64 = toBase64(value);
-      } else if (key !== "event") {
+        if (this.#hex) record.hex = toHex(value);
+      } else if (key !== "event" && key !== "offset") {
         record[key] = value;
       }
     }
@@ -303,4 +444,10 @@ function toBase64(bytes: Uint8Array): string {
  */
 export function lineWriter(stream: OutputStream): EventOutput {
   return eventOutput(stream);
+}
+
+/** `tls TLSv1.3, alpn h2`: what a handshake negotiated, as far as known. */
+function tlsLabel(tls: TlsInfo): string {
+  const label = tls.protocol ? `tls ${tls.protocol}` : "tls";
+  return tls.alpnProtocol ? `${label}, alpn ${tls.alpnProtocol}` : label;
 }

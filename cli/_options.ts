@@ -221,6 +221,32 @@ export function parseHost(value: string): string {
 }
 
 /**
+ * A `send` target: `unix:PATH` (`unix:@name` for an abstract socket) as it
+ * is, or a host as {@linkcode parseHost} takes it.
+ */
+export function parseTarget(value: string): string {
+  if (!value.startsWith("unix:")) return parseHost(value);
+  const path = value.slice("unix:".length);
+  if (path === "" || path === "@") {
+    throw new InvalidArgumentError(`"${value}" names no socket path`);
+  }
+  return value;
+}
+
+/** The path in a `unix:PATH` target, or undefined for a host. */
+export function unixPathOf(target: string): string | undefined {
+  return target.startsWith("unix:") ? target.slice("unix:".length) : undefined;
+}
+
+/** A `--unix` path for a server: a file path or `@name`. */
+export function parseSocketPath(value: string): string {
+  if (value === "" || value === "@") {
+    throw new InvalidArgumentError(`socket path "${value}" is empty`);
+  }
+  return value;
+}
+
+/**
  * An IPv6 zone as Deno takes it. Deno connects to `fe80::1%2` but cannot
  * resolve an interface name (`%eth0`), and reading the name's number
  * would take `--allow-sys` or `--allow-all`: names are refused.
@@ -253,4 +279,46 @@ export function familyOf(
     );
   }
   return family;
+}
+
+/** A host and port from one command-line word. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/**
+ * `host:port`, `[v6]:port`, or with `listen` set, a bare `port` that binds
+ * `localhost`. The host is checked as `parseHost` does, brackets removed;
+ * the port as `parsePort` does, so service names work.
+ */
+function parseEndpoint(value: string, listen: boolean): Endpoint {
+  const match = /^(?:(.*):)?([^:\]]+)$/.exec(value.trim());
+  const rawHost = match?.[1];
+  const rawPort = match?.[2];
+  if (rawPort === undefined || (rawHost === undefined && !listen)) {
+    throw new InvalidArgumentError(
+      `address "${value}" is not ${listen ? "[host:]port" : "host:port"}`,
+    );
+  }
+  // A bare IPv6 literal's last group would read as the port: ask for [].
+  if (rawHost?.includes(":") && !rawHost.startsWith("[")) {
+    throw new InvalidArgumentError(
+      `address "${value}" has an IPv6 host: write it as [${rawHost}]:${rawPort}`,
+    );
+  }
+  return {
+    host: rawHost === undefined ? "localhost" : parseHost(rawHost),
+    port: listen ? parseListenPort(rawPort) : parsePort(rawPort),
+  };
+}
+
+/** Where a relay listens: `[host:]port`, port 0 for any. */
+export function parseListenEndpoint(value: string): Endpoint {
+  return parseEndpoint(value, true);
+}
+
+/** Where a relay connects: `host:port`. */
+export function parseTargetEndpoint(value: string): Endpoint {
+  return parseEndpoint(value, false);
 }

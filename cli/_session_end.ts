@@ -1,5 +1,6 @@
 import { type NetAddress, SocketError } from "../lib/mod.ts";
 import { formatPeer } from "./_events.ts";
+import { messageOf } from "./_failure.ts";
 
 /**
  * Whether `error` is the peer's orderly close (FIN): the normal end of a
@@ -18,4 +19,11 @@ export function idleError(peer: NetAddress, ms: number): SocketError {
     `Cannot receive from "${formatPeer(peer)}": idle for ${ms} ms`,
     { peer },
   );
+}
+
+/** Any failure as a SocketError naming `peer`, for an `error` event. */
+export function asSocketError(error: unknown, peer: NetAddress): SocketError {
+  return error instanceof SocketError
+    ? error
+    : new SocketError("failed", messageOf(error), { peer, cause: error });
 }

@@ -39,6 +39,7 @@ export type AnswerVerdict = "answer" | "loop" | "rate" | "drop";
  * `verdict` before it replies.
  */
 export class UdpAnswerGuard {
+  #local: NetAddress;
   #port: number;
   #rate: number;
   #sources = new Map<string, { count: number; last: number }>();
@@ -46,6 +47,7 @@ export class UdpAnswerGuard {
 
   /** `rate` 0 turns the rate limit off; the loop rules always hold. */
   constructor(local: NetAddress, rate = DEFAULT_ANSWER_RATE) {
+    this.#local = local;
     this.#port = local.port;
     this.#rate = rate;
   }
@@ -55,7 +57,10 @@ export class UdpAnswerGuard {
     data: Uint8Array,
     now = Date.now(),
   ): AnswerVerdict {
-    if (SERVICE_PORTS.has(peer.port) || peer.port === this.#port) {
+    // A Unix datagram peer has no port: only its own path is a loop.
+    if (peer.address.startsWith("unix:")) {
+      if (peer.address === this.#local.address) return "loop";
+    } else if (SERVICE_PORTS.has(peer.port) || peer.port === this.#port) {
       return "loop";
     }
     if (this.#rate === 0) return "answer";

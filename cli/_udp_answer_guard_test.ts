@@ -65,3 +65,16 @@ Deno.test("UdpAnswerGuard with rate 0 answers everything but loops", () => {
   }
   assertEquals(guard.verdict({ address: "::1", port: 19 }, ping, 0), "loop");
 });
+
+Deno.test("UdpAnswerGuard on a Unix socket: port 0 is no loop, its own path is", () => {
+  const guard = new UdpAnswerGuard({ address: "unix:/tmp/echo.sock", port: 0 });
+  const data = new Uint8Array([1]);
+  assertEquals(
+    guard.verdict({ address: "unix:/tmp/client.sock", port: 0 }, data),
+    "answer",
+  );
+  assertEquals(
+    guard.verdict({ address: "unix:/tmp/echo.sock", port: 0 }, data),
+    "loop",
+  );
+});

@@ -9,6 +9,9 @@ import { echoTcpCommand } from "./commands/echo_tcp.ts";
 import { echoUdpCommand } from "./commands/echo_udp.ts";
 import { sendCommand } from "./commands/send.ts";
 import { getCommand } from "./commands/get.ts";
+import { scanCommand } from "./commands/scan.ts";
+import { listenCommand } from "./commands/listen.ts";
+import { relayCommand } from "./commands/relay.ts";
 import { oscCommand } from "./commands/osc.ts";
 import { completionsCommand } from "./commands/completions.ts";
 import { ExitCode } from "./_exit.ts";
@@ -59,6 +62,9 @@ export function buildProgram(): Command {
   echoUdpCommand(program);
   sendCommand(program);
   getCommand(program);
+  scanCommand(program);
+  listenCommand(program);
+  relayCommand(program);
   oscCommand(program);
   completionsCommand(program);
   // Last: it lists, and suggests among, every command added before it.

@@ -50,6 +50,14 @@ export class NotifierDispatch {
     );
   }
 
+  ended(client: SocketClient): Promise<void> {
+    return this.#call(
+      "socketEnded",
+      client.peer,
+      () => this.#notifier.socketEnded?.(client),
+    );
+  }
+
   closed(client: SocketClient): Promise<void> {
     return this.#call(
       "socketClosed",

@@ -2,7 +2,7 @@
  *
  * @example Read a status line, then a fixed-size body
  * ```ts ignore
- * import type { ReceiveMode } from "jsr:@sockit/sockit";
+ * import type { ReceiveMode } from "@sockit/sockit";
  *
  * const modes: ReceiveMode[] = ["*line", 1024, "*all"];
  * ```

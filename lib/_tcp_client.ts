@@ -1,9 +1,10 @@
 import type { SocketError } from "./errors.ts";
+import type { TlsInfo } from "./client.ts";
 import { BaseClient } from "./_base_client.ts";
 import { ReceiveBuffer } from "./_receive_buffer.ts";
 import { type ReceiveMode, validateReceive } from "./_receive_mode.ts";
 import { withDeadline } from "./_deadline.ts";
-import { TcpStream } from "./_tcp_stream.ts";
+import { type StreamConn, TcpStream } from "./_tcp_stream.ts";
 import { toNetAddress } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
 
@@ -20,20 +21,31 @@ export class TcpClient extends BaseClient {
   #readError: unknown;
   #serverSide: boolean;
   #keepSendingAfterEof: boolean;
+  /** What TLS negotiated, for a TLS connection. */
+  tls: TlsInfo | undefined;
   /** The first write failure, for a server that did not await `send`. */
   writeError: SocketError | undefined;
+  /** Resolves once `close()` has freed the connection. */
+  readonly released: Promise<void>;
+  #released!: () => void;
 
+  /**
+   * @param addresses Where to read the addresses from: a TLS connection
+   * from `Deno.startTls` reports empty ones, its TCP connection does not.
+   */
   constructor(
-    conn: Deno.Conn,
+    conn: StreamConn,
     serverSide = false,
     keepSendingAfterEof = false,
+    addresses: Pick<StreamConn, "localAddr" | "remoteAddr"> = conn,
   ) {
-    super(toNetAddress(conn.remoteAddr));
-    const local = toNetAddress(conn.localAddr);
+    super(toNetAddress(addresses.remoteAddr));
+    const local = toNetAddress(addresses.localAddr);
     this.localAddress = local.address;
     this.localPort = local.port;
     this.stream = new TcpStream(conn);
     this.#serverSide = serverSide;
+    this.released = new Promise((resolve) => this.#released = resolve);
     this.#keepSendingAfterEof = keepSendingAfterEof;
   }
 
@@ -116,6 +128,7 @@ export class TcpClient extends BaseClient {
   }
 
   protected release(): void {
+    this.#released();
     try {
       this.stream.conn.close();
     } catch {

@@ -4,16 +4,22 @@ import { Message } from "./message.ts";
 import { NotifierDispatch } from "./_notifier_dispatch.ts";
 import { TcpClient } from "./_tcp_client.ts";
 import { toNetAddress } from "./_address.ts";
-import { socketError, toSocketError } from "./_socket_error_from.ts";
+import { describe, socketError, toSocketError } from "./_socket_error_from.ts";
+import { IdleTimer } from "./_idle_timer.ts";
 
 /** Settings a TCP server applies to each connection. */
 export interface TcpServerSettings {
   idleTimeout: number | undefined;
   maxConnections: number;
   filter: ((peer: NetAddress) => string | undefined) | undefined;
+  tls: boolean;
+  allowHalfOpen: boolean;
   /** Messages are views of the read buffer (see `ServerOptions`). */
   borrowMessages?: boolean;
 }
+
+/** How long a TLS client may take over its handshake without an idle timeout. */
+const HANDSHAKE_MS = 10_000;
 
 /** Back-off after a failed accept (EMFILE and kin), so it cannot spin. */
 const ACCEPT_RETRY_MS = 50;
@@ -23,15 +29,18 @@ export class TcpServer implements SocketServer {
   readonly protocol = "tcp";
   readonly localAddress: string;
   readonly localPort: number;
-  #listener: Deno.TcpListener;
+  readonly tls: boolean;
+  #listener: Deno.Listener;
   #settings: TcpServerSettings;
   #clients = new Set<TcpClient>();
   #tasks = new Set<Promise<void>>();
   #state: "ready" | "running" | "stopped" = "ready";
+  #accepting = true;
 
-  constructor(listener: Deno.TcpListener, settings: TcpServerSettings) {
+  constructor(listener: Deno.Listener, settings: TcpServerSettings) {
     this.#listener = listener;
     this.#settings = settings;
+    this.tls = settings.tls;
     const local = toNetAddress(listener.addr);
     this.localAddress = local.address;
     this.localPort = local.port;
@@ -55,6 +64,16 @@ export class TcpServer implements SocketServer {
     this.#track(this.#acceptLoop(new NotifierDispatch(notifier)));
   }
 
+  stopAccepting(): void {
+    if (!this.#accepting) return;
+    this.#accepting = false;
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
   async stop(): Promise<void> {
     this.close();
     while (this.#tasks.size > 0) await Promise.all(this.#tasks);
@@ -63,11 +82,7 @@ export class TcpServer implements SocketServer {
   close(): void {
     if (this.#state === "stopped") return;
     this.#state = "stopped";
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed.
-    }
+    this.stopAccepting();
     for (const client of this.#clients) client.close();
   }
 
@@ -86,12 +101,12 @@ export class TcpServer implements SocketServer {
 
   async #acceptLoop(dispatch: NotifierDispatch): Promise<void> {
     const local = { address: this.localAddress, port: this.localPort };
-    while (this.#state === "running") {
-      let conn: Deno.TcpConn;
+    while (this.#state === "running" && this.#accepting) {
+      let conn: Deno.Conn;
       try {
         conn = await this.#listener.accept();
       } catch (error) {
-        if (this.#state !== "running") return;
+        if (this.#state !== "running" || !this.#accepting) return;
         const failure = toSocketError(error, "accept on", local);
         await dispatch.error(failure);
         // A peer that reset before accept() returned is that peer's
@@ -105,36 +120,49 @@ export class TcpServer implements SocketServer {
     }
   }
 
-  async #serve(conn: Deno.TcpConn, dispatch: NotifierDispatch): Promise<void> {
+  async #serve(conn: Deno.Conn, dispatch: NotifierDispatch): Promise<void> {
     const peer = toNetAddress(conn.remoteAddr);
     const reason = this.#settings.filter?.(peer) ??
       (this.#clients.size >= this.#settings.maxConnections
         ? "max-conns"
         : undefined);
-    if (reason !== undefined || this.#state !== "running") {
+    if (
+      reason !== undefined || this.#state !== "running" || !this.#accepting
+    ) {
       conn.close();
       if (reason !== undefined) await dispatch.rejected(peer, reason);
       return;
     }
-    conn.setNoDelay(true);
     const client = new TcpClient(conn, true);
+    // Counted from the start, so that stop() also ends handshakes.
     this.#clients.add(client);
-    const limit = this.#settings.idleTimeout;
-    // No timer object at all without a limit: memory per held connection.
-    const idle = limit === undefined ? NO_IDLE_LIMIT : new IdleTimer(
-      limit,
-      () => {
-        client.close();
-        return dispatch.error(
-          socketError("timeout", "receive from", peer, {
-            detail: `idle for ${limit} ms`,
-          }),
-        );
-      },
-    );
+    if (this.tls) {
+      const info = await this.#handshake(conn as Deno.TlsConn, peer, dispatch);
+      if (info === undefined) {
+        this.#clients.delete(client);
+        return;
+      }
+      client.tls = { alpnProtocol: info.alpnProtocol ?? undefined };
+    } else if (conn.remoteAddr.transport === "tcp") {
+      (conn as Deno.TcpConn).setNoDelay(true);
+    }
+    const idle = new IdleTimer(this.#settings.idleTimeout, () => {
+      client.close();
+      return dispatch.error(
+        socketError("timeout", "receive from", peer, {
+          detail: `idle for ${this.#settings.idleTimeout} ms`,
+        }),
+      );
+    });
     try {
       await dispatch.accepted(client);
       await this.#readLoop(client, dispatch, idle);
+      if (this.#settings.allowHalfOpen && client.isOpen) {
+        // The peer can send nothing more, so silence is no longer idleness.
+        idle.cancel();
+        await dispatch.ended(client);
+        await client.released;
+      }
     } catch (error) {
       if (this.#state === "running" && !idle.expired && client.isOpen) {
         await dispatch.error(toSocketError(error, "receive from", peer));
@@ -149,10 +177,43 @@ export class TcpServer implements SocketServer {
     }
   }
 
+  /**
+   * The handshake, within the idle timeout (or 10 s): a client that fails
+   * it, or never finishes it, is an error event and nothing more.
+   */
+  async #handshake(
+    conn: Deno.TlsConn,
+    peer: NetAddress,
+    dispatch: NotifierDispatch,
+  ): Promise<Deno.TlsHandshakeInfo | undefined> {
+    const limit = this.#settings.idleTimeout ?? HANDSHAKE_MS;
+    const timer = setTimeout(() => conn.close(), limit);
+    try {
+      return await conn.handshake();
+    } catch (error) {
+      try {
+        conn.close();
+      } catch {
+        // Closed by the timer.
+      }
+      if (this.#state === "running") {
+        await dispatch.error(
+          socketError("tls", "receive from", peer, {
+            detail: `TLS handshake failed: ${describe(error)}`,
+            cause: error,
+          }),
+        );
+      }
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async #readLoop(
     client: TcpClient,
     dispatch: NotifierDispatch,
-    idle: IdleTimer | typeof NO_IDLE_LIMIT,
+    idle: IdleTimer,
   ): Promise<void> {
     const stream = client.stream;
     // A borrowed view is safe: the next read waits for the handler and for
@@ -180,50 +241,5 @@ export class TcpServer implements SocketServer {
     // Echo everything still pending after the peer's half-close, then close.
     await stream.drain();
     if (client.writeError) throw client.writeError;
-  }
-}
-
-/** The idle timer of a server without `idleTimeout`: does nothing. */
-const NO_IDLE_LIMIT = {
-  expired: false,
-  touch(): void {},
-  cancel(): void {},
-};
-
-/**
- * One timer per connection that is re-armed lazily: `touch()` only stores a
- * time, so the hot path sets no timers.
- */
-class IdleTimer {
-  expired = false;
-  #limit: number;
-  #lastActivity = Date.now();
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #onExpire: () => unknown;
-
-  constructor(limit: number, onExpire: () => unknown) {
-    this.#limit = limit;
-    this.#onExpire = onExpire;
-    this.#arm(limit);
-  }
-
-  touch(): void {
-    this.#lastActivity = Date.now();
-  }
-
-  cancel(): void {
-    clearTimeout(this.#timer);
-  }
-
-  #arm(ms: number): void {
-    this.#timer = setTimeout(() => this.#check(), ms);
-  }
-
-  #check(): void {
-    const limit = this.#limit;
-    const idleFor = Date.now() - this.#lastActivity;
-    if (idleFor < limit) return this.#arm(limit - idleFor);
-    this.expired = true;
-    this.#onExpire();
   }
 }

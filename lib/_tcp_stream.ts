@@ -16,6 +16,15 @@ function ignore(): void {}
 const settled = Promise.resolve();
 
 /**
+ * The part of a Deno connection the loop uses; a `node:tls` socket can
+ * stand behind it too.
+ */
+export type StreamConn = Pick<
+  Deno.Conn,
+  "read" | "write" | "closeWrite" | "close" | "localAddr" | "remoteAddr"
+>;
+
+/**
  * The one TCP read/write loop, shared by clients and servers.
  *
  * It uses `read()`/`write()` rather than `readable`/`writable`: reading
@@ -23,14 +32,14 @@ const settled = Promise.resolve();
  * would make replying after a peer's half-close impossible.
  */
 export class TcpStream {
-  readonly conn: Deno.Conn;
+  readonly conn: StreamConn;
   bytesRead = 0;
   bytesWritten = 0;
   #buffer = new Uint8Array(INITIAL_READ_BUFFER);
   #writes: Promise<void> = settled;
   #pendingWrites = 0;
 
-  constructor(conn: Deno.Conn) {
+  constructor(conn: StreamConn) {
     this.conn = conn;
   }
 
@@ -48,7 +57,13 @@ export class TcpStream {
     // Only a grown buffer needs the wait timed (to give it back): small
     // request/response traffic never reads the clock.
     const started = buffer.length > INITIAL_READ_BUFFER ? performance.now() : 0;
-    const count = await this.conn.read(buffer);
+    let count: number | null;
+    try {
+      count = await this.conn.read(buffer);
+    } catch (error) {
+      if (isTlsTruncation(error)) return null;
+      throw error;
+    }
     if (count === null) return null;
     this.bytesRead += count;
     if (count === buffer.length || started !== 0) {
@@ -113,4 +128,15 @@ export class TcpStream {
       this.#buffer = new Uint8Array(INITIAL_READ_BUFFER);
     }
   }
+}
+
+/**
+ * A TLS peer that closes TCP without a close_notify alert: `openssl
+ * s_client`, `ncat --ssl` and many servers do it on every close. It is the
+ * peer's EOF; treating it as an error would report every such session as
+ * failed.
+ */
+function isTlsTruncation(error: unknown): boolean {
+  return error instanceof Deno.errors.UnexpectedEof &&
+    /close_notify/.test(error.message);
 }

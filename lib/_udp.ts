@@ -1,5 +1,7 @@
 import type { NetAddress } from "./errors.ts";
-import { toSocketError } from "./_socket_error_from.ts";
+import { socketError, toSocketError } from "./_socket_error_from.ts";
+import { formatEndpoint } from "./_address.ts";
+import { isUnix, pathOf, UNBOUND } from "./_unix.ts";
 
 /** 65,535 minus the IPv4 (20) and UDP (8) headers. */
 export const MAX_UDP_PAYLOAD_IPV4 = 65_507;
@@ -20,16 +22,14 @@ export const DATAGRAM_BUFFER_SIZE = 65_536;
  * ```
  */
 export function maxDatagramPayload(peer: NetAddress): number {
-  return peer.address.includes(":")
+  return peer.address.includes(":") && !isUnix(peer)
     ? MAX_UDP_PAYLOAD_IPV6
     : MAX_UDP_PAYLOAD_IPV4;
 }
 
 /** A RangeError naming the peer, for a payload that cannot be one datagram. */
 export function oversizeError(peer: NetAddress, size: number): RangeError {
-  const where = peer.address.includes(":")
-    ? `[${peer.address}]:${peer.port}`
-    : `${peer.address}:${peer.port}`;
+  const where = formatEndpoint(peer.address, peer.port);
   return new RangeError(
     `Cannot send to "${where}": a datagram of ${size} bytes exceeds the ${
       maxDatagramPayload(peer)
@@ -43,33 +43,46 @@ export function oversizeError(peer: NetAddress, size: number): RangeError {
  * Not an async function: one promise per datagram on a server's hot path.
  */
 export function sendDatagram(
-  conn: Deno.DatagramConn,
+  conn: Pick<Deno.DatagramConn, "send">,
   peer: NetAddress,
   bytes: Uint8Array,
 ): Promise<void> {
   if (bytes.length > maxDatagramPayload(peer)) {
     return Promise.reject(oversizeError(peer, bytes.length));
   }
-  return conn.send(bytes, toUdpAddr(peer)).then(ignore, (error) => {
+  if (peer.address === UNBOUND) {
+    return Promise.reject(
+      socketError("failed", "send to", peer, {
+        detail: "the sender has no socket path to answer",
+      }),
+    );
+  }
+  return conn.send(bytes, toDatagramAddr(peer)).then(ignore, (error) => {
     throw toSocketError(error, "send to", peer);
   });
 }
 
 function ignore(): void {}
 
-/** Deno's address form for `DatagramConn.send`. */
-export function toUdpAddr(peer: NetAddress): Deno.NetAddr {
-  return { transport: "udp", hostname: peer.address, port: peer.port };
+/** Deno's address form for `DatagramConn.send`: UDP or a Unix datagram path. */
+export function toDatagramAddr(peer: NetAddress): Deno.Addr {
+  return isUnix(peer)
+    ? { transport: "unixpacket", path: pathOf(peer) }
+    : { transport: "udp", hostname: peer.address, port: peer.port };
 }
 
 /** `Deno.listenDatagram`, or a TypeError that says how to enable it. */
 export function listenDatagram(
-  options: Deno.UdpListenOptions & { transport: "udp" },
+  options:
+    | (Deno.UdpListenOptions & { transport: "udp" })
+    | Deno.UnixListenOptions & { transport: "unixpacket" },
 ): Deno.DatagramConn {
   if (typeof Deno.listenDatagram !== "function") {
     throw new TypeError(
       'Cannot open a UDP socket: run Deno with --unstable-net or set "unstable": ["net"] in deno.json',
     );
   }
-  return Deno.listenDatagram(options);
+  return options.transport === "udp"
+    ? Deno.listenDatagram(options)
+    : Deno.listenDatagram(options);
 }

@@ -5,6 +5,8 @@ import { withDeadline } from "./_deadline.ts";
 import { toNetAddress } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
 import { DATAGRAM_BUFFER_SIZE, sendDatagram } from "./_udp.ts";
+import { isUnix, pathOf, unlinkSocket } from "./_unix.ts";
+import { type DatagramIo, DatagramTurns } from "./_datagram_turns.ts";
 
 /**
  * A "connected" UDP client: one fixed peer, and only that peer's datagrams
@@ -17,13 +19,19 @@ export class UdpClient extends BaseClient {
   bytesSent = 0;
   bytesReceived = 0;
   #conn: Deno.DatagramConn;
+  #io: DatagramIo;
+  #turns: DatagramTurns | undefined;
   #buffer = new Uint8Array(DATAGRAM_BUFFER_SIZE);
   #pending: Promise<Uint8Array> | undefined;
+  #local: NetAddress;
 
   constructor(conn: Deno.DatagramConn, peer: NetAddress) {
     super(peer);
     this.#conn = conn;
     const local = toNetAddress(conn.addr);
+    this.#local = local;
+    this.#turns = isUnix(local) ? new DatagramTurns(conn) : undefined;
+    this.#io = this.#turns ?? conn;
     this.localAddress = local.address;
     this.localPort = local.port;
   }
@@ -32,7 +40,7 @@ export class UdpClient extends BaseClient {
     this.assertOpen("send to");
     const bytes = this.encode(message);
     try {
-      await sendDatagram(this.#conn, this.peer, bytes);
+      await sendDatagram(this.#io, this.peer, bytes);
     } catch (error) {
       // An oversize payload is the caller's mistake: the client stays open.
       throw error instanceof SocketError ? this.fail(error) : error;
@@ -73,11 +81,14 @@ export class UdpClient extends BaseClient {
 
   protected release(): void {
     this.#conn.close();
+    this.#turns?.close();
+    // Deno leaves a Unix datagram socket's file behind: the reply path is ours.
+    if (isUnix(this.#local)) unlinkSocket(pathOf(this.#local));
   }
 
   async #nextFromPeer(): Promise<Uint8Array> {
     while (true) {
-      const [data, addr] = await this.#conn.receive(this.#buffer);
+      const [data, addr] = await this.#io.receive(this.#buffer);
       const from = toNetAddress(addr);
       if (from.address !== this.peerAddress || from.port !== this.peerPort) {
         continue;

@@ -6,6 +6,7 @@ import { UdpPeer } from "./_udp_peer.ts";
 import { toNetAddress } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
 import { DATAGRAM_BUFFER_SIZE } from "./_udp.ts";
+import { isUnix, pathOf, unlinkSocket } from "./_unix.ts";
 
 /**
  * A UDP server: one receive loop into one reused 64 KiB buffer, faster than
@@ -16,10 +17,12 @@ export class UdpServer implements SocketServer {
   readonly localAddress: string;
   readonly localPort: number;
   readonly connectionCount = 0;
+  readonly tls = false;
   #conn: Deno.DatagramConn;
   #filter: ((peer: NetAddress) => string | undefined) | undefined;
   #state: "ready" | "running" | "stopped" = "ready";
   #loop: Promise<void> = Promise.resolve();
+  #lock: PeerLock | undefined;
 
   #borrow: boolean;
 
@@ -27,10 +30,12 @@ export class UdpServer implements SocketServer {
   constructor(
     conn: Deno.DatagramConn,
     filter: ((peer: NetAddress) => string | undefined) | undefined,
+    onePeer = false,
     borrowMessages = false,
   ) {
     this.#conn = conn;
     this.#filter = filter;
+    this.#lock = onePeer ? new PeerLock() : undefined;
     this.#borrow = borrowMessages;
     const local = toNetAddress(conn.addr);
     this.localAddress = local.address;
@@ -51,6 +56,10 @@ export class UdpServer implements SocketServer {
     this.#loop = this.#receiveLoop(new NotifierDispatch(notifier));
   }
 
+  stopAccepting(): void {
+    // Datagrams are not connections: there is nothing to stop accepting.
+  }
+
   async stop(): Promise<void> {
     this.close();
     await this.#loop;
@@ -60,6 +69,9 @@ export class UdpServer implements SocketServer {
     if (this.#state === "stopped") return;
     this.#state = "stopped";
     this.#conn.close();
+    // Deno leaves a Unix datagram socket's file behind; a stream's it removes.
+    const local = { address: this.localAddress, port: this.localPort };
+    if (isUnix(local)) unlinkSocket(pathOf(local));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -94,6 +106,11 @@ export class UdpServer implements SocketServer {
         await dispatch.rejected(peer, reason);
         continue;
       }
+      const locked = this.#lock?.check(peer);
+      if (locked !== undefined) {
+        if (locked) await dispatch.rejected(peer, "locked");
+        continue;
+      }
       const client = new UdpPeer(this.#conn, peer, data.length, local);
       const message = this.#borrow
         ? new Message(data.buffer as ArrayBuffer, data.byteOffset, data.length)
@@ -101,5 +118,28 @@ export class UdpServer implements SocketServer {
       const handled = dispatch.message(client, message);
       if (handled) await handled;
     }
+  }
+}
+
+/** Most rejected addresses remembered, so spoofed senders cannot grow memory. */
+const MAX_REMEMBERED = 4096;
+
+/** `onePeer`: the first sender owns the server; others are told once. */
+class PeerLock {
+  #owner: string | undefined;
+  #refused = new Set<string>();
+
+  /**
+   * `undefined` lets the datagram through; `true` refuses it and reports
+   * the sender; `false` refuses it quietly (already reported).
+   */
+  check(peer: NetAddress): boolean | undefined {
+    const key = `${peer.address}|${peer.port}`;
+    this.#owner ??= key;
+    if (key === this.#owner) return undefined;
+    if (this.#refused.has(key)) return false;
+    if (this.#refused.size >= MAX_REMEMBERED) this.#refused.clear();
+    this.#refused.add(key);
+    return true;
   }
 }

@@ -1,12 +1,14 @@
 import type { NetAddress } from "./errors.ts";
 import type { ReceiveMode } from "./_receive_mode.ts";
 import { stripBrackets } from "./_address.ts";
-import { describe, socketError, toSocketError } from "./_socket_error_from.ts";
+import { socketError, toSocketError } from "./_socket_error_from.ts";
+import { connectTls } from "./_tls_client.ts";
 import { TcpClient } from "./_tcp_client.ts";
 import { UdpClient } from "./_udp_client.ts";
 import { resolveHost } from "./_resolve.ts";
 import { validatePort } from "./_validate.ts";
 import { listenDatagram } from "./_udp.ts";
+import { osPath, tempSocketPath, unixPeer } from "./_unix.ts";
 
 export type { ReceiveMode } from "./_receive_mode.ts";
 
@@ -14,7 +16,7 @@ export type { ReceiveMode } from "./_receive_mode.ts";
  *
  * @example Trust a private CA
  * ```ts ignore
- * import { createClient } from "jsr:@sockit/sockit";
+ * import { createClient } from "@sockit/sockit";
  *
  * const client = await createClient("internal.test", 8443, {
  *   tls: { caCerts: [await Deno.readTextFile("ca.pem")] },
@@ -24,15 +26,37 @@ export type { ReceiveMode } from "./_receive_mode.ts";
 export interface TlsOptions {
   /** Extra PEM CA certificates to trust, for private servers. */
   caCerts?: string[];
-  /** The name to verify the certificate against; defaults to the host. */
+  /**
+   * The name sent as SNI and checked against the certificate; defaults to
+   * the host.
+   */
   hostname?: string;
+  /** ALPN protocols to offer, for example `["http/1.1"]`. */
+  alpnProtocols?: string[];
+}
+
+/** What a TLS handshake negotiated. *
+ *
+ * @example Print the negotiated protocol
+ * ```ts ignore
+ * import { createClient } from "@sockit/sockit";
+ *
+ * const client = await createClient("example.com", 443, { tls: true });
+ * console.log(client.tls?.protocol, client.tls?.alpnProtocol);
+ * ```
+ */
+export interface TlsInfo {
+  /** `"TLSv1.3"` or `"TLSv1.2"`, where Deno says; undefined otherwise. */
+  protocol?: string;
+  /** The ALPN protocol the server chose, if any. */
+  alpnProtocol?: string;
 }
 
 /** Options for {@linkcode createClient}. *
  *
  * @example A UDP client with a short connect timeout
  * ```ts
- * import { createClient } from "jsr:@sockit/sockit";
+ * import { createClient } from "@sockit/sockit";
  *
  * const client = await createClient("127.0.0.1", 1025, { protocol: "udp", timeout: 500 });
  * client.close();
@@ -68,7 +92,7 @@ export interface ClientOptions {
  *
  * @example Ask and read one line
  * ```ts ignore
- * import { createClient } from "jsr:@sockit/sockit";
+ * import { createClient } from "@sockit/sockit";
  *
  * await using client = await createClient("localhost", 1025);
  * await client.send("hello\n");
@@ -90,6 +114,8 @@ export interface SocketClient extends AsyncDisposable {
   readonly peerPort: number;
   /** The peer as one value. */
   readonly peer: NetAddress;
+  /** What TLS negotiated, for a TLS connection; undefined otherwise. */
+  readonly tls?: TlsInfo;
   /** Bytes written to the peer so far. */
   readonly bytesSent: number;
   /** Bytes received from the peer so far. */
@@ -129,7 +155,7 @@ export interface SocketClient extends AsyncDisposable {
  *
  * @example Connect with a timeout
  * ```ts
- * import { createClient, createServer } from "jsr:@sockit/sockit";
+ * import { createClient, createServer } from "@sockit/sockit";
  *
  * const server = await createServer("127.0.0.1", 0);
  * server.run({ socketMessage: (client, message) => client.send(message) });
@@ -148,10 +174,92 @@ export interface SocketClient extends AsyncDisposable {
  * @param options Protocol, timeout, TLS, family and abort signal.
  * @returns A connected client.
  */
-export async function createClient(
+export function createClient(
   host: string,
   port: number,
+  options?: ClientOptions,
+): Promise<SocketClient>;
+/**
+ * Connects to a Unix-domain socket: a stream (`protocol: "tcp"`, the
+ * default) or datagrams (`protocol: "udp"`, which binds a temporary path
+ * for replies and removes it on `close()`). Its peer's address is
+ * `unix:PATH` and its port 0.
+ *
+ * @example Talk to a Unix stream socket
+ * ```ts ignore
+ * import { createClient } from "@sockit/sockit";
+ *
+ * await using client = await createClient({ path: "/run/app.sock" });
+ * await client.send("ping\n");
+ * console.log(await client.receive("*line", 1000));
+ * ```
+ *
+ * @param address The socket's path; `@name` is an abstract socket (Linux).
+ * @param options Protocol and abort signal; TLS and family do not apply.
+ * @returns A connected client.
+ */
+export function createClient(
+  address: UnixAddress,
+  options?: ClientOptions,
+): Promise<SocketClient>;
+export function createClient(
+  target: string | UnixAddress,
+  portOrOptions?: number | ClientOptions,
   options: ClientOptions = {},
+): Promise<SocketClient> {
+  if (typeof target === "string") {
+    return connectNet(target, portOrOptions as number, options);
+  }
+  return connectUnix(target.path, (portOrOptions ?? {}) as ClientOptions);
+}
+
+/** A Unix-domain socket address. *
+ *
+ * @example An abstract socket
+ * ```ts
+ * import type { UnixAddress } from "@sockit/sockit";
+ *
+ * const address: UnixAddress = { path: "@sockit-demo" };
+ * ```
+ */
+export interface UnixAddress {
+  /** A file path, or `@name` for an abstract socket (Linux). */
+  path: string;
+}
+
+async function connectUnix(
+  path: string,
+  options: ClientOptions,
+): Promise<SocketClient> {
+  const { protocol = "tcp", tls, family, signal } = options;
+  if (tls || family) {
+    throw new TypeError(
+      "Cannot connect: TLS and address families do not apply to Unix sockets",
+    );
+  }
+  signal?.throwIfAborted();
+  const peer = unixPeer(path);
+  try {
+    if (protocol === "udp") {
+      const reply = await tempSocketPath();
+      const conn = listenDatagram({ transport: "unixpacket", path: reply });
+      return new UdpClient(conn, peer);
+    }
+    return new TcpClient(
+      await Deno.connect({ transport: "unix", path: osPath(path) }),
+      false,
+      options.keepSendingAfterEof ?? false,
+    );
+  } catch (error) {
+    if (error instanceof TypeError) throw error;
+    throw toSocketError(error, "connect to", peer);
+  }
+}
+
+async function connectNet(
+  host: string,
+  port: number,
+  options: ClientOptions,
 ): Promise<SocketClient> {
   const { protocol = "tcp", timeout = 1000, tls, family, signal } = options;
   const keepSending = options.keepSendingAfterEof ?? false;
@@ -173,21 +281,28 @@ export async function createClient(
       ? await resolveHost(name, port, family, "connect to", aborted)
       : name;
     if (protocol === "udp") return openUdpClient({ address, port });
-    const conn = await Deno.connect({
-      hostname: address,
-      port,
-      signal: aborted,
-    });
     if (!tls) {
+      const conn = await Deno.connect({
+        hostname: address,
+        port,
+        signal: aborted,
+      });
       conn.setNoDelay(true);
       return new TcpClient(conn, false, keepSending);
     }
     const settings = tls === true ? {} : tls;
-    return new TcpClient(
-      await handshake(conn, endpoint, settings, aborted),
+    const session = await connectTls(address, endpoint, settings, aborted);
+    const client = new TcpClient(
+      session.conn,
       false,
       keepSending,
+      session.addresses,
     );
+    client.tls = {
+      protocol: session.protocol,
+      alpnProtocol: session.alpnProtocol,
+    };
+    return client;
   } catch (error) {
     if (error instanceof TypeError) throw error;
     if (signal?.aborted && !deadline.aborted) throw signal.reason;
@@ -216,33 +331,4 @@ function openUdpClient(peer: NetAddress): UdpClient {
     : "0.0.0.0";
   const conn = listenDatagram({ transport: "udp", hostname, port: 0 });
   return new UdpClient(conn, peer);
-}
-
-/** Runs the TLS handshake under the connect deadline; certificates verified. */
-async function handshake(
-  conn: Deno.TcpConn,
-  endpoint: NetAddress,
-  settings: TlsOptions,
-  signal: AbortSignal,
-): Promise<Deno.TlsConn> {
-  const tlsConn = await Deno.startTls(conn, {
-    hostname: settings.hostname ?? endpoint.address,
-    caCerts: settings.caCerts,
-  });
-  // A handshake cannot be aborted, but closing its connection ends it.
-  const abort = () => tlsConn.close();
-  signal.addEventListener("abort", abort, { once: true });
-  try {
-    await tlsConn.handshake();
-    return tlsConn;
-  } catch (error) {
-    if (signal.aborted) throw error;
-    tlsConn.close();
-    throw socketError("tls", "connect to", endpoint, {
-      detail: `TLS handshake failed: ${describe(error)}`,
-      cause: error,
-    });
-  } finally {
-    signal.removeEventListener("abort", abort);
-  }
 }

@@ -20,7 +20,7 @@
  *
  * @example Decide what is worth a retry
  * ```ts
- * import { SocketError, type SocketErrorCode } from "jsr:@sockit/sockit";
+ * import { SocketError, type SocketErrorCode } from "@sockit/sockit";
  *
  * const retryable: SocketErrorCode[] = ["timeout", "refused"];
  * function shouldRetry(error: unknown): boolean {
@@ -46,7 +46,7 @@ export type SocketErrorCode =
 /** A numeric address and port, IPv6 without brackets. *
  * @example
  * ```ts
- * import type { NetAddress } from "jsr:@sockit/sockit";
+ * import type { NetAddress } from "@sockit/sockit";
  *
  * const peer: NetAddress = { address: "::1", port: 5000 };
  * ```
@@ -61,7 +61,7 @@ export interface NetAddress {
 /** Options for {@linkcode SocketError}. *
  * @example
  * ```ts
- * import { SocketError } from "jsr:@sockit/sockit";
+ * import { SocketError } from "@sockit/sockit";
  *
  * const error = new SocketError("refused", 'Cannot connect to "127.0.0.1:9": connection refused', {
  *   peer: { address: "127.0.0.1", port: 9 },
@@ -80,7 +80,7 @@ export interface SocketErrorOptions {
  *
  * @example Branch on the code
  * ```ts
- * import { createClient, SocketError } from "jsr:@sockit/sockit";
+ * import { createClient, SocketError } from "@sockit/sockit";
  *
  * try {
  *   await createClient("127.0.0.1", 9);

@@ -8,7 +8,7 @@ const decoder = new TextDecoder();
  *
  * @example Print and echo a message
  * ```ts
- * import { createServer } from "jsr:@sockit/sockit";
+ * import { createServer } from "@sockit/sockit";
  *
  * const server = await createServer("localhost", 0, { protocol: "udp" });
  * server.run({

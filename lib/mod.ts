@@ -6,7 +6,7 @@
  *
  * @example An echo server and a client
  * ```ts
- * import { createClient, createServer } from "jsr:@sockit/sockit";
+ * import { createClient, createServer } from "@sockit/sockit";
  *
  * const server = await createServer("localhost", 0);
  * server.run({ socketMessage: (client, message) => client.send(message) });
@@ -32,11 +32,22 @@ export type {
   ClientOptions,
   ReceiveMode,
   SocketClient,
+  TlsInfo,
   TlsOptions,
+  UnixAddress,
 } from "./client.ts";
 export { createServer } from "./server.ts";
+export { scanPorts } from "./scan.ts";
+export type { PortScanResult, PortState, ScanOptions } from "./scan.ts";
 export { maxDatagramPayload } from "./_udp.ts";
-export type { ServerOptions, SocketNotifier, SocketServer } from "./server.ts";
+export type {
+  ServerOptions,
+  ServerTlsOptions,
+  SocketNotifier,
+  SocketServer,
+} from "./server.ts";
+export { pipe } from "./pipe.ts";
+export type { PipeDirection, PipeOptions, PipeResult } from "./pipe.ts";
 export {
   basicAuthorization,
   formatGetRequest,

@@ -9,6 +9,8 @@ import { resolveHost } from "./_resolve.ts";
 import { TcpServer } from "./_tcp_server.ts";
 import { UdpServer } from "./_udp_server.ts";
 import { listenDatagram } from "./_udp.ts";
+import type { UnixAddress } from "./client.ts";
+import { claimSocketPath, osPath, unixPeer } from "./_unix.ts";
 
 /**
  * The callbacks a server calls, all optional. A plain object or a class
@@ -20,7 +22,7 @@ import { listenDatagram } from "./_udp.ts";
  *
  * @example A class notifier, as in Renoise's echo server
  * ```ts
- * import type { Message, SocketClient, SocketNotifier } from "jsr:@sockit/sockit";
+ * import type { Message, SocketClient, SocketNotifier } from "@sockit/sockit";
  *
  * class EchoServer implements SocketNotifier {
  *   socketAccepted(client: SocketClient) {
@@ -39,6 +41,11 @@ export interface SocketNotifier {
   socketMessage?(client: SocketClient, message: Message): void | Promise<void>;
   /** A failure; `error.peer` names the peer it concerns. */
   socketError?(error: SocketError): void | Promise<void>;
+  /**
+   * TCP with `allowHalfOpen` only: the peer half-closed (FIN) and sends no
+   * more; the connection stays open for sending until you `close()` it.
+   */
+  socketEnded?(client: SocketClient): void | Promise<void>;
   /** TCP only: a connection ended; its byte counters are final. */
   socketClosed?(client: SocketClient): void | Promise<void>;
   /** A peer refused by `filter` or by `maxConnections`, with the reason. */
@@ -49,7 +56,7 @@ export interface SocketNotifier {
  *
  * @example Cap connections, close silent ones, refuse a network
  * ```ts
- * import { createServer } from "jsr:@sockit/sockit";
+ * import { createServer } from "@sockit/sockit";
  *
  * const server = await createServer("localhost", 0, {
  *   maxConnections: 100,
@@ -81,6 +88,48 @@ export interface ServerOptions {
    * the CPU of a bulk TCP echo. Off by default.
    */
   borrowMessages?: boolean;
+  /**
+   * TCP: a peer's half-close (FIN) does not close the connection, as
+   * Node's `allowHalfOpen`: `socketEnded` is called, and the connection
+   * stays open for sending until the handler closes it. By default the
+   * server answers what is pending, then closes.
+   */
+  allowHalfOpen?: boolean;
+  /**
+   * UDP: keep to the first sender that passes `filter`, as `nc -u -l`
+   * does. Datagrams from any other address are dropped, and each such
+   * address is reported once through `socketRejected` with `"locked"`.
+   */
+  onePeer?: boolean;
+  /**
+   * TCP: serve TLS with this PEM certificate chain and key. A client that
+   * fails the handshake is a `socketError` for that peer; the server goes on.
+   */
+  tls?: ServerTlsOptions;
+}
+
+/** A TLS server's certificate and key, as PEM text. *
+ *
+ * @example A TLS echo server
+ * ```ts ignore
+ * import { createServer } from "@sockit/sockit";
+ *
+ * const server = await createServer("localhost", 8443, {
+ *   tls: {
+ *     cert: await Deno.readTextFile("cert.pem"),
+ *     key: await Deno.readTextFile("key.pem"),
+ *   },
+ * });
+ * server.run({ socketMessage: (client, message) => client.send(message) });
+ * ```
+ */
+export interface ServerTlsOptions {
+  /** The certificate chain, leaf first. */
+  cert: string;
+  /** The private key of the leaf. */
+  key: string;
+  /** ALPN protocols to accept, in order of preference. */
+  alpnProtocols?: string[];
 }
 
 /**
@@ -88,7 +137,7 @@ export interface ServerOptions {
  *
  * @example Serve, then stop
  * ```ts
- * import { createServer } from "jsr:@sockit/sockit";
+ * import { createServer } from "@sockit/sockit";
  *
  * const server = await createServer("localhost", 0);
  * server.run({ socketMessage: (client, message) => client.send(message) });
@@ -105,6 +154,8 @@ export interface SocketServer extends AsyncDisposable {
   readonly localAddress: string;
   /** The bound port: the real one when 0 was asked for. */
   readonly localPort: number;
+  /** Whether it serves TLS. */
+  readonly tls: boolean;
   /** TCP connections open now; always 0 for UDP. */
   readonly connectionCount: number;
   /**
@@ -113,6 +164,12 @@ export interface SocketServer extends AsyncDisposable {
    * @param notifier The callbacks to call.
    */
   run(notifier: SocketNotifier): void;
+  /**
+   * TCP: closes the listening socket but lets open connections carry on,
+   * as `nc -l` does once it has its one client. UDP has no connections to
+   * stop accepting: nothing changes.
+   */
+  stopAccepting(): void;
   /** Stops, closes every connection, and resolves when handlers are done. */
   stop(): Promise<void>;
   /** Like `stop()`, without waiting. */
@@ -125,7 +182,7 @@ export interface SocketServer extends AsyncDisposable {
  *
  * @example A UDP echo server, as in the Renoise guide
  * ```ts
- * import { createServer } from "jsr:@sockit/sockit";
+ * import { createServer } from "@sockit/sockit";
  *
  * const server = await createServer("localhost", 0, { protocol: "udp" });
  * server.run({
@@ -143,11 +200,45 @@ export interface SocketServer extends AsyncDisposable {
  * @param options Protocol, idle timeout, connection cap and peer filter.
  * @returns A bound server, not yet running.
  */
-export async function createServer(
+export function createServer(
   host: string | undefined,
   port: number,
-  options: ServerOptions = {},
+  options?: ServerOptions,
+): Promise<SocketServer>;
+/**
+ * Binds a Unix-domain socket server: a stream (`protocol: "tcp"`) or
+ * datagrams (`protocol: "udp"`). A stale socket file (nothing answers) is
+ * replaced; a live socket or a path that is not a socket is a SocketError
+ * `"address-in-use"`. The file is removed when the server stops. Peers
+ * show as `unix:PATH` (`unix:-` for a client bound to no path).
+ *
+ * @example A Unix stream echo server
+ * ```ts ignore
+ * import { createServer } from "@sockit/sockit";
+ *
+ * const server = await createServer({ path: "/tmp/echo.sock" });
+ * server.run({ socketMessage: (client, message) => client.send(message) });
+ * ```
+ *
+ * @param address The path to bind; `@name` is an abstract socket (Linux).
+ * @param options Protocol, idle timeout, connection cap and peer filter.
+ * @returns A bound server, not yet running.
+ */
+export function createServer(
+  address: UnixAddress,
+  options?: ServerOptions,
+): Promise<SocketServer>;
+export async function createServer(
+  target: string | undefined | UnixAddress,
+  portOrOptions?: number | ServerOptions,
+  maybeOptions: ServerOptions = {},
 ): Promise<SocketServer> {
+  if (typeof target === "object") {
+    return await bindUnix(target.path, (portOrOptions ?? {}) as ServerOptions);
+  }
+  const host = target;
+  const port = portOrOptions as number;
+  const options = maybeOptions;
   const { family } = options;
   const name = host === undefined
     ? (family === 6 ? "::" : "0.0.0.0")
@@ -158,6 +249,48 @@ export async function createServer(
       throw toSocketError(error, "listen on", { address: name, port });
     });
   return bind(hostname, port, options);
+}
+
+async function bindUnix(
+  path: string,
+  options: ServerOptions,
+): Promise<SocketServer> {
+  const {
+    protocol = "tcp",
+    idleTimeout,
+    maxConnections = Infinity,
+    filter,
+    onePeer = false,
+    allowHalfOpen = false,
+  } = options;
+  if (options.tls || options.family) {
+    throw new TypeError(
+      "Cannot listen: TLS and address families do not apply to Unix sockets",
+    );
+  }
+  validateServerOptions(options);
+  const where = unixPeer(path);
+  try {
+    await claimSocketPath(path, protocol === "udp" ? "datagram" : "stream");
+    if (protocol === "udp") {
+      const conn = listenDatagram({
+        transport: "unixpacket",
+        path: osPath(path),
+      });
+      return new UdpServer(conn, filter, onePeer);
+    }
+    const listener = Deno.listen({ transport: "unix", path: osPath(path) });
+    return new TcpServer(listener, {
+      idleTimeout,
+      maxConnections,
+      filter,
+      tls: false,
+      allowHalfOpen,
+    });
+  } catch (error) {
+    if (error instanceof TypeError) throw error;
+    throw toSocketError(error, "listen on", where);
+  }
 }
 
 function bind(
@@ -171,33 +304,49 @@ function bind(
     maxConnections = Infinity,
     filter,
     borrowMessages = false,
+    tls,
+    onePeer = false,
+    allowHalfOpen = false,
   } = options;
   validatePort(port, "listen", 0);
-  if (idleTimeout !== undefined && !(idleTimeout > 0)) {
-    throw new RangeError(
-      `Cannot listen: idle timeout must be more than 0 ms, got ${idleTimeout}`,
-    );
-  }
-  if (!(maxConnections >= 1)) {
-    throw new RangeError(
-      `Cannot listen: max connections must be 1 or more, got ${maxConnections}`,
-    );
-  }
+  validateServerOptions(options);
   try {
     if (protocol === "udp") {
       const conn = listenDatagram({ transport: "udp", hostname, port });
-      return new UdpServer(conn, filter, borrowMessages);
+      return new UdpServer(conn, filter, onePeer, borrowMessages);
     }
-    const listener = Deno.listen({ transport: "tcp", hostname, port });
+    const listener = tls
+      ? Deno.listenTls({ transport: "tcp", hostname, port, ...tls })
+      : Deno.listen({ transport: "tcp", hostname, port });
     return new TcpServer(listener, {
       idleTimeout,
       maxConnections,
       filter,
       borrowMessages,
+      tls: tls !== undefined,
+      allowHalfOpen,
     });
   } catch (error) {
     // A TypeError is a setup mistake (no --unstable-net), not the network.
     if (error instanceof TypeError) throw error;
     throw toSocketError(error, "listen on", { address: hostname, port });
+  }
+}
+
+/** What every server checks before binding anything. */
+function validateServerOptions(options: ServerOptions): void {
+  const { protocol, idleTimeout, maxConnections = Infinity, tls } = options;
+  if (idleTimeout !== undefined && !(idleTimeout > 0)) {
+    throw new RangeError(
+      `Cannot listen: idle timeout must be more than 0 ms, got ${idleTimeout}`,
+    );
+  }
+  if (tls && protocol === "udp") {
+    throw new TypeError("Cannot listen: TLS needs TCP, not UDP");
+  }
+  if (!(maxConnections >= 1)) {
+    throw new RangeError(
+      `Cannot listen: max connections must be 1 or more, got ${maxConnections}`,
+    );
   }
 }

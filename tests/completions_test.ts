@@ -70,7 +70,7 @@ Deno.test("bash: completes commands, flags, flag values, files and help's argume
       // bash splits --output=… at "=" into three words.
       [`sockit get --output = ${dir}/pa`, `${dir}/page.html`],
       ["sockit send --wait = 2s -4 --ipv", "--ipv4 --ipv6"],
-      ["sockit help s", "send"],
+      ["sockit help s", "send scan"],
       ["sockit --v", "--version"],
     ];
     const got = await bashComplete(

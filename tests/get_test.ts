@@ -509,7 +509,7 @@ Deno.test("get https:// verifies certificates: trusted with --cacert, refused wi
       `https://localhost:${port}/`,
     ]);
     assertEquals(missing.code, 2);
-    assertMatch(missing.stderr, /^sockit: cannot read CA file ".*nope\.pem"/);
+    assertMatch(missing.stderr, /^sockit: cannot read --cacert ".*nope\.pem"/);
 
     // https -> http: followed, but no credential crosses the downgrade.
     const down = await get([

@@ -14,6 +14,9 @@
  * - 10,000 held connections: peak RSS (VmHWM) of each server.
  * - Start-up: `sockit --help`, a usage error and a one-shot `send`, against
  *   `deno run` of an empty file.
+ * - relay: `sockit relay` in front of the bare Deno echo, against
+ *   `socat TCP-LISTEN:…,fork TCP:…` and the plainest correct Deno relay
+ *   (two read/write loops per pair, FIN passed on), best of three each.
  * - `get` against curl on many tiny chunks and a trickled head.
  *
  * The load generator is the C `echoload` of ../shared/bench when it is built
@@ -35,6 +38,9 @@ const RR_SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 4);
 const HELD = 10_000;
 const STARTS = 15;
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
+const REQUEST_SECONDS = 2;
+/** Each relay is measured this often, interleaved; the best run counts. */
+const RELAY_ROUNDS = 3;
 
 const DENO_TCP = `
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -51,6 +57,43 @@ for await (const conn of listener) {
       }
     } catch { /* reset */ }
     try { conn.close(); } catch { /* closed */ }
+  })();
+}
+`;
+
+const REFERENCE_RELAY = `
+const target = Number(Deno.args[0]);
+const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+console.log(JSON.stringify({ port: listener.addr.port }));
+async function copy(from: Deno.TcpConn, to: Deno.TcpConn) {
+  const buffer = new Uint8Array(65536);
+  try {
+    while (true) {
+      const n = await from.read(buffer);
+      if (n === null) break;
+      let offset = 0;
+      while (offset < n) offset += await to.write(buffer.subarray(offset, n));
+    }
+    await to.closeWrite();
+  } catch {
+    try { from.close(); } catch { /* closed */ }
+    try { to.close(); } catch { /* closed */ }
+  }
+}
+for await (const conn of listener) {
+  (async () => {
+    let up: Deno.TcpConn;
+    try {
+      up = await Deno.connect({ hostname: "127.0.0.1", port: target });
+    } catch {
+      conn.close();
+      return;
+    }
+    conn.setNoDelay(true);
+    up.setNoDelay(true);
+    await Promise.all([copy(conn, up), copy(up, conn)]);
+    try { conn.close(); } catch { /* closed */ }
+    try { up.close(); } catch { /* closed */ }
   })();
 }
 `;
@@ -200,14 +243,69 @@ async function script(source: string, suffix: string): Promise<string> {
 
 type Starter = () => Promise<Server>;
 
-async function denoReference(source: string): Promise<Server> {
+async function denoReference(
+  source: string,
+  ...args: string[]
+): Promise<Server> {
   return startServer(Deno.execPath(), [
     "run",
     "--quiet",
     "--allow-net",
     "--unstable-net",
     await script(source, ".ts"),
+    ...args,
   ], jsonPort);
+}
+
+/** `sockit relay -q` in front of `target`. */
+function startSockitRelay(target: number): Promise<Server> {
+  return startServer(
+    Deno.execPath(),
+    [
+      "run",
+      "--quiet",
+      "--allow-net",
+      MAIN,
+      "relay",
+      "--json",
+      "-q",
+      "-m",
+      "5000",
+      "127.0.0.1:0",
+      `127.0.0.1:${target}`,
+    ],
+    jsonPort,
+  );
+}
+
+/** socat as a forking relay; ready once a connection gets through. */
+async function startSocatRelay(target: number): Promise<Server> {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  const child = new Deno.Command("socat", {
+    args: [
+      `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork,backlog=1024`,
+      `TCP:127.0.0.1:${target}`,
+    ],
+    stderr: "null",
+  }).spawn();
+  for (let i = 0; i < 100; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  return {
+    port,
+    pid: child.pid,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
 }
 
 async function nodeReference(source: string): Promise<Server> {
@@ -521,8 +619,11 @@ async function benchStart(): Promise<void> {
   ]);
 }
 
-/** MiB/s echoed through `port` by TCP_CLIENTS clients in parallel. */
-async function tcpThroughput(port: number): Promise<number> {
+/**
+ * MiB/s echoed through `port` by TCP_CLIENTS clients in parallel. With
+ * `verify`, every byte that comes back is checked against what was sent.
+ */
+async function tcpThroughput(port: number, verify = false): Promise<number> {
   const block = new Uint8Array(64 * 1024).map((_, i) => i & 0xff);
   const started = performance.now();
   await Promise.all(Array.from({ length: TCP_CLIENTS }, async () => {
@@ -533,6 +634,14 @@ async function tcpThroughput(port: number): Promise<number> {
       while (total < TCP_BYTES_PER_CLIENT) {
         const n = await conn.read(buffer);
         if (n === null) throw new Error("server closed early");
+        if (verify) {
+          // The stream is bytes 0..255 repeating: byte k is k & 0xff.
+          for (let i = 0; i < n; i++) {
+            if (buffer[i] !== ((total + i) & 0xff)) {
+              throw new Error(`byte ${total + i} differs`);
+            }
+          }
+        }
         total += n;
       }
     })();
@@ -547,6 +656,77 @@ async function tcpThroughput(port: number): Promise<number> {
   }));
   const seconds = (performance.now() - started) / 1000;
   return (TCP_CLIENTS * TCP_BYTES_PER_CLIENT) / MiB / seconds;
+}
+
+/**
+ * Short exchanges per second, 8 at a time: connect, send 100 bytes,
+ * half-close, read the echo to EOF (checked), close. A relay pays its
+ * per-connection cost on every one, as an HTTP/1.0 proxy would.
+ */
+async function requestRate(port: number): Promise<number> {
+  const workers = 8;
+  const request = new Uint8Array(100).map((_, i) => i);
+  const started = performance.now();
+  // Time-boxed: socat forks per connection and would take minutes.
+  const deadline = started + REQUEST_SECONDS * 1000;
+  let done = 0;
+  await Promise.all(Array.from({ length: workers }, async () => {
+    const buffer = new Uint8Array(4096);
+    while (performance.now() < deadline) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(request);
+      await conn.closeWrite();
+      let total = 0;
+      while (true) {
+        const n = await conn.read(buffer);
+        if (n === null) break;
+        for (let j = 0; j < n; j++) {
+          if (buffer[j] !== request[total + j]) throw new Error("differs");
+        }
+        total += n;
+      }
+      conn.close();
+      if (total !== request.length) throw new Error(`got ${total} bytes`);
+      done++;
+    }
+  }));
+  return done / ((performance.now() - started) / 1000);
+}
+
+/** sockit's relay against socat and a minimal Deno relay, same echo target. */
+async function compareRelays(
+  name: string,
+  unit: string,
+  measure: (port: number) => Promise<number>,
+): Promise<void> {
+  if (!wanted(name)) return;
+  const echo = await denoReference(DENO_TCP);
+  const results: Record<string, number> = {};
+  const contenders: [string, () => Promise<Server>][] = [
+    ["minimal", () => denoReference(REFERENCE_RELAY, String(echo.port))],
+    ["socat", () => startSocatRelay(echo.port)],
+    ["sockit", () => startSockitRelay(echo.port)],
+  ];
+  // Interleaved best-of rounds: on a shared machine one slow moment
+  // would otherwise decide the ratio.
+  for (let round = 0; round < RELAY_ROUNDS; round++) {
+    for (const [who, start] of contenders) {
+      const relay = await start();
+      results[who] = Math.max(results[who] ?? 0, await measure(relay.port));
+      await relay.stop();
+    }
+  }
+  await echo.stop();
+  const ours = results.sockit!;
+  console.log(
+    `${name.padEnd(28)} sockit ${ours.toFixed(1).padStart(9)} ${
+      unit.padEnd(10)
+    } socat ${results.socat!.toFixed(1).padStart(9)} (x${
+      (ours / results.socat!).toFixed(2)
+    }) minimal deno ${results.minimal!.toFixed(1).padStart(9)} (ratio ${
+      (ours / results.minimal!).toFixed(2)
+    })`,
+  );
 }
 
 /**
@@ -668,6 +848,12 @@ if (import.meta.main) {
   await benchBulk();
   await benchHold();
   await benchStart();
+  await compareRelays(
+    "relay echo throughput",
+    "MiB/s",
+    (port) => tcpThroughput(port, true),
+  );
+  await compareRelays("relay request rate", "req/s", requestRate);
   await compareGet(
     "get 1,000,000 1-byte chunks",
     tinyChunks(1_000_000),

@@ -7,6 +7,7 @@ import {
   parseDuration,
   parseHost,
   parseListenPort,
+  parseSocketPath,
 } from "../_options.ts";
 
 /** `sockit echo-tcp`: a concurrent RFC 862 echo server. */
@@ -44,9 +45,17 @@ export function echoTcpCommand(program: Command): void {
       "refuse peers in this network (repeatable)",
       collect,
     )
+    .option(
+      "--unix <path>",
+      "listen on a Unix socket instead (@name: abstract)",
+      parseSocketPath,
+    )
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")
+    .option("--tls-cert <file>", "serve TLS with this PEM certificate chain")
+    .option("--tls-key <file>", "the PEM private key of --tls-cert")
     .option("--json", "print events as NDJSON")
+    .option("-x, --hex", "show message events as hex dumps")
     .option("-q, --quiet", "do not print message events")
     .addHelpText(
       "after",
@@ -60,6 +69,10 @@ export function echoTcpCommand(program: Command): void {
           [
             "sockit echo-tcp --host 0.0.0.0 --allow 192.168.0.0/16",
             "every IPv4 address, but only LAN peers get an answer",
+          ],
+          [
+            "sockit echo-tcp --unix /tmp/echo.sock -x",
+            "a Unix socket; messages as hex dumps",
           ],
         ],
       }),

@@ -6,6 +6,7 @@ import {
   parseCountOrZero,
   parseHost,
   parseListenPort,
+  parseSocketPath,
 } from "../_options.ts";
 import { DEFAULT_ANSWER_RATE } from "../_udp_answer_guard.ts";
 
@@ -34,6 +35,11 @@ export function echoUdpCommand(program: Command): void {
       collect,
     )
     .option(
+      "--unix <path>",
+      "listen on a Unix socket instead (@name: abstract)",
+      parseSocketPath,
+    )
+    .option(
       "--rate <n>",
       "answers per second to one source address and port, 0 for no limit",
       parseCountOrZero,
@@ -42,6 +48,7 @@ export function echoUdpCommand(program: Command): void {
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")
     .option("--json", "print events as NDJSON")
+    .option("-x, --hex", "show message events as hex dumps")
     .option("-q, --quiet", "do not print message events")
     .addHelpText(
       "after",

@@ -19,11 +19,13 @@ import {
   familyOf,
   parseCountOrZero,
   parseDuration,
+  parseSocketPath,
 } from "../_options.ts";
 import { helpFooter } from "../_help.ts";
 import { ExitCode, HttpStatusError, UsageError, WriteError } from "../_exit.ts";
 import { failureOf, messageOf } from "../_failure.ts";
 import { formatPeer } from "../_events.ts";
+import { readCaCerts } from "../_tls_files.ts";
 import { escapeBytes } from "../_escape.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import { writeAll } from "../_stdio.ts";
@@ -53,12 +55,13 @@ export interface GetOptions {
   "http1.0"?: boolean;
   location?: boolean;
   maxRedirs: number;
-  cacert?: string;
+  cacert?: string[];
   output?: string;
   remoteName?: boolean;
   fail?: boolean;
   failWithBody?: boolean;
   verbose?: boolean;
+  unixSocket?: string;
   silent?: boolean;
   showError?: boolean;
   userAgent?: string;
@@ -116,7 +119,11 @@ export function getCommand(program: Command): void {
       parseCountOrZero,
       10,
     )
-    .option("--cacert <file>", "also trust this PEM CA certificate")
+    .option(
+      "--cacert <file>",
+      "also trust this PEM CA or self-signed certificate (repeatable)",
+      collect,
+    )
     .option(
       "-o, --output <file>",
       "write the body to a file; - means stdout",
@@ -143,6 +150,11 @@ export function getCommand(program: Command): void {
     .option("-4, --ipv4", "resolve names to IPv4 addresses only")
     .option("-6, --ipv6", "resolve names to IPv6 addresses only")
     .option("-v, --verbose", "write the request and response headers to stderr")
+    .option(
+      "--unix-socket <path>",
+      "connect to this Unix socket (@name: abstract); http:// only",
+      parseSocketPath,
+    )
     .addHelpText(
       "after",
       helpFooter({
@@ -282,8 +294,11 @@ async function transfer(
   options: GetOptions,
   facts: Facts,
 ): Promise<number> {
+  if (options.unixSocket !== undefined && plan.target.tls) {
+    throw new UsageError("--unix-socket works with http:// URLs only");
+  }
   const caCerts = options.cacert
-    ? [await readCaCert(options.cacert)]
+    ? await readCaCerts(options.cacert)
     : undefined;
   const deadline = options.maxTime === undefined
     ? undefined
@@ -385,11 +400,15 @@ async function fetchOnce(
   const connectMs = within(context.deadline, options.connectTimeout);
   let connection: SocketClient;
   try {
-    connection = await createClient(target.host, target.port, {
-      timeout: connectMs.ms,
-      family: plan.family,
-      tls: target.tls ? { caCerts: context.caCerts } : undefined,
-    });
+    // --unix-socket: the URL names the host for the request, the path is
+    // where it goes (curl's Docker-style use).
+    connection = options.unixSocket !== undefined
+      ? await createClient({ path: options.unixSocket })
+      : await createClient(target.host, target.port, {
+        timeout: connectMs.ms,
+        family: plan.family,
+        tls: target.tls ? { caCerts: context.caCerts } : undefined,
+      });
   } catch (error) {
     if (connectMs.capped && isTimeout(error)) throw maxTimeError(options);
     throw error;
@@ -547,16 +566,6 @@ function describeParseError(error: unknown, endpoint: string): unknown {
   return new HttpParseError(
     `Bad response from "${endpoint}": ${error.message}`,
   );
-}
-
-async function readCaCert(path: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    throw new UsageError(
-      `cannot read CA file "${path}": ${messageOf(error)}`,
-    );
-  }
 }
 
 function join(pieces: Uint8Array[]): Uint8Array {

@@ -4,6 +4,7 @@ import {
   maxDatagramPayload,
   type SocketClient,
   SocketError,
+  type TlsOptions,
 } from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
@@ -12,13 +13,16 @@ import { helpFooter } from "../_help.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import { datagramsOf } from "../_datagram_input.ts";
 import { readChunks, writeAll } from "../_stdio.ts";
+import { readCaCerts } from "../_tls_files.ts";
 import {
+  collect,
   durationOption,
   familyOf,
   parseDuration,
   parseDurationOrZero,
-  parseHost,
   parsePort,
+  parseTarget,
+  unixPathOf,
 } from "../_options.ts";
 
 /** How long a UDP session waits for replies after its last send. */
@@ -37,6 +41,10 @@ export interface SendOptions {
   verbose?: boolean;
   ipv4?: boolean;
   ipv6?: boolean;
+  tls?: boolean;
+  cacert?: string[];
+  servername?: string;
+  hex?: boolean;
 }
 
 /** `sockit send`: nc's client, with the lifecycle nc users ask for. */
@@ -46,8 +54,12 @@ export function sendCommand(program: Command): void {
     .description(
       "Send the message (or stdin) to a TCP or UDP peer and print its replies",
     )
-    .argument("<host>", "name, IPv4 or IPv6 address ([::1] or ::1)", parseHost)
-    .argument("<port>", "port, 1-65535", parsePort)
+    .argument(
+      "<host>",
+      "name, IPv4 or IPv6 address ([::1] or ::1), or unix:PATH",
+      parseTarget,
+    )
+    .argument("[port]", "port, 1-65535 (none after unix:PATH)")
     .argument(
       "[message...]",
       "sent joined by spaces, no newline added; else stdin",
@@ -68,9 +80,17 @@ export function sendCommand(program: Command): void {
     .option("-C, --crlf", "send LF line endings as CRLF")
     .option("--no-shutdown", "do not half-close TCP when the input ends")
     .option("--json", "print NDJSON events instead of raw data")
+    .option("-x, --hex", "dump sent and received bytes as hex on stderr")
     .option("-v, --verbose", "print connection events on stderr")
     .option("-4, --ipv4", "use IPv4 only")
     .option("-6, --ipv6", "use IPv6 only")
+    .option("--tls", "connect with TLS; the certificate is always verified")
+    .option(
+      "--cacert <file>",
+      "also trust this PEM CA or self-signed certificate (repeatable)",
+      collect,
+    )
+    .option("--servername <name>", "TLS: the SNI name and the name verified")
     .addHelpText(
       "after",
       helpFooter({
@@ -88,11 +108,24 @@ export function sendCommand(program: Command): void {
             "sockit send -u -q 2 localhost 1025 ping",
             "one UDP datagram; print replies for 2 seconds",
           ],
+          [
+            "sockit send --tls --cacert self.pem localhost 8443 hello",
+            "TLS, trusting a private CA or a self-signed server certificate",
+          ],
         ],
       }),
     )
-    .action(async (host, port, words, options) => {
-      Deno.exitCode = await runSend(host, port, words, options);
+    .action(async (host, portArg, words, options) => {
+      // A Unix target takes no port: what stands there is the message.
+      if (unixPathOf(host) !== undefined) {
+        const message = portArg === undefined ? words : [portArg, ...words];
+        Deno.exitCode = await runSend(host, 0, message, options);
+        return;
+      }
+      if (portArg === undefined) {
+        throw new UsageError("missing required argument 'port'");
+      }
+      Deno.exitCode = await runSend(host, parsePort(portArg), words, options);
     });
 }
 
@@ -114,20 +147,35 @@ export async function runSend(
     "client",
     json,
     lineWriter(json ? Deno.stdout : Deno.stderr),
+    { hex: options.hex ?? false },
   );
   const report = json || options.verbose ? printer : undefined;
-  const client = await createClient(host, port, {
-    protocol,
-    family,
-    timeout: options.wait,
-    keepSendingAfterEof: true,
-  });
+  const path = unixPathOf(host);
+  const client = path !== undefined
+    ? await createClient({ path }, {
+      protocol,
+      tls: options.tls,
+      keepSendingAfterEof: true,
+    })
+    : await createClient(host, port, {
+      protocol,
+      family,
+      timeout: options.wait,
+      keepSendingAfterEof: true,
+      tls: await tlsOptions(options),
+    });
   report?.emit({
     event: "connected",
     peer: client.peer,
     local: { address: client.localAddress, port: client.localPort },
+    ...(client.tls ? { tls: client.tls } : {}),
   });
-  const session = new Session(client, options, printer, report);
+  const session = new Session(
+    client,
+    options,
+    printer,
+    report ?? (options.hex ? printer : undefined),
+  );
   try {
     // A --json reader that went away (`| head`) ends the session: 141.
     return await Promise.race([
@@ -147,6 +195,26 @@ export async function runSend(
       bytesOut: client.bytesSent,
     });
   }
+}
+
+/** `--tls` and its companions, checked before connecting. */
+async function tlsOptions(
+  options: SendOptions,
+): Promise<TlsOptions | undefined> {
+  if (!options.tls) {
+    const stray = options.cacert
+      ? "--cacert"
+      : options.servername
+      ? "--servername"
+      : undefined;
+    if (stray) throw new UsageError(`${stray} needs --tls`);
+    return undefined;
+  }
+  if (options.udp) throw new UsageError("--tls needs TCP, not -u/--udp");
+  return {
+    caCerts: options.cacert ? await readCaCerts(options.cacert) : undefined,
+    hostname: options.servername,
+  };
 }
 
 /**
@@ -292,6 +360,13 @@ class Session {
         // The events are the data here: wait for the reader, drop nothing.
         if (this.#printer.congested) await this.#printer.ready();
       } else {
+        if (this.#options.hex) {
+          this.#printer.emit({
+            event: "received",
+            peer: this.#client.peer,
+            data,
+          });
+        }
         await writeAll(Deno.stdout, data);
       }
     }

@@ -4,7 +4,7 @@
  *
  * @example Build a request and parse a response
  * ```ts
- * import { formatGetRequest, HttpResponseParser, parseHttpUrl } from "jsr:@sockit/sockit";
+ * import { formatGetRequest, HttpResponseParser, parseHttpUrl } from "@sockit/sockit";
  *
  * const request = formatGetRequest(parseHttpUrl("http://localhost:8080/"));
  * const parser = new HttpResponseParser();

@@ -2,7 +2,7 @@
  *
  * @example
  * ```ts
- * import { parseHttpUrl } from "jsr:@sockit/sockit";
+ * import { parseHttpUrl } from "@sockit/sockit";
  *
  * const { host, port, tls } = parseHttpUrl("https://example.com");
  * console.log(host, port, tls); // "example.com" 443 true
@@ -32,7 +32,7 @@ export interface HttpTarget {
  *
  * @example
  * ```ts
- * import { parseHttpUrl } from "jsr:@sockit/sockit";
+ * import { parseHttpUrl } from "@sockit/sockit";
  *
  * const target = parseHttpUrl("[::1]:8080/status?x=1");
  * console.log(target.host, target.port, target.path); // ::1 8080 /status?x=1
@@ -75,7 +75,7 @@ export function parseHttpUrl(text: string): HttpTarget {
  *
  * @example Resolve a redirect
  * ```ts
- * import { parseHttpUrl, targetOf } from "jsr:@sockit/sockit";
+ * import { parseHttpUrl, targetOf } from "@sockit/sockit";
  *
  * const here = parseHttpUrl("http://example.com/a/b");
  * console.log(targetOf(new URL("../c", here.url)).path); // "/c"
@@ -107,7 +107,7 @@ export function targetOf(url: URL): HttpTarget {
  *
  * @example
  * ```ts
- * import { formatGetRequest, parseHttpUrl } from "jsr:@sockit/sockit";
+ * import { formatGetRequest, parseHttpUrl } from "@sockit/sockit";
  *
  * formatGetRequest(parseHttpUrl("example.com"), { headers: [["Accept", "text/html"]] });
  * ```
@@ -139,7 +139,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/i;
  *
  * @example
  * ```ts
- * import { parseHeaderLine } from "jsr:@sockit/sockit";
+ * import { parseHeaderLine } from "@sockit/sockit";
  *
  * console.log(parseHeaderLine("Accept: text/plain")); // ["Accept", "text/plain"]
  * console.log(parseHeaderLine("Host:")); // ["Host", null]
@@ -189,7 +189,7 @@ export function basicAuthorization(user: string, password: string): string {
  *
  * @example
  * ```ts
- * import { formatGetRequest, parseHttpUrl } from "jsr:@sockit/sockit";
+ * import { formatGetRequest, parseHttpUrl } from "@sockit/sockit";
  *
  * const request = formatGetRequest(parseHttpUrl("example.com/"), {
  *   userAgent: "sockit/0.1.0",

@@ -2,7 +2,7 @@
  *
  * @example
  * ```ts
- * import { HttpParseError, HttpResponseParser } from "jsr:@sockit/sockit";
+ * import { HttpParseError, HttpResponseParser } from "@sockit/sockit";
  *
  * try {
  *   new HttpResponseParser().push(new TextEncoder().encode("SMTP ready\r\n\r\n"));
@@ -27,7 +27,7 @@ export class HttpParseError extends SyntaxError {
  *
  * @example
  * ```ts
- * import { HttpResponseParser } from "jsr:@sockit/sockit";
+ * import { HttpResponseParser } from "@sockit/sockit";
  *
  * const parser = new HttpResponseParser();
  * parser.push(new TextEncoder().encode("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"));
@@ -51,7 +51,7 @@ export interface HttpResponseHead {
  *
  * @example
  * ```ts
- * import { HttpResponseParser } from "jsr:@sockit/sockit";
+ * import { HttpResponseParser } from "@sockit/sockit";
  *
  * const parser = new HttpResponseParser();
  * parser.push(new TextEncoder().encode("HTTP/1.0 200 OK\r\n\r\n"));
@@ -64,7 +64,7 @@ export type BodyFraming = "none" | "length" | "chunked" | "close";
  *
  * @example Accept smaller heads only
  * ```ts
- * import { HttpResponseParser } from "jsr:@sockit/sockit";
+ * import { HttpResponseParser } from "@sockit/sockit";
  *
  * const parser = new HttpResponseParser({ maxHeaderBytes: 8 * 1024 });
  * ```
@@ -96,7 +96,7 @@ const MAX_CHUNK_LINE = 4096;
  *
  * @example Parse a chunked response split at an awkward place
  * ```ts
- * import { HttpResponseParser } from "jsr:@sockit/sockit";
+ * import { HttpResponseParser } from "@sockit/sockit";
  *
  * const parser = new HttpResponseParser();
  * const bytes = new TextEncoder().encode(

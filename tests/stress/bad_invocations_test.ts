@@ -125,7 +125,8 @@ function generate(seed: number): string[] {
     "--udpp",
     "--jsonn",
     "--idle",
-    "-x",
+    // -x is --hex now; -Y is nobody's.
+    "-Y",
   ];
   const command = pick(["echo-tcp", "echo-udp", "send", "get"] as const);
   const shuffle = (items: string[][]) => items.sort(() => rand() - 0.5).flat();

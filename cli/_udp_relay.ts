@@ -1,0 +1,185 @@
+import {
+  createClient,
+  type Message,
+  type NetAddress,
+  type SocketClient,
+  SocketError,
+  type SocketNotifier,
+} from "../lib/mod.ts";
+import type { RelayTarget } from "./_tcp_relay.ts";
+import { asSocketError } from "./_session_end.ts";
+import type { RelayPair, RelayReport } from "./_relay_report.ts";
+
+/** UDP mappings are dropped after this much silence unless `-i` says. */
+export const UDP_MAPPING_IDLE_MS = 60_000;
+
+/**
+ * Datagrams held per client while its upstream socket is being set up
+ * (the target's name resolving); more are dropped with an `error` event.
+ */
+const MAX_HELD = 64;
+
+/** One client address and its own socket towards the target. */
+interface Mapping {
+  pair: RelayPair;
+  upstream: Promise<SocketClient | undefined>;
+  /** Set once `upstream` has settled. */
+  ready: boolean;
+  /** Datagrams waiting for `upstream`, in order. */
+  held: number;
+  queue: Promise<void>;
+  lastActivity: number;
+  done: Promise<void>;
+}
+
+/**
+ * `relay -u`, as a NAT would do it: each client address gets its own
+ * upstream socket, so the target's replies on it go back to that client
+ * only; a mapping silent both ways for the idle timeout is dropped.
+ */
+export class UdpRelay implements SocketNotifier {
+  #target: RelayTarget;
+  #report: RelayReport;
+  #maxMappings: number;
+  #idleMs: number;
+  #mappings = new Map<string, Mapping>();
+  #closing = false;
+
+  constructor(target: RelayTarget, report: RelayReport, maxMappings: number) {
+    this.#target = target;
+    this.#report = report;
+    this.#maxMappings = maxMappings;
+    this.#idleMs = target.idleTimeout ?? UDP_MAPPING_IDLE_MS;
+  }
+
+  socketMessage(client: SocketClient, message: Message): void | Promise<void> {
+    const key = `${client.peerAddress}|${client.peerPort}`;
+    let mapping = this.#mappings.get(key);
+    if (mapping === undefined) {
+      if (this.#mappings.size >= this.#maxMappings) {
+        return this.#report.rejected(client.peer, "max-conns");
+      }
+      mapping = this.#open(key, client);
+    }
+    mapping.lastActivity = Date.now();
+    if (mapping.ready && mapping.held === 0) {
+      return this.#forward(mapping, client, message);
+    }
+    // A target name still resolving must not hold up every other client:
+    // this one's datagrams wait in order, up to a limit.
+    if (mapping.held >= MAX_HELD) {
+      return this.#report.error(
+        new SocketError(
+          "failed",
+          `Cannot send to the target for "${client.peerAddress}:${client.peerPort}": ${MAX_HELD} datagrams already wait for it; one dropped`,
+          { peer: client.peer },
+        ),
+        client.peer,
+      );
+    }
+    const waiting = mapping;
+    waiting.held++;
+    waiting.queue = waiting.queue
+      .then(() => this.#forward(waiting, client, message))
+      .finally(() => waiting.held--);
+  }
+
+  async #forward(
+    mapping: Mapping,
+    client: SocketClient,
+    message: Message,
+  ): Promise<void> {
+    const upstream = await mapping.upstream;
+    if (upstream === undefined || !upstream.isOpen) return;
+    this.#report.message(mapping.pair, "up", message);
+    try {
+      await upstream.send(message);
+    } catch (error) {
+      this.#report.error(asSocketError(error, client.peer), client.peer);
+      upstream.close();
+    }
+  }
+
+  socketRejected(peer: NetAddress, reason: string): void {
+    this.#report.rejected(peer, reason);
+  }
+
+  socketError(error: SocketError): void {
+    this.#report.error(error);
+  }
+
+  /** Drops every mapping, each with its `closed` event. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    const mappings = [...this.#mappings.values()];
+    for (const mapping of mappings) (await mapping.upstream)?.close();
+    await Promise.all(mappings.map((mapping) => mapping.done));
+  }
+
+  #open(key: string, client: SocketClient): Mapping {
+    const pair = this.#report.accepted(client.peer);
+    const { host, port, family, wait, signal } = this.#target;
+    const upstream = createClient(host, port, {
+      protocol: "udp",
+      family,
+      timeout: wait,
+      signal,
+    }).then((socket) => {
+      this.#report.connected(pair, socket);
+      return socket;
+    }, (error) => {
+      // Aborted by shutdown: nothing failed. Otherwise the target is named.
+      if (!signal.aborted) {
+        this.#report.error(asSocketError(error, client.peer), client.peer);
+      }
+      return undefined;
+    });
+    const mapping: Mapping = {
+      pair,
+      upstream,
+      ready: false,
+      held: 0,
+      queue: Promise.resolve(),
+      lastActivity: Date.now(),
+      done: Promise.resolve(),
+    };
+    upstream.then(() => mapping.ready = true);
+    mapping.done = this.#downstream(mapping, client).finally(() => {
+      this.#mappings.delete(key);
+      this.#report.closed(pair);
+    });
+    this.#mappings.set(key, mapping);
+    return mapping;
+  }
+
+  /** Replies from the target go back to the one client of this mapping. */
+  async #downstream(mapping: Mapping, client: SocketClient): Promise<void> {
+    const upstream = await mapping.upstream;
+    if (upstream === undefined) return;
+    try {
+      while (upstream.isOpen) {
+        const left = mapping.lastActivity + this.#idleMs - Date.now();
+        if (left <= 0) return;
+        let data: Uint8Array;
+        try {
+          data = await upstream.receiveBytes("*all", left);
+        } catch (error) {
+          if (error instanceof SocketError && error.code === "timeout") {
+            continue;
+          }
+          throw error;
+        }
+        mapping.lastActivity = Date.now();
+        this.#report.message(mapping.pair, "down", data);
+        await client.send(data);
+      }
+    } catch (error) {
+      // Our own close() on shutdown is not a failure worth an event.
+      if (!this.#closing) {
+        this.#report.error(asSocketError(error, client.peer), client.peer);
+      }
+    } finally {
+      upstream.close();
+    }
+  }
+}

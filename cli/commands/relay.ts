@@ -1,0 +1,154 @@
+import type { Command } from "@commander-js/extra-typings";
+import { createServer } from "../../lib/mod.ts";
+import { EventPrinter, lineWriter } from "../_events.ts";
+import { shutdownSignal } from "../_shutdown.ts";
+import { accessFilterOf, listeningEvent } from "../_serving.ts";
+import { RelayReport } from "../_relay_report.ts";
+import { TcpRelay } from "../_tcp_relay.ts";
+import { UdpRelay } from "../_udp_relay.ts";
+import { helpFooter } from "../_help.ts";
+import {
+  collect,
+  durationOption,
+  type Endpoint,
+  familyOf,
+  parseCount,
+  parseDuration,
+  parseListenEndpoint,
+  parseTargetEndpoint,
+} from "../_options.ts";
+
+/** The command line of `relay`, as commander parses it. */
+export interface RelayOptions {
+  udp?: boolean;
+  wait: number;
+  idleTimeout?: number;
+  maxConns: number;
+  allow?: string[];
+  deny?: string[];
+  json?: boolean;
+  quiet?: boolean;
+  hex?: boolean;
+  ipv4?: boolean;
+  ipv6?: boolean;
+}
+
+/** `sockit relay`: socat's port forwarding, with events. */
+export function relayCommand(program: Command): void {
+  program
+    .command("relay")
+    .description(
+      "Forward each client to a target and print the traffic as events",
+    )
+    .argument(
+      "<listen>",
+      "[host:]port to listen on (host: localhost; port 0 for any)",
+      parseListenEndpoint,
+    )
+    .argument("<target>", "host:port to forward to", parseTargetEndpoint)
+    .option("-u, --udp", "relay UDP: one upstream socket per client")
+    .addOption(
+      durationOption(
+        "-w, --wait <duration>",
+        "connect timeout towards the target",
+        2000,
+      ),
+    )
+    .option(
+      "-i, --idle-timeout <duration>",
+      "close a pair after this much silence (UDP default 60s)",
+      parseDuration,
+    )
+    .option(
+      "-m, --max-conns <n>",
+      "refuse clients over this many pairs at once",
+      parseCount,
+      100,
+    )
+    .option(
+      "--allow <cidr>",
+      "only accept clients in this network (repeatable)",
+      collect,
+    )
+    .option(
+      "--deny <cidr>",
+      "refuse clients in this network (repeatable)",
+      collect,
+    )
+    .option("-4, --ipv4", "use IPv4 only")
+    .option("-6, --ipv6", "use IPv6 only")
+    .option("--json", "print events as NDJSON")
+    .option("-q, --quiet", "do not print message events")
+    .option("-x, --hex", "print messages as hexdump -C blocks")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          [
+            "sockit relay 8080 example.com:80",
+            "forward localhost:8080 to example.com, printing the traffic",
+          ],
+          [
+            "sockit relay -x 127.0.0.1:5000 [::1]:5001",
+            "IPv4 to IPv6, messages as hex dumps",
+          ],
+          [
+            "sockit relay -u -i 30s 0.0.0.0:5353 10.0.0.53:53",
+            "UDP from every interface; mappings idle 30 s are dropped",
+          ],
+        ],
+      }),
+    )
+    .action(async (listen, target, options) => {
+      Deno.exitCode = await runRelay(listen, target, options);
+    });
+}
+
+/** Relays until SIGINT or SIGTERM, then closes every pair; exit code 0. */
+export async function runRelay(
+  listen: Endpoint,
+  target: Endpoint,
+  options: RelayOptions,
+): Promise<number> {
+  const protocol = options.udp ? "udp" : "tcp";
+  const family = familyOf(listen.host, options);
+  familyOf(target.host, options);
+  const printer = new EventPrinter(
+    protocol,
+    "server",
+    options.json ?? false,
+    lineWriter(Deno.stdout),
+    { hex: options.hex ?? false },
+  );
+  const stopping = shutdownSignal();
+  const aborting = new AbortController();
+  const server = await createServer(listen.host, listen.port, {
+    protocol,
+    family,
+    filter: accessFilterOf(options),
+    maxConnections: options.maxConns,
+  });
+  const report = new RelayReport(
+    printer,
+    { address: target.host, port: target.port },
+    options.quiet ?? false,
+  );
+  const relayTarget = {
+    ...target,
+    family,
+    wait: options.wait,
+    idleTimeout: options.idleTimeout,
+    signal: aborting.signal,
+  };
+  const notifier = protocol === "tcp"
+    ? new TcpRelay(relayTarget, report)
+    : new UdpRelay(relayTarget, report, options.maxConns);
+  printer.emit(listeningEvent(server, report.target));
+  server.run(notifier);
+  await stopping;
+  aborting.abort();
+  await server.stop();
+  if (notifier instanceof UdpRelay) await notifier.close();
+  report.stopped();
+  return 0;
+}

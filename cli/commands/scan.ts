@@ -1,0 +1,129 @@
+import type { Command } from "@commander-js/extra-typings";
+import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { scanPorts } from "../../lib/mod.ts";
+import { EventPrinter, lineWriter } from "../_events.ts";
+import { ExitCode } from "../_exit.ts";
+import { helpFooter } from "../_help.ts";
+import {
+  durationOption,
+  familyOf,
+  parseCount,
+  parseHost,
+} from "../_options.ts";
+
+/** `sockit scan`: a TCP connect scan, loud by nature; loopback in tests. */
+export function scanCommand(program: Command): void {
+  program
+    .command("scan")
+    .description(
+      "TCP connect scan: which ports are open, closed or filtered (scan only hosts you may)",
+    )
+    .argument("<host>", "name, IPv4 or IPv6 address", parseHost)
+    .argument("<ports>", "ports and ranges: 22,80,8000-8100", parsePorts)
+    .addOption(
+      durationOption(
+        "-w, --wait <duration>",
+        "a port that does not answer within this is filtered",
+        1000,
+      ),
+    )
+    .option(
+      "-c, --concurrency <n>",
+      "connects in flight at once",
+      parseCount,
+      100,
+    )
+    .option("-a, --all", "print closed and filtered ports too")
+    .option("--banner", "wait up to -i for the first bytes an open port sends")
+    .addOption(
+      durationOption(
+        "-i, --idle-timeout <duration>",
+        "how long --banner waits",
+        1000,
+      ),
+    )
+    .option("--json", "print one NDJSON object per printed port")
+    .option("-4, --ipv4", "use IPv4 only")
+    .option("-6, --ipv6", "use IPv6 only")
+    .addHelpText(
+      "after",
+      helpFooter({
+        examples: [
+          [
+            "sockit scan 127.0.0.1 1-1024",
+            "which of the first 1024 ports are open",
+          ],
+          [
+            "sockit scan -a --banner localhost 22,25,80",
+            "every port's state, and what open ones say first",
+          ],
+          [
+            "sockit scan --json -c 500 -w 300ms ::1 8000-9000",
+            "NDJSON, 500 connects at once, 300 ms per port",
+          ],
+        ],
+        exitCodes: [
+          ExitCode.Ok,
+          ExitCode.Network,
+          ExitCode.Usage,
+          ExitCode.BrokenPipe,
+        ],
+      }),
+    )
+    .action(async (host, ports, options) => {
+      const printer = new EventPrinter(
+        "tcp",
+        "client",
+        options.json ?? false,
+        lineWriter(Deno.stdout),
+      );
+      let open = 0;
+      for await (
+        const result of scanPorts(host, ports, {
+          timeout: options.wait,
+          concurrency: options.concurrency,
+          bannerTimeout: options.banner ? options.idleTimeout : undefined,
+          family: familyOf(host, options),
+        })
+      ) {
+        if (result.state === "open") open++;
+        if (result.state !== "open" && !options.all) continue;
+        printer.emit({
+          event: "port",
+          peer: result.peer,
+          state: result.state,
+          ...(result.banner ? { data: result.banner } : {}),
+        });
+      }
+      Deno.exitCode = open > 0 ? ExitCode.Ok : ExitCode.Network;
+    });
+}
+
+/** `22,80,8000-8100` as ascending ports, each once. */
+export function parsePorts(value: string): number[] {
+  const ports = new Set<number>();
+  for (const part of value.split(",")) {
+    const match = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!match) {
+      throw new InvalidArgumentError(
+        `ports "${value}": "${part}" is not a port or a range such as 8000-8100`,
+      );
+    }
+    const first = Number(match[1]);
+    const last = match[2] === undefined ? first : Number(match[2]);
+    for (const port of [first, last]) {
+      if (port < 1 || port > 65535) {
+        throw new InvalidArgumentError(
+          `ports "${value}": ${port} is outside 1-65535`,
+        );
+      }
+    }
+    if (last < first) {
+      throw new InvalidArgumentError(
+        `ports "${value}": range ${part.trim()} runs backwards`,
+      );
+    }
+    for (let port = first; port <= last; port++) ports.add(port);
+  }
+  return [...ports].sort((a, b) => a - b);
+}

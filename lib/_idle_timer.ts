@@ -1,0 +1,37 @@
+/**
+ * One timer per connection that is re-armed lazily: `touch()` only stores a
+ * time, so the hot path sets no timers.
+ */
+export class IdleTimer {
+  expired = false;
+  #limit: number | undefined;
+  #lastActivity = Date.now();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #onExpire: () => unknown;
+
+  constructor(limit: number | undefined, onExpire: () => unknown) {
+    this.#limit = limit;
+    this.#onExpire = onExpire;
+    if (limit !== undefined) this.#arm(limit);
+  }
+
+  touch(): void {
+    this.#lastActivity = Date.now();
+  }
+
+  cancel(): void {
+    clearTimeout(this.#timer);
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(() => this.#check(), ms);
+  }
+
+  #check(): void {
+    const limit = this.#limit ?? Infinity;
+    const idleFor = Date.now() - this.#lastActivity;
+    if (idleFor < limit) return this.#arm(limit - idleFor);
+    this.expired = true;
+    this.#onExpire();
+  }
+}

@@ -1,0 +1,193 @@
+import { assert, assertEquals, assertRejects } from "../tests/_assert.ts";
+import {
+  createClient,
+  createServer,
+  type NetAddress,
+  pipe,
+  type PipeResult,
+  type SocketClient,
+} from "./mod.ts";
+
+/** A relay on `pipe()` in front of a raw Deno listener the test drives. */
+async function withRelay(
+  test: (
+    user: SocketClient,
+    target: Deno.Conn,
+    result: Promise<PipeResult>,
+  ) => Promise<void>,
+  idleTimeout?: number,
+): Promise<void> {
+  const upstream = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const relay = await createServer("127.0.0.1", 0);
+  let resolveResult!: (result: PipeResult) => void;
+  const result = new Promise<PipeResult>((r) => resolveResult = r);
+  relay.run({
+    async socketAccepted(client) {
+      const target = await createClient("127.0.0.1", upstream.addr.port);
+      resolveResult(await pipe(client, target, { idleTimeout }));
+    },
+  });
+  const user = await createClient("127.0.0.1", relay.localPort);
+  const target = await upstream.accept();
+  try {
+    await test(user, target, result);
+  } finally {
+    user.close();
+    target.close();
+    upstream.close();
+    await relay.stop();
+  }
+}
+
+async function readToEnd(conn: Deno.Conn): Promise<string> {
+  const buffer = new Uint8Array(1024);
+  let text = "";
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return text;
+    text += new TextDecoder().decode(buffer.subarray(0, n));
+  }
+}
+
+Deno.test("pipe passes the client's FIN on, and the target's answer still arrives", async () => {
+  await withRelay(async (user, target, result) => {
+    await user.send("question");
+    await user.closeWrite();
+    assertEquals(await readToEnd(target), "question");
+    await target.write(new TextEncoder().encode("answer"));
+    await target.closeWrite();
+    assertEquals(await user.receive("*all", 2000), "answer");
+    await assertRejects(() => user.receive("*all", 2000));
+    const { bytesUp, bytesDown, error } = await result;
+    assertEquals([bytesUp, bytesDown, error], [8, 6, undefined]);
+  });
+});
+
+Deno.test("pipe passes the target's FIN on, and the client can still send", async () => {
+  await withRelay(async (user, target, result) => {
+    await target.write(new TextEncoder().encode("banner"));
+    await target.closeWrite();
+    assertEquals(await user.receive(6, 2000), "banner");
+    await user.send("after the target's FIN");
+    await user.closeWrite();
+    assertEquals(await readToEnd(target), "after the target's FIN");
+    assertEquals((await result).error, undefined);
+  });
+});
+
+Deno.test("pipe refuses UDP clients with a TypeError", async () => {
+  const udp = await createClient("127.0.0.1", 9, { protocol: "udp" });
+  await assertRejects(() => pipe(udp, udp), TypeError);
+  udp.close();
+});
+
+Deno.test("pipe's idle timeout closes a silent pair with a timeout error", async () => {
+  await withRelay(async (user, _target, result) => {
+    const started = Date.now();
+    const { error } = await result;
+    assertEquals(error?.code, "timeout");
+    assert(Date.now() - started >= 150, `after ${Date.now() - started} ms`);
+    await assertRejects(() => user.receive("*all", 2000));
+  }, 200);
+});
+
+Deno.test("stopAccepting closes the port but keeps the connection", async () => {
+  const server = await createServer("127.0.0.1", 0);
+  server.run({
+    socketAccepted() {
+      server.stopAccepting();
+    },
+    socketMessage: (client, message) => client.send(message),
+  });
+  const first = await createClient("127.0.0.1", server.localPort);
+  await first.send("still here");
+  assertEquals(await first.receive("*all", 2000), "still here");
+  await assertRejects(() => createClient("127.0.0.1", server.localPort));
+  first.close();
+  await server.stop();
+});
+
+Deno.test("allowHalfOpen: socketEnded, then the server can still send", async () => {
+  const server = await createServer("127.0.0.1", 0, { allowHalfOpen: true });
+  server.run({
+    async socketEnded(client) {
+      await client.send("reply after your FIN");
+      client.close();
+    },
+  });
+  const client = await createClient("127.0.0.1", server.localPort);
+  await client.send("request");
+  await client.closeWrite();
+  assertEquals(await client.receive("*all", 2000), "reply after your FIN");
+  client.close();
+  await server.stop();
+});
+
+Deno.test("onePeer: the first sender owns a UDP server; others are rejected once", async () => {
+  const server = await createServer("127.0.0.1", 0, {
+    protocol: "udp",
+    onePeer: true,
+  });
+  const heard: string[] = [];
+  const rejected: [NetAddress, string][] = [];
+  server.run({
+    socketMessage: (client, message) => {
+      heard.push(message.text);
+      return client.send(message);
+    },
+    socketRejected: (peer, reason) => {
+      rejected.push([peer, reason]);
+    },
+  });
+  const first = await createClient("127.0.0.1", server.localPort, {
+    protocol: "udp",
+  });
+  const second = await createClient("127.0.0.1", server.localPort, {
+    protocol: "udp",
+  });
+  await first.send("one");
+  assertEquals(await first.receive("*all", 2000), "one");
+  await second.send("two");
+  await second.send("three");
+  await first.send("four");
+  assertEquals(await first.receive("*all", 2000), "four");
+  await assertRejects(() => second.receive("*all", 200));
+  assertEquals(heard, ["one", "four"]);
+  assertEquals(rejected, [[
+    { address: "127.0.0.1", port: second.localPort },
+    "locked",
+  ]]);
+  first.close();
+  second.close();
+  await server.stop();
+});
+
+Deno.test("pipe reports a throwing onData as a callback error and closes both", async () => {
+  const upstream = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const relay = await createServer("127.0.0.1", 0);
+  let resolveResult!: (result: PipeResult) => void;
+  const result = new Promise<PipeResult>((r) => resolveResult = r);
+  relay.run({
+    async socketAccepted(client) {
+      const target = await createClient("127.0.0.1", upstream.addr.port);
+      resolveResult(
+        await pipe(client, target, {
+          onData: () => {
+            throw new Error("boom");
+          },
+        }),
+      );
+    },
+  });
+  const user = await createClient("127.0.0.1", relay.localPort);
+  const target = await upstream.accept();
+  await user.send("x");
+  const { error } = await result;
+  assertEquals(error?.code, "callback");
+  assert(error?.message.includes("onData threw: boom"), error?.message);
+  await assertRejects(() => user.receive("*all", 2000));
+  user.close();
+  target.close();
+  upstream.close();
+  await relay.stop();
+});

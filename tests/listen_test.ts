@@ -1,0 +1,553 @@
+/**
+ * `sockit listen` against clients nobody here wrote (Python sockets, ncat,
+ * socat) and against `sockit send`.
+ */
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import {
+  cliCommand,
+  has,
+  randomBytes,
+  runCli,
+  runPython,
+  sha256,
+} from "./_cli.ts";
+
+/** `sockit listen -v … 0` with raw stdout, stdin open until `endInput()`. */
+class Listener {
+  readonly child: Deno.ChildProcess;
+  port = 0;
+  stderr = "";
+  #stdout: Uint8Array[] = [];
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #reading: Promise<void>;
+
+  private constructor(child: Deno.ChildProcess) {
+    this.child = child;
+    this.#writer = child.stdin.getWriter();
+    this.#reading = Promise.all([
+      (async () => {
+        for await (const chunk of child.stdout) this.#stdout.push(chunk);
+      })(),
+      (async () => {
+        const decoder = new TextDecoder();
+        for await (const chunk of child.stderr) {
+          this.stderr += decoder.decode(chunk, { stream: true });
+        }
+      })(),
+    ]).then(() => {});
+  }
+
+  static async start(args: string[], readStdout = true): Promise<Listener> {
+    const child = cliCommand(["listen", "-v", ...args, "0"]).spawn();
+    const listener = new Listener(child);
+    if (!readStdout) child.stdout.cancel();
+    await listener.waitFor(/listening on \w+ \S+:(\d+)/);
+    listener.port = Number(
+      /listening on \w+ \S+:(\d+)/.exec(listener.stderr)?.[1],
+    );
+    return listener;
+  }
+
+  /** Resolves once stderr matches `pattern`. */
+  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.stderr)) {
+      if (Date.now() > deadline) {
+        throw new Error(`no ${pattern} in stderr:\n${this.stderr}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Resolves once stdout holds `text`. */
+  async waitForOutput(text: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const decoder = new TextDecoder();
+    while (
+      !this.#stdout.map((c) => decoder.decode(c)).join("").includes(text)
+    ) {
+      if (Date.now() > deadline) throw new Error(`no ${text} on stdout`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  async write(data: Uint8Array | string): Promise<void> {
+    await this.#writer.write(
+      typeof data === "string" ? new TextEncoder().encode(data) : data,
+    );
+  }
+
+  async endInput(): Promise<void> {
+    await this.#writer.close().catch(() => {});
+  }
+
+  /** Waits for the exit (killing after `timeoutMs`); returns code and stdout. */
+  async result(
+    timeoutMs = 15_000,
+  ): Promise<{ code: number; stdout: Uint8Array; text: string }> {
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), timeoutMs);
+    const { code } = await this.child.status;
+    clearTimeout(timer);
+    await this.#reading;
+    const stdout = new Uint8Array(
+      this.#stdout.reduce((n, c) => n + c.length, 0),
+    );
+    let offset = 0;
+    for (const chunk of this.#stdout) {
+      stdout.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return { code, stdout, text: new TextDecoder().decode(stdout) };
+  }
+
+  async stop(): Promise<{ code: number; stdout: Uint8Array; text: string }> {
+    this.child.kill("SIGTERM");
+    await this.endInput();
+    return await this.result();
+  }
+}
+
+const PYTHON_EXCHANGE = `
+import socket, sys, hashlib
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+payload = open(sys.argv[2], "rb").read()
+s.sendall(payload)
+if sys.argv[3] == "halfclose":
+    s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    got += chunk
+print(hashlib.sha256(got).hexdigest(), len(got))
+s.close()
+`;
+
+Deno.test("listen: 1 MiB each way with a Python client, byte-exact, half-closes at input EOF", async () => {
+  const toClient = randomBytes(1 << 20);
+  const fromClient = randomBytes(1 << 20);
+  const file = await Deno.makeTempFile();
+  await Deno.writeFile(file, fromClient);
+  const listener = await Listener.start([]);
+  const python = runPython(PYTHON_EXCHANGE, [
+    String(listener.port),
+    file,
+    "keep",
+  ]);
+  await listener.write(toClient);
+  // Python prints only after our EOF reached it as a FIN.
+  await listener.endInput();
+  const printed = await python;
+  const result = await listener.result();
+  await Deno.remove(file);
+  assertEquals(
+    printed.stdout.trim(),
+    `${await sha256(toClient)} ${toClient.length}`,
+    printed.stderr,
+  );
+  assertEquals(result.code, 0, listener.stderr);
+  assertEquals(result.stdout.length, fromClient.length);
+  assertEquals(await sha256(result.stdout), await sha256(fromClient));
+  assertMatch(listener.stderr, /client 127\.0\.0\.1:\d+ connected/);
+  assertMatch(listener.stderr, /disconnected \(1048576 bytes\)/);
+});
+
+Deno.test("listen: the peer's half-close ends it with exit 0 though stdin is still open", async () => {
+  const listener = await Listener.start([]);
+  const python = runPython(
+    `
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"request\\n")
+s.shutdown(socket.SHUT_WR)
+print(repr(s.recv(100)))
+`,
+    [String(listener.port)],
+  );
+  const result = await listener.result();
+  assertEquals(result.code, 0, listener.stderr);
+  assertEquals(result.text, "request\n");
+  // The listener closed its side too: the client saw EOF, not a hang.
+  assertEquals((await python).stdout.trim(), "b''");
+});
+
+Deno.test("listen: a peer's reset is exit 1 after what arrived was written", async () => {
+  const listener = await Listener.start([]);
+  await runPython(
+    `
+import socket, sys, struct, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"partial data")
+time.sleep(0.3)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+`,
+    [String(listener.port)],
+  );
+  const result = await listener.result();
+  assertEquals(result.code, 1, listener.stderr);
+  assertEquals(result.text, "partial data");
+  assertMatch(listener.stderr, /^sockit: .*reset/m);
+});
+
+Deno.test("listen: stdout closed early (| head -c 10) is exit 141 with nothing on stderr", async () => {
+  const raw = cliCommand(["listen", "-v", "0"]).spawn();
+  const errReader = raw.stderr.getReader();
+  let stderr = "";
+  while (!/listening on tcp \S+:\d+/.test(stderr)) {
+    stderr += new TextDecoder().decode((await errReader.read()).value);
+  }
+  const rawPort = Number(/:(\d+)/.exec(stderr)?.[1]);
+  const outReader = raw.stdout.getReader();
+  const sending = runPython(
+    `
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+try:
+    for _ in range(64):
+        s.sendall(b"x" * 65536)
+except OSError:
+    pass
+`,
+    [String(rawPort)],
+  );
+  let head = 0;
+  while (head < 10) head += (await outReader.read()).value?.length ?? 10;
+  await outReader.cancel();
+  const timer = setTimeout(() => raw.kill("SIGKILL"), 10_000);
+  const { code } = await raw.status;
+  clearTimeout(timer);
+  await sending;
+  while (true) {
+    const { value, done } = await errReader.read();
+    if (done) break;
+    stderr += new TextDecoder().decode(value);
+  }
+  assertEquals(code, 141, stderr);
+  assert(!stderr.includes("sockit:"), stderr);
+});
+
+Deno.test("listen -k: several clients at once; stdin goes to every one; SIGTERM is exit 0", async () => {
+  const listener = await Listener.start(["-k"]);
+  const clients = await Promise.all(
+    [0, 1, 2].map(() =>
+      Deno.connect({ hostname: "127.0.0.1", port: listener.port })
+    ),
+  );
+  await listener.waitFor(/(connected[\s\S]*){3}/);
+  for (const [i, conn] of clients.entries()) {
+    await conn.write(new TextEncoder().encode(`line from client ${i}\n`));
+  }
+  await listener.write("to everyone\n");
+  for (const conn of clients) {
+    const buffer = new Uint8Array(100);
+    let got = "";
+    while (!got.endsWith("\n")) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      got += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    assertEquals(got, "to everyone\n");
+  }
+  clients[0]!.close();
+  await listener.waitFor(/disconnected/);
+  // A client that leaves does not end -k; a new one is still welcome.
+  const late = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: listener.port,
+  });
+  await late.write(new TextEncoder().encode("late\n"));
+  await listener.waitFor(/(connected[\s\S]*){4}/);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const result = await listener.stop();
+  for (const conn of [...clients.slice(1), late]) conn.close();
+  assertEquals(result.code, 0, listener.stderr);
+  const lines = result.text.split("\n").filter((l) => l).sort();
+  assertEquals(lines, [
+    "late",
+    "line from client 0",
+    "line from client 1",
+    "line from client 2",
+  ]);
+  assertMatch(listener.stderr, /stopped: 4 connections/);
+});
+
+Deno.test("listen: a denied client does not count as the one connection", async () => {
+  const listener = await Listener.start(["--deny", "127.0.0.2"]);
+  const python = await runPython(
+    `
+import socket, sys
+port = int(sys.argv[1])
+d = socket.socket(); d.bind(("127.0.0.2", 0)); d.connect(("127.0.0.1", port))
+print(repr(d.recv(10)))
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"allowed\\n"); s.close()
+`,
+    [String(listener.port)],
+  );
+  const result = await listener.result();
+  assertEquals(python.stdout.trim(), "b''", python.stderr);
+  assertEquals(result.code, 0, listener.stderr);
+  assertEquals(result.text, "allowed\n");
+  assertMatch(listener.stderr, /rejected client 127\.0\.0\.2:\d+ \(denied\)/);
+});
+
+Deno.test("listen: sockit send on the other end, 1 MiB each way by sha256", async () => {
+  const toSender = randomBytes(1 << 20);
+  const fromSender = randomBytes(1 << 20);
+  const listener = await Listener.start([]);
+  const writing = listener.write(toSender).then(() => listener.endInput());
+  const sent = await runCli(["send", "127.0.0.1", String(listener.port)], {
+    stdin: fromSender,
+  });
+  await writing;
+  const result = await listener.result();
+  assertEquals(sent.code, 0, sent.stderr);
+  assertEquals(await sha256(sent.stdout), await sha256(toSender));
+  assertEquals(result.code, 0, listener.stderr);
+  assertEquals(await sha256(result.stdout), await sha256(fromSender));
+});
+
+Deno.test({
+  name: "listen: ncat and socat clients, both directions",
+  ignore: !has("ncat") || !has("socat"),
+  async fn() {
+    for (
+      const client of [
+        (port: number) => ["ncat", "127.0.0.1", String(port)],
+        (port: number) => ["socat", "-", `TCP:127.0.0.1:${port}`],
+      ]
+    ) {
+      const listener = await Listener.start([]);
+      await listener.write("from listen\n");
+      await listener.endInput();
+      const [tool, ...args] = client(listener.port);
+      const peer = new Deno.Command(tool!, {
+        args,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const writer = peer.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(`from ${tool}\n`));
+      await writer.close();
+      const output = await peer.output();
+      const result = await listener.result();
+      assertEquals(result.code, 0, listener.stderr);
+      assertEquals(result.text, `from ${tool}\n`);
+      assertEquals(new TextDecoder().decode(output.stdout), "from listen\n");
+    }
+  },
+});
+
+const PYTHON_UDP_SENDERS = `
+import socket, sys, time
+port = int(sys.argv[1])
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.1", 0))
+b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1], flush=True)
+a.sendto(b"from a\\n", ("127.0.0.1", port)); time.sleep(0.2)
+b.sendto(b"from b\\n", ("127.0.0.1", port)); time.sleep(0.2)
+a.sendto(b"", ("127.0.0.1", port)); time.sleep(0.2)
+b.sendto(b"again b\\n", ("127.0.0.1", port)); time.sleep(0.2)
+for s, name in ((a, "a"), (b, "b")):
+    s.settimeout(3 if name == sys.argv[2] else 0.3)
+    try:
+        print(name, repr(s.recv(100)), flush=True)
+    except socket.timeout:
+        print(name, "nothing", flush=True)
+`;
+
+Deno.test("listen -u: keeps to the first sender; others are rejected once as locked", async () => {
+  const child = cliCommand(["listen", "-u", "--json", "0"]).spawn();
+  const lines: string[] = [];
+  const reading = (async () => {
+    let pending = "";
+    for await (
+      const chunk of child.stdout.pipeThrough(new TextDecoderStream())
+    ) {
+      pending += chunk;
+      const parts = pending.split("\n");
+      pending = parts.pop() ?? "";
+      lines.push(...parts);
+    }
+  })();
+  while (lines.length === 0) await new Promise((r) => setTimeout(r, 20));
+  const port = (JSON.parse(lines[0]!) as { port: number }).port;
+  // Held until the first sender exists, then sent to it.
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("reply\n"));
+  const python = await runPython(PYTHON_UDP_SENDERS, [String(port), "a"]);
+  child.kill("SIGTERM");
+  const { code } = await child.status;
+  await reading;
+  await writer.close().catch(() => {});
+  assertEquals(code, 0);
+  const [portA, portB] = python.stdout.split("\n")[0]!.split(" ").map(Number);
+  assert(python.stdout.includes("a b'reply\\n'"), python.stdout);
+  assert(python.stdout.includes("b nothing"), python.stdout);
+  const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const messages = events.filter((e) => e.event === "message");
+  assertEquals(messages.map((e) => [e.peer, e.bytes]), [
+    [{ address: "127.0.0.1", port: portA }, 7],
+    [{ address: "127.0.0.1", port: portA }, 0],
+  ]);
+  const rejected = events.filter((e) => e.event === "rejected");
+  assertEquals(rejected.map((e) => [e.peer, e.reason]), [
+    [{ address: "127.0.0.1", port: portB }, "locked"],
+  ]);
+  assertEquals(events.filter((e) => e.event === "sent").length, 1);
+});
+
+Deno.test("listen -u -k: every sender is heard; stdin goes to the most recent", async () => {
+  const listener = await Listener.start(["-u", "-k"]);
+  const python = runPython(PYTHON_UDP_SENDERS, [String(listener.port), "b"]);
+  await listener.waitForOutput("again b");
+  await listener.write("to b\n");
+  const printed = await python;
+  const result = await listener.stop();
+  assertEquals(result.code, 0, listener.stderr);
+  assertEquals(result.text, "from a\nfrom b\nagain b\n");
+  assert(printed.stdout.includes("b b'to b\\n'"), printed.stdout);
+  assert(printed.stdout.includes("a nothing"), printed.stdout);
+});
+
+Deno.test("listen: an idle timeout is exit 1 naming the peer", async () => {
+  const listener = await Listener.start(["-i", "300ms"]);
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: listener.port,
+  });
+  const result = await listener.result();
+  conn.close();
+  assertEquals(result.code, 1);
+  assertMatch(listener.stderr, /^sockit: .*127\.0\.0\.1:\d+.*idle for 300 ms/m);
+});
+
+Deno.test("listen --json: every event on stdout with peer, sent and closed byte counts", async () => {
+  const child = cliCommand(["listen", "--json", "0"]).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) text += (await reader.read()).value ?? "";
+  const port = (JSON.parse(text.split("\n")[0]!) as { port: number }).port;
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("hi there\n"));
+  await writer.close();
+  const python = await runPython(
+    `
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"\\xff\\x00bin")
+print(repr(s.recv(100)))
+s.close()
+`,
+    [String(port)],
+  );
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  const { code } = await child.status;
+  await child.stderr.cancel();
+  assertEquals(code, 0);
+  assertEquals(python.stdout.trim(), "b'hi there\\n'", python.stderr);
+  const strip = ({ time: _, ...rest }: Record<string, unknown>) => rest;
+  const events = text.trim().split("\n").map((l) =>
+    strip(JSON.parse(l) as Record<string, unknown>)
+  );
+  const peer = events[1]?.peer;
+  // Data each way races: order the two data events by name.
+  const data = events.slice(2, 4).sort((a, b) =>
+    String(a.event).localeCompare(String(b.event))
+  );
+  assertEquals([...events.slice(1, 2), ...data, ...events.slice(4)], [
+    { event: "accepted", transport: "tcp", peer },
+    { event: "message", transport: "tcp", peer, bytes: 5, base64: "/wBiaW4=" },
+    { event: "sent", transport: "tcp", peer, bytes: 9, text: "hi there\n" },
+    { event: "closed", transport: "tcp", peer, bytesIn: 5, bytesOut: 9 },
+    {
+      event: "stopped",
+      transport: "tcp",
+      connections: 1,
+      bytesIn: 5,
+      bytesOut: 9,
+      messages: 1,
+    },
+  ]);
+});
+
+Deno.test("listen -q: ends with exit 0 that long after stdin's EOF, the peer still connected", async () => {
+  const listener = await Listener.start(["-q", "300ms", "--no-shutdown"]);
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: listener.port,
+  });
+  await listener.write("bye\n");
+  await listener.endInput();
+  const started = Date.now();
+  const result = await listener.result();
+  conn.close();
+  assertEquals(result.code, 0, listener.stderr);
+  assert(Date.now() - started >= 250, `${Date.now() - started} ms`);
+});
+
+Deno.test("listen -u -i: silence after the first datagram is exit 1; stdin sent counts as activity", async () => {
+  const listener = await Listener.start(["-u", "-i", "600ms"]);
+  const python = runPython(
+    `
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"hello\\n", ("127.0.0.1", int(sys.argv[1])))
+time.sleep(2)
+`,
+    [String(listener.port)],
+  );
+  await listener.waitForOutput("hello\n");
+  const started = Date.now();
+  // Replies every 200 ms keep the session alive past 600 ms.
+  for (let i = 0; i < 5; i++) {
+    await listener.write(`tick ${i}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const result = await listener.result();
+  const elapsed = Date.now() - started;
+  await python;
+  assertEquals(result.code, 1, listener.stderr);
+  assert(elapsed >= 1400, `ended after ${elapsed} ms`);
+  assertMatch(listener.stderr, /^sockit: .*idle for 600 ms/m);
+});
+
+Deno.test("listen: after the peer half-closes, 1 MiB of stdin still reaches it in full", async () => {
+  const payload = randomBytes(1 << 20);
+  const listener = await Listener.start([]);
+  // As \`cat file | sockit listen\`: the input is there before the client.
+  const writing = listener.write(payload).then(() => listener.endInput());
+  const python = runPython(
+    `
+import socket, sys, hashlib
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"send me the file\\n")
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    got += chunk
+print(hashlib.sha256(got).hexdigest(), len(got))
+`,
+    [String(listener.port)],
+  );
+  const printed = await python;
+  await writing;
+  const result = await listener.result();
+  assertEquals(result.code, 0, listener.stderr);
+  assertEquals(result.text, "send me the file\n");
+  assertEquals(
+    printed.stdout.trim(),
+    `${await sha256(payload)} ${payload.length}`,
+    printed.stderr,
+  );
+});

@@ -1,0 +1,653 @@
+/**
+ * `sockit relay` in front of sockit's echo servers, Python's http.server
+ * and scripted Python servers that reset, stall or never read.
+ */
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import {
+  has,
+  PythonPeer,
+  randomBytes,
+  runCli,
+  runPython,
+  sha256,
+  SpawnedServer,
+} from "./_cli.ts";
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function relay(args: string[], target: number): Promise<SpawnedServer> {
+  return SpawnedServer.start(["relay", ...args, "0", `127.0.0.1:${target}`]);
+}
+
+/** Reads from `conn` until EOF. */
+async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const buffer = new Uint8Array(65536);
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    chunks.push(buffer.slice(0, n));
+  }
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < data.length;) {
+    offset += await conn.write(data.subarray(offset));
+  }
+}
+
+Deno.test("relay: 1 MiB through echo-tcp; the client's FIN reaches the target and the echo still comes back", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  const server = await relay(["--json", "-q"], echo.port);
+  const python = await runPython(
+    `
+import socket, sys, hashlib
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+payload = bytes(range(256)) * 4096
+s.sendall(payload)
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    got += chunk
+print("same" if got == payload else "differs %d" % len(got))
+`,
+    [String(server.port)],
+  );
+  assertEquals(python.stdout.trim(), "same", python.stderr);
+  await server.waitFor((l) => l.includes('"closed"'));
+  assertEquals(await server.stop(), 0);
+  await echo.stop();
+  const strip = ({ time: _, ...rest }: Record<string, unknown>) => rest;
+  const events = server.events.map(strip);
+  const client = events[1]?.peer as { address: string; port: number };
+  const connected = events[2] as Record<string, unknown>;
+  assertEquals(events.map((e) => e.event), [
+    "listening",
+    "accepted",
+    "connected",
+    "closed",
+    "stopped",
+  ]);
+  assertEquals(events[0]?.target, { address: "127.0.0.1", port: echo.port });
+  assertEquals(connected.peer, client);
+  assertEquals(connected.target, { address: "127.0.0.1", port: echo.port });
+  assertEquals((connected.local as { address: string }).address, "127.0.0.1");
+  assertEquals(events[3], {
+    event: "closed",
+    transport: "tcp",
+    peer: client,
+    bytesUp: 1 << 20,
+    bytesDown: 1 << 20,
+  });
+  assertEquals(events[4], {
+    event: "stopped",
+    transport: "tcp",
+    connections: 1,
+    bytesUp: 1 << 20,
+    bytesDown: 1 << 20,
+  });
+});
+
+Deno.test("relay: the target's FIN reaches the client, and the client can still send 1 MiB", async () => {
+  const target = await PythonPeer.start(`
+import hashlib
+c.sendall(b"hello from target\\n")
+c.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    chunk = c.recv(65536)
+    if not chunk:
+        break
+    got += chunk
+print(hashlib.sha256(got).hexdigest(), len(got))
+`);
+  const server = await relay(["-q"], target.port);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  assertEquals(
+    new TextDecoder().decode(await readAll(conn)),
+    "hello from target\n",
+  );
+  const payload = randomBytes(1 << 20);
+  await writeAll(conn, payload);
+  await conn.closeWrite();
+  assertEquals(await target.output(), `${await sha256(payload)} ${1 << 20}`);
+  await server.waitFor((l) => l.includes("disconnected"));
+  conn.close();
+  assertEquals(await server.stop(), 0);
+  assertMatch(
+    server.lines.join("\n"),
+    /disconnected \(1048576 bytes up, 18 bytes down\)/,
+  );
+});
+
+Deno.test("relay: events name the client, show direction, escape, cut at 256 bytes; -x dumps hex with running offsets", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  const human = await relay([], echo.port);
+  const hex = await relay(["-x"], echo.port);
+  for (const server of [human, hex]) {
+    const conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+    });
+    const buffer = new Uint8Array(2000);
+    await writeAll(conn, new TextEncoder().encode("hi\x1b[2J\n"));
+    await conn.read(buffer);
+    await server.waitFor((l) => l.includes("received") || l.startsWith("<"));
+    await writeAll(conn, new Uint8Array(300).fill(0x41));
+    let got = 0;
+    while (got < 300) got += (await conn.read(buffer)) ?? 300;
+    await server.waitFor((l) =>
+      l.includes("(+44 bytes)") && l.includes("received") ||
+      l.startsWith("< ") && l.includes("300 bytes")
+    );
+    conn.close();
+    await server.waitFor((l) => l.includes("disconnected"));
+    await server.stop();
+  }
+  await echo.stop();
+  const client = /client (\S+) connected/.exec(human.lines[1]!)?.[1];
+  assertEquals(human.lines.slice(1, 7), [
+    `client ${client} connected`,
+    `client ${client} connected to 127.0.0.1:${echo.port} from ${
+      /from (\S+)/.exec(human.lines[2]!)?.[1]
+    }`,
+    `client ${client} sent 'hi\\x1b[2J\\n'`,
+    `client ${client} received 'hi\\x1b[2J\\n'`,
+    `client ${client} sent '${"A".repeat(256)}'... (+44 bytes)`,
+    `client ${client} received '${"A".repeat(256)}'... (+44 bytes)`,
+  ]);
+  const hexClient = /client (\S+) connected/.exec(hex.lines[1]!)?.[1];
+  const up = hex.lines.indexOf(`> ${hexClient} 300 bytes`);
+  assert(up > 0, hex.lines.join("\n"));
+  assertEquals(hex.lines.slice(3, 6), [
+    `> ${hexClient} 7 bytes`,
+    "00000000  68 69 1b 5b 32 4a 0a                              |hi.[2J.|",
+    `< ${hexClient} 7 bytes`,
+  ]);
+  // The second chunk's rows continue at offset 7, per direction.
+  assertEquals(
+    hex.lines[up + 1],
+    "00000007  41 41 41 41 41 41 41 41  41 41 41 41 41 41 41 41  |AAAAAAAAAAAAAAAA|",
+  );
+});
+
+Deno.test("relay: a get through it is byte-identical to a direct get from python3 -m http.server", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/blob.bin`, randomBytes(3 << 20));
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  const http = new Deno.Command("python3", {
+    args: ["-m", "http.server", "--bind", "127.0.0.1", "-d", dir, String(port)],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const server = await relay(["-q"], port);
+  try {
+    const permissions = ["--allow-net", "--allow-read", "--allow-write"];
+    let direct = await runCli(["get", `http://127.0.0.1:${port}/blob.bin`], {
+      permissions,
+    });
+    for (let i = 0; i < 50 && direct.code !== 0; i++) {
+      await sleep(100);
+      direct = await runCli(["get", `http://127.0.0.1:${port}/blob.bin`], {
+        permissions,
+      });
+    }
+    const relayed = await runCli(
+      ["get", `http://127.0.0.1:${server.port}/blob.bin`],
+      { permissions },
+    );
+    assertEquals(direct.code, 0, direct.stderr);
+    assertEquals(relayed.code, 0, relayed.stderr);
+    assertEquals(relayed.stdout.length, 3 << 20);
+    assertEquals(await sha256(relayed.stdout), await sha256(direct.stdout));
+    assertEquals(
+      await sha256(relayed.stdout),
+      await sha256(await Deno.readFile(`${dir}/blob.bin`)),
+    );
+  } finally {
+    await server.stop();
+    http.kill("SIGTERM");
+    await http.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("relay: a target that resets closes that client, with an error event; the next client is served", async () => {
+  const target = await PythonPeer.start(
+    `
+for i in range(2):
+    if i > 0:
+        c, _ = l.accept()
+    data = c.recv(100)
+    if data.startswith(b"reset"):
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+    else:
+        c.sendall(b"ok:" + data)
+        c.close()
+`,
+  );
+  const server = await relay(["--json"], target.port);
+  const first = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.port,
+  });
+  await writeAll(first, new TextEncoder().encode("reset me"));
+  let firstEnd = "";
+  try {
+    firstEnd = `${(await readAll(first)).length} bytes`;
+  } catch (error) {
+    firstEnd = (error as Error).name;
+  }
+  first.close();
+  const second = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.port,
+  });
+  await writeAll(second, new TextEncoder().encode("hello"));
+  assertEquals(new TextDecoder().decode(await readAll(second)), "ok:hello");
+  second.close();
+  await server.waitForCount((l) => l.includes('"closed"'), 2);
+  await target.output();
+  assertEquals(await server.stop(), 0);
+  // The reset reached the client as a close (Deno cannot send an RST).
+  assertEquals(firstEnd, "0 bytes");
+  const errors = server.events.filter((e) => e.event === "error");
+  assertEquals(errors.length, 1, JSON.stringify(server.events));
+  assertEquals(errors[0]?.code, "disconnected");
+  assertEquals(errors[0]?.target, { address: "127.0.0.1", port: target.port });
+  assertMatch(String(errors[0]?.message), /reset/);
+});
+
+Deno.test("relay: a target that never reads stalls only its own pair (backpressure to the client)", async () => {
+  // The first connection is never read; the second echoes.
+  const target = await PythonPeer.start(
+    `
+stalled = c
+d, _ = l.accept()
+while True:
+    data = d.recv(65536)
+    if not data:
+        break
+    d.sendall(data)
+d.close()
+time.sleep(5)
+`,
+  );
+  const server = await relay(["-q", "--json"], target.port);
+  const python = await runPython(
+    `
+import socket, sys, time
+port = int(sys.argv[1])
+stuck = socket.create_connection(("127.0.0.1", port))
+stuck.setblocking(False)
+sent = 0
+deadline = time.time() + 3
+while time.time() < deadline:
+    try:
+        sent += stuck.send(b"x" * 65536)
+    except BlockingIOError:
+        time.sleep(0.05)
+        try:
+            sent += stuck.send(b"x" * 65536)
+        except BlockingIOError:
+            break
+print("stalled after", sent)
+time.sleep(0.5)
+other = socket.create_connection(("127.0.0.1", port))
+other.sendall(b"still served\\n")
+other.settimeout(5)
+print(other.recv(100))
+`,
+    [String(server.port)],
+  );
+  target.kill();
+  await server.stop();
+  const lines = python.stdout.trim().split("\n");
+  const stalledAfter = Number(lines[0]?.split(" ").at(-1));
+  // Kernel buffers on four sockets hold ~8 MiB here; a relay that read
+  // ahead without bound would have taken hundreds of MiB in 3 s.
+  assert(stalledAfter < 32 << 20, python.stdout + python.stderr);
+  assertEquals(lines[1], "b'still served\\n'", python.stderr);
+});
+
+Deno.test("relay: a target that is down is an error event naming client and target; the next client is served", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  const server = await relay(["--json", "-w", "1s"], port);
+  const first = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.port,
+  });
+  assertEquals((await readAll(first)).length, 0);
+  first.close();
+  await server.waitFor((l) => l.includes('"error"'));
+  const error = server.events.find((e) => e.event === "error")!;
+  assertEquals(error.code, "refused");
+  assertEquals(error.target, { address: "127.0.0.1", port });
+  assertEquals((error.peer as { address: string }).address, "127.0.0.1");
+  // The target comes up: the relay, still running, serves the next client.
+  const echo = Deno.listen({ hostname: "127.0.0.1", port });
+  (async () => {
+    for await (const conn of echo) {
+      const data = await readAll(conn).catch(() => new Uint8Array());
+      await writeAll(conn, data).catch(() => {});
+      conn.close();
+    }
+  })();
+  const second = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.port,
+  });
+  await writeAll(second, new TextEncoder().encode("back up"));
+  await second.closeWrite();
+  assertEquals(new TextDecoder().decode(await readAll(second)), "back up");
+  second.close();
+  await server.waitForCount((l) => l.includes('"closed"'), 2);
+  echo.close();
+  assertEquals(await server.stop(), 0);
+});
+
+Deno.test("relay: 200 concurrent pairs x 1 MiB through echo-tcp, every byte verified", async () => {
+  const echo = await SpawnedServer.start([
+    "echo-tcp",
+    "--port",
+    "0",
+    "-q",
+    "--json",
+    "-m",
+    "1000",
+  ]);
+  const server = await relay(["-q", "--json", "-m", "1000"], echo.port);
+  const payload = randomBytes(1 << 20);
+  const expected = await sha256(payload);
+  const started = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: 200 }, async () => {
+      const conn = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: server.port,
+      });
+      const reading = readAll(conn);
+      await writeAll(conn, payload);
+      await conn.closeWrite();
+      const got = await reading;
+      conn.close();
+      return await sha256(got);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  assertEquals(results.filter((r) => r === expected).length, 200);
+  await server.waitForCount((l) => l.includes('"closed"'), 200);
+  assertEquals(await server.stop(), 0);
+  await echo.stop();
+  const stopped = server.events.at(-1)!;
+  assertEquals(stopped.connections, 200);
+  assertEquals(stopped.bytesUp, 200 << 20);
+  assertEquals(stopped.bytesDown, 200 << 20);
+  console.log(`200 pairs x 1 MiB echoed through the relay in ${seconds}s`);
+});
+
+Deno.test("relay -u: each client gets its own upstream; no cross-talk; idle mappings close", async () => {
+  const echo = await SpawnedServer.start(["echo-udp", "--port", "0", "-q"]);
+  const server = await SpawnedServer.start([
+    "relay",
+    "-u",
+    "--json",
+    "-i",
+    "500ms",
+    "0",
+    `127.0.0.1:${echo.port}`,
+  ]);
+  const python = await runPython(
+    `
+import socket, sys
+port = int(sys.argv[1])
+socks = []
+for i in range(5):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0)); s.settimeout(3)
+    socks.append(s)
+for round in range(3):
+    for i, s in enumerate(socks):
+        s.sendto(b"client %d round %d" % (i, round), ("127.0.0.1", port))
+ok = 0
+for i, s in enumerate(socks):
+    for round in range(3):
+        if s.recv(100) == b"client %d round %d" % (i, round):
+            ok += 1
+print(ok)
+`,
+    [String(server.port)],
+  );
+  assertEquals(python.stdout.trim(), "15", python.stderr);
+  await server.waitForCount((l) => l.includes('"closed"'), 5);
+  assertEquals(await server.stop(), 0);
+  await echo.stop();
+  const events = server.events;
+  const connected = events.filter((e) => e.event === "connected");
+  assertEquals(connected.length, 5);
+  const locals = new Set(
+    connected.map((e) => (e.local as { port: number }).port),
+  );
+  assertEquals(locals.size, 5);
+  for (const closed of events.filter((e) => e.event === "closed")) {
+    assertEquals([closed.bytesUp, closed.bytesDown], [48, 48]);
+  }
+  const stopped = events.at(-1)!;
+  assertEquals(stopped.event, "stopped");
+  assertEquals(stopped.connections, 5);
+});
+
+Deno.test({
+  name: "socat: relay forwards a socat client to a socat server",
+  ignore: !has("socat"),
+  async fn() {
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = probe.addr.port;
+    probe.close();
+    const socat = new Deno.Command("socat", {
+      args: [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, "EXEC:cat"],
+      stderr: "null",
+    }).spawn();
+    const server = await relay(["-q"], port);
+    try {
+      let output = "";
+      for (let i = 0; i < 20 && output !== "through socat\n"; i++) {
+        if (i > 0) await sleep(100);
+        const client = new Deno.Command("socat", {
+          args: ["-t", "2", "-", `TCP:127.0.0.1:${server.port}`],
+          stdin: "piped",
+          stdout: "piped",
+          stderr: "null",
+        }).spawn();
+        const writer = client.stdin.getWriter();
+        await writer.write(new TextEncoder().encode("through socat\n"));
+        await writer.close();
+        output = new TextDecoder().decode((await client.output()).stdout);
+      }
+      assertEquals(output, "through socat\n");
+    } finally {
+      await server.stop();
+      socat.kill("SIGTERM");
+      await socat.status;
+    }
+  },
+});
+
+Deno.test("relay: --max-conns and --deny refuse clients with a rejected event", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  const server = await relay(["-m", "1", "--deny", "127.0.0.2"], echo.port);
+  const python = await runPython(
+    `
+import socket, sys, time
+port = int(sys.argv[1])
+a = socket.create_connection(("127.0.0.1", port))
+a.sendall(b"first\\n"); print(repr(a.recv(100)))
+b = socket.create_connection(("127.0.0.1", port))
+print(repr(b.recv(100)))
+d = socket.socket(); d.bind(("127.0.0.2", 0)); d.connect(("127.0.0.1", port))
+print(repr(d.recv(100)))
+`,
+    [String(server.port)],
+  );
+  assertEquals(python.stdout.trim().split("\n"), ["b'first\\n'", "b''", "b''"]);
+  await server.waitFor((l) => l.includes("(denied)"));
+  await server.stop();
+  await echo.stop();
+  const rejected = server.lines.filter((l) => l.startsWith("rejected"));
+  assertEquals(rejected.length, 2, server.lines.join("\n"));
+  assertMatch(rejected[0]!, /^rejected client 127\.0\.0\.1:\d+ \(max-conns\)$/);
+  assertMatch(rejected[1]!, /^rejected client 127\.0\.0\.2:\d+ \(denied\)$/);
+});
+
+Deno.test("relay: SIGTERM closes every open pair (TCP and UDP), prints closed and stopped, exit 0", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  const server = await relay(["--json"], echo.port);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  await writeAll(conn, new TextEncoder().encode("open pair"));
+  await server.waitFor((l) => l.includes('"down"'));
+  const ending = readAll(conn);
+  assertEquals(await server.stop("SIGINT"), 0);
+  assertEquals(new TextDecoder().decode(await ending), "open pair");
+  conn.close();
+  assertEquals(server.events.slice(-2).map((e) => e.event), [
+    "closed",
+    "stopped",
+  ]);
+  await echo.stop();
+
+  const udpEcho = await SpawnedServer.start(["echo-udp", "--port", "0", "-q"]);
+  const udp = await SpawnedServer.start([
+    "relay",
+    "-u",
+    "--json",
+    "0",
+    `127.0.0.1:${udpEcho.port}`,
+  ]);
+  const python = await runPython(
+    `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.sendto(b"ping", ("127.0.0.1", int(sys.argv[1])))
+print(s.recv(100))
+`,
+    [String(udp.port)],
+  );
+  assertEquals(python.stdout.trim(), "b'ping'", python.stderr);
+  await udp.waitFor((l) => l.includes('"down"'));
+  assertEquals(await udp.stop(), 0);
+  await udpEcho.stop();
+  const tail = udp.events.slice(-2);
+  assertEquals(tail.map((e) => e.event), ["closed", "stopped"]);
+  assertEquals([tail[0]?.bytesUp, tail[0]?.bytesDown], [4, 4]);
+});
+
+Deno.test("listen and relay: bad command lines are exit 2 with one line naming the value", async () => {
+  const cases: [string[], RegExp][] = [
+    [["relay", "8080"], /missing required argument 'target'/],
+    [
+      ["relay", "0", "::1:80"],
+      /"::1:80" has an IPv6 host: write it as \[::1\]:80/,
+    ],
+    [["relay", "0", "localhost:70000"], /port "70000"/],
+    [["relay", "0", "localhost"], /"localhost" is not host:port/],
+    [["relay", "-4", "0", "[::1]:80"], /"::1" is an IPv6 address/],
+    [["relay", "-w", "soon", "0", "localhost:80"], /duration "soon"/],
+    [["listen", "70000"], /port "70000"/],
+    [["listen", "-k", "-m", "0", "0"], /count "0"/],
+  ];
+  await Promise.all(cases.map(async ([args, message]) => {
+    const result = await runCli(args);
+    assertEquals(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    const lines = result.stderr.trimEnd().split("\n");
+    assertEquals(lines.length, 1, result.stderr);
+    assertMatch(lines[0]!, /^sockit: /);
+    assertMatch(lines[0]!, message);
+  }));
+});
+
+Deno.test("relay -u: a target name that does not resolve is an error event per client; the relay keeps serving", async () => {
+  const server = await SpawnedServer.start([
+    "relay",
+    "-u",
+    "--json",
+    "-w",
+    "1s",
+    "0",
+    "no-such-host.invalid:9",
+  ]);
+  await runPython(
+    `
+import socket, sys
+for i in range(2):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for j in range(3):
+        s.sendto(b"x", ("127.0.0.1", int(sys.argv[1])))
+`,
+    [String(server.port)],
+  );
+  await server.waitForCount((l) => l.includes('"closed"'), 2, 15_000);
+  await sleep(200);
+  assertEquals(await server.stop(), 0);
+  // Each datagram of a client without a mapping is a new attempt, so a
+  // client may see more than one error; both clients see at least one.
+  const errors = server.events.filter((e) => e.event === "error");
+  const clients = new Set(
+    errors.map((e) => (e.peer as { port: number }).port),
+  );
+  assertEquals(clients.size, 2, JSON.stringify(server.events));
+  for (const error of errors) {
+    assertEquals(error.target, { address: "no-such-host.invalid", port: 9 });
+    assert(
+      ["not-found", "timeout"].includes(String(error.code)),
+      String(error.code),
+    );
+  }
+});
+
+Deno.test("relay: a character split across reads stays whole, each direction apart; -i closes a silent pair", async () => {
+  const target = await PythonPeer.start(`
+c.sendall(b"caf\\xc3")
+time.sleep(0.3)
+c.sendall(b"\\xa9\\n")
+time.sleep(3)
+`);
+  const server = await relay(["-i", "1s"], target.port);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  // Up: the first half of "ü" while "é" is half-way down.
+  await writeAll(conn, new Uint8Array([0x75, 0x62, 0x65, 0x72, 0xc3]));
+  await sleep(100);
+  await writeAll(conn, new Uint8Array([0xbc, 0x0a]));
+  const got = await readAll(conn);
+  conn.close();
+  assertEquals(new TextDecoder().decode(got), "café\n");
+  await server.waitFor((l) => l.includes("disconnected"));
+  target.kill();
+  await server.stop();
+  const client = /client (\S+) connected/.exec(server.lines[1]!)?.[1];
+  const lines = server.lines.filter((l) => / (sent|received) /.test(l));
+  // The cut character moves to the next line of its own direction.
+  assertEquals(lines.sort(), [
+    `client ${client} received 'caf'`,
+    `client ${client} received 'é\\n'`,
+    `client ${client} sent 'uber'`,
+    `client ${client} sent 'ü\\n'`,
+  ]);
+  assertMatch(server.lines.join("\n"), /error: .*idle for 1000 ms/);
+});

@@ -1,0 +1,441 @@
+/**
+ * TLS both ways: `send --tls` against `openssl s_server` and sockit's own
+ * TLS echo server; `openssl s_client` and `ncat --ssl` against sockit; one
+ * line per verification failure; OpenSSL 3's self-signed CA:TRUE
+ * certificate trusted with `--cacert`; bad certificate files refused.
+ */
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import {
+  freePort,
+  have,
+  randomBytes,
+  runCli,
+  sha256,
+  SpawnedServer,
+} from "./_cli.ts";
+import { makePki, type Pki } from "./_pki.ts";
+
+const RW = ["--allow-net", "--allow-read", "--allow-write"];
+const pkiReady: Promise<Pki> = have("openssl")
+  ? makePki()
+  : Promise.reject(new Error("openssl missing"));
+pkiReady.catch(() => {});
+
+function tlsServer(pair: { cert: string; key: string }, extra: string[] = []) {
+  return SpawnedServer.start([
+    "echo-tcp",
+    "--port",
+    "0",
+    "--json",
+    "--tls-cert",
+    pair.cert,
+    "--tls-key",
+    pair.key,
+    ...extra,
+  ], RW);
+}
+
+/** `openssl s_server -rev` for one connection: it answers lines reversed. */
+async function sServer(pair: { cert: string; key: string }, www = false) {
+  const port = freePort();
+  const child = new Deno.Command("openssl", {
+    args: [
+      "s_server",
+      "-accept",
+      String(port),
+      "-cert",
+      pair.cert,
+      "-key",
+      pair.key,
+      "-naccept",
+      "1",
+      www ? "-www" : "-rev",
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  let seen = "";
+  while (!seen.includes("ACCEPT")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("s_server did not start");
+    seen += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const drained = child.stdout.pipeTo(new WritableStream());
+  return {
+    port,
+    async stop() {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone after its one connection.
+      }
+      await child.status;
+      await drained.catch(() => {});
+    },
+  };
+}
+
+const OPENSSL = { ignore: !have("openssl") };
+
+/**
+ * Runs a TLS client tool, writes `line`, and returns what it printed once
+ * the echo is back: neither s_client nor ncat waits for replies at EOF.
+ */
+async function talk(tool: string, args: string[], line: string) {
+  const child = new Deno.Command(tool, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(line));
+  let seen = "";
+  const reader = child.stdout.getReader();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  while (!seen.includes(line)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += new TextDecoder().decode(value);
+  }
+  await writer.close().catch(() => {});
+  reader.releaseLock();
+  await child.stdout.pipeTo(new WritableStream()).catch(() => {});
+  await child.status;
+  clearTimeout(timer);
+  return seen;
+}
+
+Deno.test({
+  name: "send --tls verifies openssl s_server's certificate against --cacert",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    const server = await sServer(pki.good);
+    try {
+      const result = await runCli([
+        "send",
+        "--tls",
+        "--cacert",
+        pki.ca,
+        "-v",
+        "localhost",
+        String(server.port),
+      ], { stdin: "hello\n", permissions: RW });
+      assertEquals(result.code, 0, result.stderr);
+      assertEquals(result.text, "olleh\n");
+      assertMatch(
+        result.stderr,
+        /^connected to 127\.0\.0\.1:\d+ \(tls(?: TLSv1\.[23])?\) from 127\.0\.0\.1:\d+\n/,
+      );
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "echo-tcp --tls-cert: send --tls round-trips 2 MB byte-exact",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    const server = await tlsServer(pki.good);
+    try {
+      assertEquals(server.events[0]?.tls, true);
+      const data = randomBytes(2_000_000);
+      const result = await runCli([
+        "send",
+        "--tls",
+        "--cacert",
+        pki.ca,
+        "--servername",
+        "localhost",
+        "127.0.0.1",
+        String(server.port),
+      ], { stdin: data, permissions: RW });
+      assertEquals(result.code, 0, result.stderr);
+      assertEquals(await sha256(result.stdout), await sha256(data));
+    } finally {
+      assertEquals(await server.stop(), 0);
+    }
+  },
+});
+
+Deno.test({
+  name: "openssl s_client and ncat --ssl talk to sockit's TLS echo server",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    const server = await tlsServer(pki.good);
+    try {
+      const port = String(server.port);
+      const sClient = await talk("openssl", [
+        "s_client",
+        "-quiet",
+        // -quiet implies -ign_eof: end at stdin's EOF instead.
+        "-no_ign_eof",
+        "-verify_return_error",
+        "-CAfile",
+        pki.ca,
+        "-connect",
+        `127.0.0.1:${port}`,
+        "-servername",
+        "localhost",
+      ], "from s_client\n");
+      assertEquals(sClient, "from s_client\n");
+      if (have("ncat")) {
+        const ncat = await talk("ncat", [
+          "--ssl",
+          "--ssl-verify",
+          "--ssl-trustfile",
+          pki.ca,
+          "localhost",
+          port,
+        ], "from ncat\n");
+        assertEquals(ncat, "from ncat\n");
+      }
+      // Neither closed with close_notify; that is their EOF, not an error.
+      assertEquals(server.events.filter((e) => e.event === "error"), []);
+    } finally {
+      assertEquals(await server.stop(), 0);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "send --tls: unknown issuer, expired and wrong name each have their own line; the server goes on",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    const good = await tlsServer(pki.good);
+    const expired = await tlsServer(pki.expired);
+    const wrong = await tlsServer(pki.wrongName);
+    const send = (port: number, ...extra: string[]) =>
+      runCli(["send", "--tls", ...extra, "localhost", String(port), "x"], {
+        permissions: RW,
+      });
+    try {
+      const unknown = await send(good.port);
+      assertEquals(unknown.code, 1);
+      assertMatch(
+        unknown.stderr,
+        /^sockit: cannot connect to "localhost:\d+": TLS handshake failed: certificate is signed by an unknown issuer\n$/,
+      );
+      const old = await send(expired.port, "--cacert", pki.ca);
+      assertEquals(old.code, 1);
+      assertMatch(
+        old.stderr,
+        /^sockit: cannot connect to "localhost:\d+": TLS handshake failed: certificate has expired\n$/,
+      );
+      const name = await send(wrong.port, "--cacert", pki.ca);
+      assertEquals(name.code, 1);
+      assertMatch(
+        name.stderr,
+        /^sockit: cannot connect to "localhost:\d+": TLS handshake failed: certificate is not valid for the name "localhost"\n$/,
+      );
+      const sni = await send(
+        good.port,
+        "--cacert",
+        pki.ca,
+        "--servername",
+        "x.test",
+      );
+      assertEquals(sni.code, 1);
+      assertMatch(sni.stderr, /not valid for the name "x\.test"/);
+      // The refused handshake was an error event; the server still serves.
+      await good.waitFor((l) => l.includes('"error"'));
+      const ok = await send(good.port, "--cacert", pki.ca);
+      assertEquals([ok.code, ok.text], [0, "x"], ok.stderr);
+    } finally {
+      for (const server of [good, expired, wrong]) {
+        assertEquals(await server.stop(), 0);
+      }
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "--cacert trusts OpenSSL 3's self-signed CA:TRUE certificate exactly (send and get)",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    const server = await tlsServer(pki.self);
+    const web = await sServer(pki.self, true);
+    try {
+      const data = randomBytes(300_000);
+      const trusted = await runCli(
+        [
+          "send",
+          "--tls",
+          "--cacert",
+          pki.self.cert,
+          "localhost",
+          String(server.port),
+        ],
+        { stdin: data, permissions: RW },
+      );
+      assertEquals(trusted.code, 0, trusted.stderr);
+      assertEquals(await sha256(trusted.stdout), await sha256(data));
+      // Another CA does not make this certificate trusted.
+      const other = await runCli(
+        [
+          "send",
+          "--tls",
+          "--cacert",
+          pki.ca,
+          "localhost",
+          String(server.port),
+          "x",
+        ],
+        { permissions: RW },
+      );
+      assertEquals(other.code, 1);
+      assertMatch(
+        other.stderr,
+        /certificate is self-signed and not trusted/,
+      );
+      // Trusted as itself, it must still carry the name.
+      const byIp = await runCli(
+        [
+          "send",
+          "--tls",
+          "--cacert",
+          pki.self.cert,
+          "127.0.0.1",
+          String(server.port),
+          "x",
+        ],
+        { permissions: RW },
+      );
+      assertEquals(byIp.code, 1);
+      assertMatch(
+        byIp.stderr,
+        /self-signed and not trusted for the name "127\.0\.0\.1"\n$/,
+      );
+
+      const page = await runCli(
+        ["get", "--cacert", pki.self.cert, `https://localhost:${web.port}/`],
+        { permissions: RW },
+      );
+      assertEquals(page.code, 0, page.stderr);
+      assertMatch(page.text, /s_server/);
+    } finally {
+      assertEquals(await server.stop(), 0);
+      await web.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "--cacert without a certificate, or with a damaged one, is exit 2",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    const empty = `${pki.dir}/empty.pem`;
+    const text = `${pki.dir}/notes.txt`;
+    const damaged = `${pki.dir}/damaged.pem`;
+    const cut = `${pki.dir}/cut.pem`;
+    await Deno.writeTextFile(empty, "");
+    await Deno.writeTextFile(text, "just some text\n");
+    const ca = await Deno.readTextFile(pki.ca);
+    const lines = ca.split("\n");
+    lines[2] = "!" + (lines[2] ?? "").slice(1);
+    await Deno.writeTextFile(damaged, lines.join("\n"));
+    await Deno.writeTextFile(cut, ca.slice(0, ca.length / 2));
+    for (
+      const [file, message] of [
+        [empty, "holds no PEM certificate"],
+        [text, "holds no PEM certificate"],
+        [pki.good.key, "holds no PEM certificate"],
+        [damaged, "is not valid PEM"],
+        [cut, "is not valid PEM"],
+      ] as const
+    ) {
+      const commands = [
+        ["send", "--tls", "--cacert", file, "127.0.0.1", "9", "x"],
+      ];
+      // get shares the check; two cases prove it is wired in.
+      if (file === empty || file === damaged) {
+        commands.push(["get", "--cacert", file, "https://127.0.0.1:9/"]);
+      }
+      for (const args of commands) {
+        const result = await runCli(args, { permissions: RW });
+        assertEquals(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+        assertEquals(
+          result.stderr,
+          `sockit: --cacert "${file}" ${message}${
+            message === "is not valid PEM"
+              ? ": a certificate in it does not decode"
+              : ""
+          }\n`,
+        );
+      }
+    }
+    const stray = await runCli(["send", "--cacert", pki.ca, "127.0.0.1", "9"], {
+      permissions: RW,
+    });
+    assertEquals([stray.code, stray.stderr], [
+      2,
+      "sockit: --cacert needs --tls\n",
+    ]);
+  },
+});
+
+Deno.test({
+  name: "echo-tcp refuses a bad certificate or key with exit 2 before binding",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    const port = String(freePort());
+    const cases: [string[], RegExp][] = [
+      [
+        ["--tls-cert", pki.good.cert, "--tls-key", pki.wrongName.key],
+        /--tls-key ".*wrong\.key" does not match the certificate in ".*good\.pem"/,
+      ],
+      [
+        ["--tls-cert", pki.good.key, "--tls-key", pki.good.cert],
+        /--tls-cert ".*good\.key" holds no PEM certificate/,
+      ],
+      [
+        ["--tls-cert", pki.good.cert, "--tls-key", pki.good.cert],
+        /--tls-key ".*good\.pem" holds no PEM private key/,
+      ],
+      [
+        ["--tls-cert", pki.dir, "--tls-key", pki.good.key],
+        /cannot read --tls-cert ".*": is a directory/,
+      ],
+      [
+        ["--tls-cert", `${pki.dir}/none.pem`, "--tls-key", pki.good.key],
+        /cannot read --tls-cert ".*none\.pem"/,
+      ],
+      [
+        ["--tls-cert", pki.good.cert],
+        /--tls-cert and --tls-key must be given together/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(["echo-tcp", "--port", port, ...args], {
+        permissions: RW,
+        timeoutMs: 10_000,
+      });
+      assertEquals(result.code, 2, result.stderr);
+      assertEquals(result.text, "", "nothing was listening");
+      assertMatch(result.stderr, message);
+      assert(result.stderr.split("\n").length === 2, result.stderr);
+    }
+  },
+});
+
+Deno.test({
+  name: "tls tests clean up their certificates",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    await Deno.remove(pki.dir, { recursive: true });
+  },
+});

@@ -1,0 +1,365 @@
+/**
+ * Unix-domain sockets on every command, against socat and ncat -U: stream
+ * and datagram, file paths and abstract `@name`s, stale files replaced,
+ * live sockets and other files refused, socket files removed on stop.
+ */
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { have, randomBytes, runCli, sha256, SpawnedServer } from "./_cli.ts";
+
+/** Unix sockets need read and write as well as net. */
+const RW = ["--allow-net", "--allow-read", "--allow-write"];
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a peer tool with `input` on stdin; returns its stdout. */
+async function pipe(tool: string, args: string[], input: string) {
+  const child = new Deno.Command(tool, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(input));
+  await writer.close();
+  const out = await child.output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+/** A long-running peer; `stop()` kills it and waits. */
+function spawn(tool: string, args: string[]) {
+  const child = new Deno.Command(tool, {
+    args,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  return {
+    async stop() {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Gone.
+      }
+      await child.status;
+    },
+  };
+}
+
+async function waitForFile(path: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await exists(path))) {
+    if (Date.now() > deadline) throw new Error(`${path} never appeared`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const SOCAT = { ignore: !have("socat") };
+
+Deno.test({
+  name:
+    "echo-tcp --unix: send, socat and ncat -U round-trip; the file goes on SIGTERM",
+  ...SOCAT,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/echo.sock`;
+    const server = await SpawnedServer.start(
+      ["echo-tcp", "--unix", path, "--json"],
+      RW,
+    );
+    try {
+      assertEquals(
+        [server.events[0]?.address, server.events[0]?.port],
+        [`unix:${path}`, 0],
+      );
+      const data = randomBytes(1_000_000);
+      const sent = await runCli(["send", `unix:${path}`], {
+        stdin: data,
+        permissions: RW,
+      });
+      assertEquals(sent.code, 0, sent.stderr);
+      assertEquals(await sha256(sent.stdout), await sha256(data));
+      const viaSocat = await pipe(
+        "socat",
+        ["-", `UNIX-CONNECT:${path}`],
+        "socat\n",
+      );
+      assertEquals(viaSocat.stdout, "socat\n");
+      if (have("ncat")) {
+        const viaNcat = await pipe("ncat", ["-U", path], "ncat\n");
+        assertEquals(viaNcat.stdout, "ncat\n");
+      }
+      const accepted = server.events.filter((e) => e.event === "accepted");
+      assert(accepted.length >= 2);
+      for (const event of accepted) {
+        assertEquals(event.peer, { address: "unix:-", port: 0 });
+      }
+    } finally {
+      assertEquals(await server.stop(), 0);
+    }
+    assertEquals(await exists(path), false, "socket file removed");
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "--unix: a stale socket file is replaced; a live socket or a plain file is exit 1",
+  ...SOCAT,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const stale = `${dir}/stale.sock`;
+    // A socket file nobody listens on, as a killed server leaves it.
+    const made = await new Deno.Command("python3", {
+      args: [
+        "-c",
+        "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
+        stale,
+      ],
+    }).output();
+    assert(made.success);
+    const server = await SpawnedServer.start(
+      ["echo-tcp", "--unix", stale, "--json"],
+      RW,
+    );
+    try {
+      const reply = await pipe("socat", ["-", `UNIX-CONNECT:${stale}`], "hi\n");
+      assertEquals(reply.stdout, "hi\n");
+      const live = await runCli(["echo-tcp", "--unix", stale], {
+        permissions: RW,
+      });
+      assertEquals(live.code, 1);
+      assertEquals(
+        live.stderr,
+        `sockit: cannot listen on "unix:${stale}": another process is listening on this socket\n`,
+      );
+    } finally {
+      assertEquals(await server.stop(), 0);
+    }
+    const plain = `${dir}/plain.txt`;
+    await Deno.writeTextFile(plain, "keep me");
+    for (const command of ["echo-tcp", "echo-udp"]) {
+      const refused = await runCli([command, "--unix", plain], {
+        permissions: RW,
+      });
+      assertEquals(refused.code, 1);
+      assertMatch(refused.stderr, /the path exists and is not a socket/);
+    }
+    assertEquals(await Deno.readTextFile(plain), "keep me");
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "abstract @names interoperate with socat's ABSTRACT-LISTEN/CONNECT",
+  ...SOCAT,
+  async fn() {
+    const name = `sockit-test-${crypto.randomUUID()}`;
+    const server = await SpawnedServer.start(
+      ["echo-tcp", "--unix", `@${name}`, "--json"],
+      RW,
+    );
+    try {
+      assertEquals(server.events[0]?.address, `unix:@${name}`);
+      const reply = await pipe(
+        "socat",
+        ["-", `ABSTRACT-CONNECT:${name}`],
+        "abs\n",
+      );
+      assertEquals(reply.stdout, "abs\n");
+    } finally {
+      assertEquals(await server.stop(), 0);
+    }
+    const other = `sockit-test-${crypto.randomUUID()}`;
+    const peer = spawn("socat", [
+      `ABSTRACT-LISTEN:${other}`,
+      "SYSTEM:tr a-z A-Z",
+    ]);
+    try {
+      let result;
+      for (let i = 0; i < 50; i++) {
+        result = await runCli(["send", "-v", `unix:@${other}`], {
+          stdin: "shout\n",
+          permissions: RW,
+        });
+        if (result.code === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assertEquals(result?.code, 0, result?.stderr);
+      assertEquals(result?.text, "SHOUT\n");
+      assertMatch(
+        result?.stderr ?? "",
+        new RegExp(`^connected to unix:@${other} \\(unix\\) from unix:-\\n`),
+      );
+    } finally {
+      await peer.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "send unix:PATH to socat UNIX-LISTEN; a missing path is exit 1",
+  ...SOCAT,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/upper.sock`;
+    const peer = spawn("socat", [`UNIX-LISTEN:${path}`, "SYSTEM:tr a-z A-Z"]);
+    try {
+      await waitForFile(path);
+      const result = await runCli(["send", `unix:${path}`, "hello", "there"], {
+        permissions: RW,
+      });
+      assertEquals(
+        [result.code, result.text],
+        [0, "HELLO THERE"],
+        result.stderr,
+      );
+    } finally {
+      await peer.stop();
+    }
+    const missing = await runCli(["send", `unix:${dir}/none.sock`, "x"], {
+      permissions: RW,
+    });
+    assertEquals(missing.code, 1);
+    assertMatch(
+      missing.stderr,
+      /^sockit: cannot connect to "unix:.*none\.sock": /,
+    );
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "Unix datagrams: echo-udp --unix answers socat and send -u; every socket file is removed",
+  ...SOCAT,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/dgram.sock`;
+    const server = await SpawnedServer.start(
+      ["echo-udp", "--unix", path, "--json"],
+      RW,
+    );
+    const before = new Set(
+      [...Deno.readDirSync(await tempDir())].map((e) => e.name),
+    );
+    try {
+      const reply = await pipe("socat", [
+        "-t",
+        "1",
+        "-",
+        `UNIX-SENDTO:${path},bind=${dir}/socat.sock`,
+      ], "from socat\n");
+      assertEquals(reply.stdout, "from socat\n");
+      const sent = await runCli(["send", "-u", "-q", "500ms", `unix:${path}`], {
+        stdin: "one\ntwo\n",
+        permissions: RW,
+      });
+      assertEquals([sent.code, sent.text], [0, "one\ntwo\n"], sent.stderr);
+      const from = server.events.filter((e) => e.event === "message").map((
+        e,
+      ) => (e.peer as { address: string }).address);
+      assertEquals(from[0], `unix:${dir}/socat.sock`);
+      // On Linux the reply address is abstract: nothing on disk to leave.
+      assertMatch(from[1] ?? "", /^unix:@sockit-[0-9a-f-]+$/);
+    } finally {
+      assertEquals(await server.stop(), 0);
+    }
+    assertEquals(await exists(path), false, "server's socket file removed");
+    const after = [...Deno.readDirSync(await tempDir())].map((e) => e.name)
+      .filter((name) => !before.has(name) && /^sockit-.*\.sock$/.test(name));
+    assertEquals(after, [], "send's reply path removed");
+
+    // socat answers send -u at its reply address.
+    const upper = `${dir}/upper.sock`;
+    const peer = spawn("socat", [
+      `UNIX-RECVFROM:${upper},fork`,
+      "SYSTEM:tr a-z A-Z",
+    ]);
+    try {
+      await waitForFile(upper);
+      const shouted = await runCli(
+        ["send", "-u", "-q", "500ms", `unix:${upper}`, "hello"],
+        { permissions: RW },
+      );
+      assertEquals([shouted.code, shouted.text], [0, "HELLO"], shouted.stderr);
+    } finally {
+      await peer.stop();
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+async function tempDir(): Promise<string> {
+  const file = await Deno.makeTempFile();
+  await Deno.remove(file);
+  return file.slice(0, file.lastIndexOf("/"));
+}
+
+Deno.test({
+  name: "get --unix-socket asks a Unix-socket HTTP server (Docker style)",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/api.sock`;
+    const server = new Deno.Command("python3", {
+      args: [
+        "-c",
+        `
+import http.server, socketserver, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = (self.headers.get("Host", "") + " " + self.path).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+class S(socketserver.UnixStreamServer):
+    def get_request(self):
+        conn, _ = self.socket.accept()
+        return conn, ("unix", 0)
+S(sys.argv[1], H).handle_request()
+`,
+        path,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      await waitForFile(path);
+      const result = await runCli([
+        "get",
+        "--unix-socket",
+        path,
+        "http://docker/v1.43/version",
+      ], { permissions: RW });
+      assertEquals(result.code, 0, result.stderr);
+      assertEquals(result.text, "docker /v1.43/version");
+    } finally {
+      await server.status;
+      await Deno.remove(dir, { recursive: true });
+    }
+    const https = await runCli([
+      "get",
+      "--unix-socket",
+      path,
+      "https://docker/",
+    ], { permissions: RW });
+    assertEquals(
+      [https.code, https.stderr],
+      [2, "sockit: --unix-socket works with http:// URLs only\n"],
+    );
+  },
+});
