@@ -11,6 +11,7 @@ import {
   runPython,
   sha256,
 } from "./_cli.ts";
+import { hexdumpC } from "./_hexdump.ts";
 
 /** `sockit listen -v … 0` with raw stdout, stdin open until `endInput()`. */
 class Listener {
@@ -550,4 +551,85 @@ print(hashlib.sha256(got).hexdigest(), len(got))
     `${await sha256(payload)} ${payload.length}`,
     printed.stderr,
   );
+});
+
+Deno.test("listen -x: hex blocks on stderr (< received, > sent, offsets per direction), stdout the raw bytes", async () => {
+  const all = new Uint8Array(256 + 32).map((_, i) => i % 256);
+  const listener = await Listener.start(["-x"]);
+  const peer = runPython(
+    `
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+data = bytes(i % 256 for i in range(288))
+s.sendall(data[:256]); got = b""
+while len(got) < 3: got += s.recv(100)
+s.sendall(data[256:]); s.shutdown(socket.SHUT_WR)
+while True:
+    chunk = s.recv(100)
+    if not chunk: break
+    got += chunk
+print(repr(got))
+`,
+    [String(listener.port)],
+  );
+  await listener.waitFor(/< \S+ 256 bytes/);
+  await listener.write("ok\n");
+  await listener.waitFor(/< \S+ 32 bytes\n.*\n.*\n/);
+  await listener.endInput();
+  const result = await listener.result();
+  const python = await peer;
+  assertEquals(result.code, 0, listener.stderr);
+  assertEquals(python.stdout.trim(), "b'ok\\n'", python.stderr);
+  assertEquals(result.stdout, all);
+  const client = /client (\S+) connected/.exec(listener.stderr)?.[1];
+  const rows = await hexdumpC(all);
+  assertEquals(listener.stderr.split("\n"), [
+    `listening on tcp 127.0.0.1:${listener.port}`,
+    `client ${client} connected`,
+    `< ${client} 256 bytes`,
+    ...rows.slice(0, 16),
+    `> ${client} 3 bytes`,
+    "00000000  6f 6b 0a                                          |ok.|",
+    `< ${client} 32 bytes`,
+    ...rows.slice(16),
+    `client ${client} disconnected (288 bytes)`,
+    "stopped: 1 connections, 288 bytes in, 3 bytes out",
+    "",
+  ]);
+});
+
+Deno.test("listen --json -x: message and sent events carry hex", async () => {
+  const child = cliCommand(["listen", "--json", "-x", "0"]).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) text += (await reader.read()).value ?? "";
+  const port = (JSON.parse(text.split("\n")[0]!) as { port: number }).port;
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("hi"));
+  await writer.close();
+  const python = await runPython(
+    `
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"\\xff\\x00")
+print(repr(s.recv(100)))
+s.close()
+`,
+    [String(port)],
+  );
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  assertEquals((await child.status).code, 0);
+  await child.stderr.cancel();
+  assertEquals(python.stdout.trim(), "b'hi'", python.stderr);
+  const events = text.trim().split("\n").map((l) =>
+    JSON.parse(l) as Record<string, unknown>
+  );
+  const message = events.find((e) => e.event === "message");
+  const sent = events.find((e) => e.event === "sent");
+  assertEquals([message?.base64, message?.hex], ["/wA=", "ff00"]);
+  assertEquals([sent?.text, sent?.hex], ["hi", "6869"]);
 });

@@ -50,6 +50,7 @@ export interface ListenOptions {
   deny?: string[];
   json?: boolean;
   verbose?: boolean;
+  hex?: boolean;
   ipv4?: boolean;
   ipv6?: boolean;
 }
@@ -100,6 +101,7 @@ export function listenCommand(program: Command): void {
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")
     .option("--json", "print NDJSON events on stdout instead of raw data")
+    .option("-x, --hex", "dump sent and received bytes as hex on stderr")
     .option("-v, --verbose", "print connection events on stderr")
     .addHelpText(
       "after",
@@ -141,6 +143,7 @@ export async function runListen(
     "server",
     json,
     lineWriter(json ? Deno.stdout : Deno.stderr),
+    { hex: options.hex ?? false },
   );
   const stopping = shutdownSignal();
   const server = await createServer(options.host, port, {
@@ -241,13 +244,14 @@ class ListenSession implements SocketNotifier {
     this.bytesIn += message.length;
     this.#lastActivity = Date.now();
     if (this.#udp) this.#addPeer(client);
-    if (this.#printer.json) {
+    // -x: the block goes to stderr before the bytes go to stdout, as `send`.
+    if (this.#printer.json || this.#options.hex) {
       this.#printer.emit({
         event: "message",
         peer: client.peer,
         data: message,
       });
-      return;
+      if (this.#printer.json) return;
     }
     try {
       await writeAll(Deno.stdout, message);
@@ -358,7 +362,7 @@ class ListenSession implements SocketNotifier {
     }
     this.bytesOut += data.length;
     this.#lastActivity = Date.now();
-    if (this.#printer.json) {
+    if (this.#printer.json || this.#options.hex) {
       this.#printer.emit({ event: "sent", peer: peer.peer, data });
     }
   }
