@@ -225,7 +225,9 @@ export class EventPrinter {
         if (event.target) {
           return `client ${formatPeer(event.peer)} connected to ${
             formatPeer(event.target)
-          } from ${formatPeer(event.local)}`;
+          } from ${formatPeer(event.local)}${
+            event.tls ? ` (${tlsLabel(event.tls)})` : ""
+          }`;
         }
         return `connected to ${formatPeer(event.peer)} (${
           event.tls

@@ -42,6 +42,7 @@ export class RelayReport {
       peer: pair.peer,
       target: upstream.peer,
       local: { address: upstream.localAddress, port: upstream.localPort },
+      ...(upstream.tls ? { tls: upstream.tls } : {}),
     });
   }
 

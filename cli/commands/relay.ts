@@ -7,6 +7,12 @@ import { RelayReport } from "../_relay_report.ts";
 import { TcpRelay } from "../_tcp_relay.ts";
 import { UdpRelay } from "../_udp_relay.ts";
 import { helpFooter } from "../_help.ts";
+import { UsageError } from "../_exit.ts";
+import {
+  cacertOption,
+  clientTlsOf,
+  servernameOption,
+} from "../_tls_options.ts";
 import {
   collect,
   durationOption,
@@ -16,6 +22,7 @@ import {
   parseDuration,
   parseListenEndpoint,
   parseTargetEndpoint,
+  unixPathOf,
 } from "../_options.ts";
 
 /** The command line of `relay`, as commander parses it. */
@@ -31,6 +38,9 @@ export interface RelayOptions {
   hex?: boolean;
   ipv4?: boolean;
   ipv6?: boolean;
+  targetTls?: boolean;
+  cacert?: string[];
+  servername?: string;
 }
 
 /** `sockit relay`: socat's port forwarding, with events. */
@@ -80,6 +90,18 @@ export function relayCommand(program: Command): void {
     .option("--json", "print events as NDJSON")
     .option("-q, --quiet", "do not print message events")
     .option("-x, --hex", "print messages as hexdump -C blocks")
+    .option(
+      "--target-tls",
+      "connect to the target with TLS; its certificate is always verified",
+    )
+    .addOption(
+      cacertOption(
+        "--target-tls: also trust this PEM CA or self-signed certificate (repeatable)",
+      ),
+    )
+    .addOption(
+      servernameOption("--target-tls: the SNI name and the name verified"),
+    )
     .addHelpText(
       "after",
       helpFooter({
@@ -113,6 +135,12 @@ export async function runRelay(
   const protocol = options.udp ? "udp" : "tcp";
   const family = familyOf(listen.host, options);
   familyOf(target.host, options);
+  const tls = await clientTlsOf(options.targetTls, "--target-tls", options);
+  if (tls && unixPathOf(target.host) !== undefined) {
+    throw new UsageError(
+      `--target-tls: TLS over a Unix socket is not supported ("${target.host}")`,
+    );
+  }
   const printer = new EventPrinter(
     protocol,
     "server",
@@ -139,6 +167,7 @@ export async function runRelay(
     wait: options.wait,
     idleTimeout: options.idleTimeout,
     signal: aborting.signal,
+    tls,
   };
   const notifier = protocol === "tcp"
     ? new TcpRelay(relayTarget, report)
