@@ -169,17 +169,19 @@ export class EventPrinter {
 
   #toHuman(event: SockitEvent): string | undefined {
     switch (event.event) {
-      case "listening":
+      case "listening": {
+        const relaying = event.target
+          ? `, relaying to ${formatPeer(event.target)}`
+          : "";
         if (event.address.startsWith("unix:")) {
           return `listening on ${event.address}${
             this.#transport === "udp" ? " (datagrams)" : ""
-          }`;
+          }${relaying}`;
         }
         return `listening on ${event.tls ? "tls" : this.#transport} ${
           formatPeer({ address: event.address, port: event.port })
-        }${event.target ? `, relaying to ${formatPeer(event.target)}` : ""}${
-          event.exposed ? " (exposed: every interface)" : ""
-        }`;
+        }${relaying}${event.exposed ? " (exposed: every interface)" : ""}`;
+      }
       case "accepted":
         return `client ${formatPeer(event.peer)} connected${
           event.tls ? ` (${tlsLabel(event.tls)})` : ""

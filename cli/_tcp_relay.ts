@@ -23,7 +23,7 @@ export class TcpRelay implements SocketNotifier {
   }
 
   async socketAccepted(client: SocketClient): Promise<void> {
-    const pair = this.#report.accepted(client.peer);
+    const pair = this.#report.accepted(client.peer, client.tls);
     const { signal, idleTimeout } = this.#target;
     let upstream: SocketClient;
     try {

@@ -6,6 +6,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
+  cliCommand,
   freePort,
   have,
   randomBytes,
@@ -14,6 +15,7 @@ import {
   SpawnedServer,
 } from "./_cli.ts";
 import { makePki, type Pki } from "./_pki.ts";
+import { sServer, talk } from "./_tls_peers.ts";
 
 const RW = ["--allow-net", "--allow-read", "--allow-write"];
 const OPENSSL = { ignore: !have("openssl") };
@@ -38,35 +40,6 @@ async function roundTrip(port: number, line: string): Promise<string> {
   } finally {
     conn.close();
   }
-}
-
-/** `openssl s_server -rev` on a free port: it answers lines reversed. */
-async function sServer(pair: { cert: string; key: string }) {
-  const port = freePort();
-  const child = new Deno.Command("openssl", {
-    args: ["s_server", "-accept", String(port), "-cert", pair.cert, "-key"]
-      .concat([pair.key, "-rev"]),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let seen = "";
-  while (!seen.includes("ACCEPT")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("s_server did not start");
-    seen += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  const drained = child.stdout.pipeTo(new WritableStream());
-  return {
-    port,
-    async stop() {
-      child.kill("SIGKILL");
-      await child.status;
-      await drained.catch(() => {});
-    },
-  };
 }
 
 Deno.test({
@@ -160,3 +133,165 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "relay --tls-cert terminates TLS in front of a plain echo-tcp for openssl s_client and ncat --ssl, both verifying",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    const target = await SpawnedServer.start(["echo-tcp", "-p", "0", "-q"]);
+    const relay = await SpawnedServer.start([
+      "relay",
+      "--tls-cert",
+      pki.good.cert,
+      "--tls-key",
+      pki.good.key,
+      "0",
+      `127.0.0.1:${target.port}`,
+    ], RW);
+    try {
+      assertMatch(
+        relay.lines[0] ?? "",
+        /^listening on tls 127\.0\.0\.1:\d+, relaying to 127\.0\.0\.1:\d+$/,
+      );
+      const port = String(relay.port);
+      const sClient = await talk("openssl", [
+        "s_client",
+        "-quiet",
+        "-no_ign_eof",
+        "-verify_return_error",
+        "-CAfile",
+        pki.ca,
+        "-connect",
+        `127.0.0.1:${port}`,
+        "-servername",
+        "localhost",
+      ], "from s_client\n");
+      assertEquals(sClient, "from s_client\n");
+      if (have("ncat")) {
+        const ncat = await talk("ncat", [
+          "--ssl",
+          "--ssl-verify",
+          "--ssl-trustfile",
+          pki.ca,
+          "localhost",
+          port,
+        ], "from ncat\n");
+        assertEquals(ncat, "from ncat\n");
+      }
+      // The plaintext side of the pair is what the relay shows.
+      await relay.waitFor((l) => l.includes("sent 'from s_client\\n'"));
+      assertMatch(
+        relay.lines.join("\n"),
+        /client 127\.0\.0\.1:\d+ connected \(tls/,
+      );
+    } finally {
+      assertEquals(await relay.stop(), 0);
+      assertEquals(await target.stop(), 0);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "listen --tls-cert: sockit send --tls gets the reply, the listener prints the client's bytes",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    const child = cliCommand([
+      "listen",
+      "-v",
+      "--tls-cert",
+      pki.good.cert,
+      "--tls-key",
+      pki.good.key,
+      "0",
+    ], RW).spawn();
+    const stderr = child.stderr.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let seen = "";
+    while (!seen.includes("\n")) seen += (await stderr.read()).value ?? "";
+    const port = /^listening on tls 127\.0\.0\.1:(\d+)\n/.exec(seen)?.[1];
+    assert(port !== undefined, seen);
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode("reply\n"));
+    await writer.close();
+    const sent = await runCli([
+      "send",
+      "--tls",
+      "--cacert",
+      pki.ca,
+      "localhost",
+      port,
+      "hello",
+    ], { permissions: RW });
+    const stdout = new Response(child.stdout).text();
+    while (true) {
+      const { value, done } = await stderr.read();
+      if (done) break;
+      seen += value;
+    }
+    const { code } = await child.status;
+    assertEquals(sent.code, 0, sent.stderr);
+    assertEquals(sent.text, "reply\n");
+    assertEquals(code, 0, seen);
+    assertEquals(await stdout, "hello");
+    assertMatch(seen, /client 127\.0\.0\.1:\d+ connected \(tls/);
+  },
+});
+
+Deno.test({
+  name:
+    "listen and relay refuse a bad certificate pair, TLS over UDP and TLS over a Unix socket with exit 2 before binding",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    const port = String(freePort());
+    const mismatch = ["--tls-cert", pki.good.cert, "--tls-key", pki.self.key];
+    const cases: [string[], RegExp][] = [
+      [
+        ["listen", ...mismatch, port],
+        /^sockit: --tls-key ".*self\.key" does not match the certificate in ".*good\.pem"\n$/,
+      ],
+      [
+        ["relay", ...mismatch, port, "127.0.0.1:9"],
+        /^sockit: --tls-key ".*self\.key" does not match the certificate in ".*good\.pem"\n$/,
+      ],
+      [
+        ["listen", "-u", "--tls-cert", pki.good.cert, "--tls-key", pki.good.key]
+          .concat([port]),
+        /^sockit: --tls-cert needs TCP, not -u\/--udp\n$/,
+      ],
+      [
+        ["relay", "--tls-cert", pki.good.cert, "--tls-key", pki.good.key]
+          .concat(["unix:/tmp/sockit-never.sock", "127.0.0.1:9"]),
+        /^sockit: --tls-cert: TLS over a Unix socket is not supported/,
+      ],
+      [
+        ["relay", "--target-tls", port, "unix:/tmp/sockit-never.sock"],
+        /^sockit: --target-tls: TLS over a Unix socket is not supported/,
+      ],
+      [
+        ["relay", "--cacert", pki.ca, port, "127.0.0.1:9"],
+        /^sockit: --cacert needs --target-tls\n$/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(args, { permissions: RW, timeoutMs: 10_000 });
+      assertEquals(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+      assertEquals(result.text, "", "nothing was listening");
+      assertMatch(result.stderr, message);
+    }
+    assert(!(await exists("/tmp/sockit-never.sock")));
+  },
+});
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

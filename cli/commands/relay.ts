@@ -1,8 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
-import { createServer } from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { shutdownSignal } from "../_shutdown.ts";
-import { accessFilterOf, listeningEvent } from "../_serving.ts";
+import { bindServer, type ListenFlags, listeningEvent } from "../_serving.ts";
 import { RelayReport } from "../_relay_report.ts";
 import { TcpRelay } from "../_tcp_relay.ts";
 import { UdpRelay } from "../_udp_relay.ts";
@@ -12,6 +11,8 @@ import {
   cacertOption,
   clientTlsOf,
   servernameOption,
+  tlsCertOption,
+  tlsKeyOption,
 } from "../_tls_options.ts";
 import {
   collect,
@@ -26,18 +27,14 @@ import {
 } from "../_options.ts";
 
 /** The command line of `relay`, as commander parses it. */
-export interface RelayOptions {
+export interface RelayOptions extends ListenFlags {
   udp?: boolean;
   wait: number;
   idleTimeout?: number;
   maxConns: number;
-  allow?: string[];
-  deny?: string[];
   json?: boolean;
   quiet?: boolean;
   hex?: boolean;
-  ipv4?: boolean;
-  ipv6?: boolean;
   targetTls?: boolean;
   cacert?: string[];
   servername?: string;
@@ -52,10 +49,14 @@ export function relayCommand(program: Command): void {
     )
     .argument(
       "<listen>",
-      "[host:]port to listen on (host: localhost; port 0 for any)",
+      "[host:]port to listen on (host: localhost; port 0 for any), or unix:PATH",
       parseListenEndpoint,
     )
-    .argument("<target>", "host:port to forward to", parseTargetEndpoint)
+    .argument(
+      "<target>",
+      "host:port or unix:PATH to forward to",
+      parseTargetEndpoint,
+    )
     .option("-u, --udp", "relay UDP: one upstream socket per client")
     .addOption(
       durationOption(
@@ -90,6 +91,8 @@ export function relayCommand(program: Command): void {
     .option("--json", "print events as NDJSON")
     .option("-q, --quiet", "do not print message events")
     .option("-x, --hex", "print messages as hexdump -C blocks")
+    .addOption(tlsCertOption())
+    .addOption(tlsKeyOption())
     .option(
       "--target-tls",
       "connect to the target with TLS; its certificate is always verified",
@@ -117,6 +120,14 @@ export function relayCommand(program: Command): void {
           [
             "sockit relay -u -i 30s 0.0.0.0:5353 10.0.0.53:53",
             "UDP from every interface; mappings idle 30 s are dropped",
+          ],
+          [
+            "sockit relay --tls-cert cert.pem --tls-key key.pem 8443 localhost:8080",
+            "terminate TLS in front of a plain server",
+          ],
+          [
+            "sockit relay 2375 unix:/var/run/docker.sock",
+            "a Unix socket's service on localhost:2375",
           ],
         ],
       }),
@@ -150,12 +161,10 @@ export async function runRelay(
   );
   const stopping = shutdownSignal();
   const aborting = new AbortController();
-  const server = await createServer(listen.host, listen.port, {
-    protocol,
-    family,
-    filter: accessFilterOf(options),
-    maxConnections: options.maxConns,
-  });
+  const server = await bindServer(listen.host, listen.port, {
+    ...options,
+    unix: unixPathOf(listen.host),
+  }, { protocol, maxConnections: options.maxConns });
   const report = new RelayReport(
     printer,
     { address: target.host, port: target.port },
