@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { freePort } from "./_cli.ts";
+import { freePort, have } from "./_cli.ts";
 
 /** `openssl s_server -rev` for one connection: it answers lines reversed. */
 export async function sServer(
@@ -56,7 +56,7 @@ export async function sServer(
  * Runs a TLS client tool, writes `line`, and returns what it printed once
  * the echo is back: neither s_client nor ncat waits for replies at EOF.
  */
-export async function talk(tool: string, args: string[], line: string) {
+async function talk(tool: string, args: string[], line: string) {
   const child = new Deno.Command(tool, {
     args,
     stdin: "piped",
@@ -79,4 +79,39 @@ export async function talk(tool: string, args: string[], line: string) {
   await child.status;
   clearTimeout(timer);
   return seen;
+}
+
+/**
+ * `openssl s_client` and (when installed) `ncat --ssl`, each verifying the
+ * server on `port` against `ca` for the name `localhost`, each sending one
+ * line; what each got back.
+ */
+export async function verifiedClients(
+  ca: string,
+  port: string,
+): Promise<{ sClient: string; ncat: string | undefined }> {
+  const sClient = await talk("openssl", [
+    "s_client",
+    "-quiet",
+    // -quiet implies -ign_eof: end at stdin's EOF instead.
+    "-no_ign_eof",
+    "-verify_return_error",
+    "-CAfile",
+    ca,
+    "-connect",
+    `127.0.0.1:${port}`,
+    "-servername",
+    "localhost",
+  ], "from s_client\n");
+  const ncat = have("ncat")
+    ? await talk("ncat", [
+      "--ssl",
+      "--ssl-verify",
+      "--ssl-trustfile",
+      ca,
+      "localhost",
+      port,
+    ], "from ncat\n")
+    : undefined;
+  return { sClient, ncat };
 }

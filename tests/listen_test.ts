@@ -427,37 +427,13 @@ Deno.test("listen: an idle timeout is exit 1 naming the peer", async () => {
 });
 
 Deno.test("listen --json: every event on stdout with peer, sent and closed byte counts", async () => {
-  const child = cliCommand(["listen", "--json", "0"]).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) text += (await reader.read()).value ?? "";
-  const port = (JSON.parse(text.split("\n")[0]!) as { port: number }).port;
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode("hi there\n"));
-  await writer.close();
-  const python = await runPython(
-    `
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"\\xff\\x00bin")
-print(repr(s.recv(100)))
-s.close()
-`,
-    [String(port)],
+  const { code, python, events } = await jsonSession(
+    [],
+    "hi there\n",
+    "\\xff\\x00bin",
   );
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  const { code } = await child.status;
-  await child.stderr.cancel();
   assertEquals(code, 0);
   assertEquals(python.stdout.trim(), "b'hi there\\n'", python.stderr);
-  const strip = ({ time: _, ...rest }: Record<string, unknown>) => rest;
-  const events = text.trim().split("\n").map((l) =>
-    strip(JSON.parse(l) as Record<string, unknown>)
-  );
   const peer = events[1]?.peer;
   // Data each way races: order the two data events by name.
   const data = events.slice(2, 4).sort((a, b) =>
@@ -599,19 +575,38 @@ print(repr(got))
 });
 
 Deno.test("listen --json -x: message and sent events carry hex", async () => {
-  const child = cliCommand(["listen", "--json", "-x", "0"]).spawn();
+  const { code, python, events } = await jsonSession(
+    ["-x"],
+    "hi",
+    "\\xff\\x00",
+  );
+  assertEquals(code, 0);
+  assertEquals(python.stdout.trim(), "b'hi'", python.stderr);
+  const message = events.find((e) => e.event === "message");
+  const sent = events.find((e) => e.event === "sent");
+  assertEquals([message?.base64, message?.hex], ["/wA=", "ff00"]);
+  assertEquals([sent?.text, sent?.hex], ["hi", "6869"]);
+});
+
+/**
+ * `listen --json FLAGS 0` with `input` on stdin, and a Python client that
+ * sends `payload` (Python bytes-literal text), prints what it got and
+ * closes. The events come without their `time`.
+ */
+async function jsonSession(flags: string[], input: string, payload: string) {
+  const child = cliCommand(["listen", "--json", ...flags, "0"]).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
   while (!text.includes("\n")) text += (await reader.read()).value ?? "";
   const port = (JSON.parse(text.split("\n")[0]!) as { port: number }).port;
   const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode("hi"));
+  await writer.write(new TextEncoder().encode(input));
   await writer.close();
   const python = await runPython(
     `
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"\\xff\\x00")
+s.sendall(b"${payload}")
 print(repr(s.recv(100)))
 s.close()
 `,
@@ -622,14 +617,11 @@ s.close()
     if (done) break;
     text += value;
   }
-  assertEquals((await child.status).code, 0);
+  const { code } = await child.status;
   await child.stderr.cancel();
-  assertEquals(python.stdout.trim(), "b'hi'", python.stderr);
+  const strip = ({ time: _, ...rest }: Record<string, unknown>) => rest;
   const events = text.trim().split("\n").map((l) =>
-    JSON.parse(l) as Record<string, unknown>
+    strip(JSON.parse(l) as Record<string, unknown>)
   );
-  const message = events.find((e) => e.event === "message");
-  const sent = events.find((e) => e.event === "sent");
-  assertEquals([message?.base64, message?.hex], ["/wA=", "ff00"]);
-  assertEquals([sent?.text, sent?.hex], ["hi", "6869"]);
-});
+  return { code, python, events };
+}

@@ -15,7 +15,7 @@ import {
   SpawnedServer,
 } from "./_cli.ts";
 import { makePki, type Pki } from "./_pki.ts";
-import { sServer, talk } from "./_tls_peers.ts";
+import { sServer, verifiedClients } from "./_tls_peers.ts";
 
 const RW = ["--allow-net", "--allow-read", "--allow-write"];
 const OPENSSL = { ignore: !have("openssl") };
@@ -156,30 +156,10 @@ Deno.test({
         /^listening on tls 127\.0\.0\.1:\d+, relaying to 127\.0\.0\.1:\d+$/,
       );
       const port = String(relay.port);
-      const sClient = await talk("openssl", [
-        "s_client",
-        "-quiet",
-        "-no_ign_eof",
-        "-verify_return_error",
-        "-CAfile",
-        pki.ca,
-        "-connect",
-        `127.0.0.1:${port}`,
-        "-servername",
-        "localhost",
-      ], "from s_client\n");
-      assertEquals(sClient, "from s_client\n");
-      if (have("ncat")) {
-        const ncat = await talk("ncat", [
-          "--ssl",
-          "--ssl-verify",
-          "--ssl-trustfile",
-          pki.ca,
-          "localhost",
-          port,
-        ], "from ncat\n");
-        assertEquals(ncat, "from ncat\n");
-      }
+      assertEquals(await verifiedClients(pki.ca, port), {
+        sClient: "from s_client\n",
+        ncat: have("ncat") ? "from ncat\n" : undefined,
+      });
       // The plaintext side of the pair is what the relay shows.
       await relay.waitFor((l) => l.includes("sent 'from s_client\\n'"));
       assertMatch(

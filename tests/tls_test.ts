@@ -14,7 +14,7 @@ import {
   SpawnedServer,
 } from "./_cli.ts";
 import { makePki, type Pki } from "./_pki.ts";
-import { sServer, talk } from "./_tls_peers.ts";
+import { sServer, verifiedClients } from "./_tls_peers.ts";
 
 const RW = ["--allow-net", "--allow-read", "--allow-write"];
 const pkiReady: Promise<Pki> = have("openssl")
@@ -101,31 +101,10 @@ Deno.test({
     const server = await tlsServer(pki.good);
     try {
       const port = String(server.port);
-      const sClient = await talk("openssl", [
-        "s_client",
-        "-quiet",
-        // -quiet implies -ign_eof: end at stdin's EOF instead.
-        "-no_ign_eof",
-        "-verify_return_error",
-        "-CAfile",
-        pki.ca,
-        "-connect",
-        `127.0.0.1:${port}`,
-        "-servername",
-        "localhost",
-      ], "from s_client\n");
-      assertEquals(sClient, "from s_client\n");
-      if (have("ncat")) {
-        const ncat = await talk("ncat", [
-          "--ssl",
-          "--ssl-verify",
-          "--ssl-trustfile",
-          pki.ca,
-          "localhost",
-          port,
-        ], "from ncat\n");
-        assertEquals(ncat, "from ncat\n");
-      }
+      assertEquals(await verifiedClients(pki.ca, port), {
+        sClient: "from s_client\n",
+        ncat: have("ncat") ? "from ncat\n" : undefined,
+      });
       // Neither closed with close_notify; that is their EOF, not an error.
       assertEquals(server.events.filter((e) => e.event === "error"), []);
     } finally {

@@ -64,6 +64,18 @@ function spawn(tool: string, args: string[]) {
   };
 }
 
+/** A socket file nobody listens on, as a killed server leaves it. */
+async function makeStaleSocket(path: string): Promise<void> {
+  const made = await new Deno.Command("python3", {
+    args: [
+      "-c",
+      "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
+      path,
+    ],
+  }).output();
+  assert(made.success);
+}
+
 async function waitForFile(path: string): Promise<void> {
   const deadline = Date.now() + 5000;
   while (!(await exists(path))) {
@@ -127,15 +139,7 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir();
     const stale = `${dir}/stale.sock`;
-    // A socket file nobody listens on, as a killed server leaves it.
-    const made = await new Deno.Command("python3", {
-      args: [
-        "-c",
-        "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
-        stale,
-      ],
-    }).output();
-    assert(made.success);
+    await makeStaleSocket(stale);
     const server = await SpawnedServer.start(
       ["echo-tcp", "--unix", stale, "--json"],
       RW,
@@ -379,15 +383,7 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     const front = `${dir}/front.sock`;
     const back = `${dir}/back.sock`;
-    // A socket file nobody listens on, as a killed relay leaves it.
-    const made = await new Deno.Command("python3", {
-      args: [
-        "-c",
-        "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
-        front,
-      ],
-    }).output();
-    assert(made.success);
+    await makeStaleSocket(front);
     const echo = await SpawnedServer.start(["echo-tcp", "-p", "0", "-q"]);
     const toTcp = await SpawnedServer.start(
       ["relay", `unix:${front}`, `127.0.0.1:${echo.port}`],
