@@ -56,6 +56,22 @@ const NAMED: Record<number, string> = {
   0x5c: "\\\\",
 };
 
+/** `\xNN` for each byte value, built once: binary data is the hot path. */
+const HEX_ESCAPES = Array.from(
+  { length: 256 },
+  (_, byte) => `\\x${byte.toString(16).padStart(2, "0")}`,
+);
+
+/** What each ASCII byte becomes, built once for the same reason. */
+const ASCII_ESCAPES = Array.from(
+  { length: 0x80 },
+  (_, byte) =>
+    NAMED[byte] ??
+      (byte < 0x20 || byte === 0x7f
+        ? hexByte(byte)
+        : String.fromCharCode(byte)),
+);
+
 /**
  * Bidi controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069),
  * invisible characters (U+200B, U+2060, U+FEFF) and the line and paragraph
@@ -70,14 +86,11 @@ function hidesText(codePoint: number): boolean {
 }
 
 function escapeAscii(byte: number): string {
-  const named = NAMED[byte];
-  if (named !== undefined) return named;
-  if (byte < 0x20 || byte === 0x7f) return hexByte(byte);
-  return String.fromCharCode(byte);
+  return ASCII_ESCAPES[byte]!;
 }
 
 function hexByte(byte: number): string {
-  return `\\x${byte.toString(16).padStart(2, "0")}`;
+  return HEX_ESCAPES[byte]!;
 }
 
 /**

@@ -1,5 +1,10 @@
 import type { NetAddress, TlsInfo } from "../lib/mod.ts";
 import { escapeBytes, utf8Text } from "./_escape.ts";
+import {
+  EventOutput,
+  eventOutput,
+  type OutputStream,
+} from "./_event_output.ts";
 import { hexDump, toHex } from "./_hex_dump.ts";
 import { Utf8Carry } from "./_utf8_carry.ts";
 import {
@@ -72,7 +77,17 @@ export type SockitEvent =
     /** `scan --banner`: the first bytes the port sent. */
     data?: Uint8Array;
   }
+  | { event: "dropped"; count: number }
   | ({ event: "osc"; direction: "in" | "out" } & OscEventData);
+
+/**
+ * Events a server drops, counted, when stdout's reader falls behind: the
+ * network must never wait for output. Everything else is only dropped when
+ * the bounded queue is full.
+ */
+const DROPPABLE = new Set<SockitEvent["event"]>(["message"]);
+
+const never = new Promise<void>(() => {});
 
 /**
  * `127.0.0.1:80` or `[::1]:80`: events always show numeric addresses; a
@@ -93,7 +108,9 @@ export class EventPrinter {
   readonly json: boolean;
   #transport: "tcp" | "udp";
   #role: "server" | "client";
-  #write: (line: string) => void;
+  #output: EventOutput | undefined;
+  #write: (line: string) => unknown;
+  #dropped = 0;
   #hex: boolean;
   /**
    * Bytes dumped so far per direction and peer, for events that do not
@@ -103,21 +120,57 @@ export class EventPrinter {
   /** Per peer and direction: text split across TCP reads stays text. */
   #carry = new Utf8Carry();
 
-  /** `hex` shows message data as `hexdump -C` blocks (JSON: a `hex` field). */
+  /**
+   * @param output Where lines go: {@linkcode lineWriter}'s bounded writer,
+   *   or any function (tests collect lines with one).
+   * @param options `hex` shows message data as `hexdump -C` blocks (JSON: a
+   *   `hex` field).
+   */
   constructor(
     transport: "tcp" | "udp",
     role: "server" | "client",
     json: boolean,
-    write: (line: string) => void,
+    output: EventOutput | ((line: string) => void),
     { hex = false }: { hex?: boolean } = {},
   ) {
     this.#transport = transport;
     this.#role = role;
     this.json = json;
-    this.#write = write;
+    if (output instanceof EventOutput) {
+      this.#output = output;
+      this.#write = (line) => output.write(line);
+    } else {
+      this.#write = output;
+    }
     this.#hex = hex;
   }
 
+  /**
+   * Resolves when stdout's reader went away; a command races it with its
+   * work and stops (exit 141 comes from main()).
+   */
+  get broken(): Promise<void> {
+    return this.#output?.broken ?? never;
+  }
+
+  /**
+   * Whether output is backed up: a client whose events are its data (send
+   * --json) awaits {@linkcode EventPrinter.ready} rather than lose them.
+   */
+  get congested(): boolean {
+    return this.#output?.congested ?? false;
+  }
+
+  /** Resolves once output is no longer backed up, however long it takes. */
+  ready(): Promise<void> {
+    return this.#output?.ready() ?? Promise.resolve();
+  }
+
+  /**
+   * Formats and queues one event. Never blocks: with stdout backed up,
+   * message events are dropped unformatted and counted, and an `events
+   * dropped` notice precedes the next event that gets through.
+   */
   emit(event: SockitEvent): void {
     // Hex dumps show the bytes as they came, offsets and all.
     if (this.#transport === "tcp" && !this.#hex) {
@@ -145,6 +198,19 @@ export class EventPrinter {
   }
 
   #print(event: SockitEvent): void {
+    const output = this.#output;
+    if (
+      output &&
+      (output.full || (output.congested && DROPPABLE.has(event.event)))
+    ) {
+      this.#dropped++;
+      return;
+    }
+    if (this.#dropped > 0) {
+      const count = this.#dropped;
+      this.#dropped = 0;
+      this.#print({ event: "dropped", count });
+    }
     const line = this.json ? this.#toJson(event) : this.#toHuman(event);
     if (line !== undefined) this.#write(line);
   }
@@ -242,6 +308,8 @@ export class EventPrinter {
         return `${formatPeer(event.peer)} ${event.state}${
           event.data ? ` ${quote(event.data)}` : ""
         }`;
+      case "dropped":
+        return `events dropped: ${event.count} (stdout too slow)`;
       case "sent":
       case "received":
         // A client's data is its stdout, raw; only -x shows it, as hex.
@@ -290,14 +358,13 @@ export class EventPrinter {
     }
     const record: Record<string, unknown> = {
       event: event.event,
-      time: new Date().toISOString(),
+      time: isoNow(),
       transport: this.#transport,
     };
     for (const [key, value] of Object.entries(event)) {
       if (key === "data" && value instanceof Uint8Array) {
         record.bytes = value.length;
-        // One strict decode both validates and gives the text.
-        const text = utf8Text(value);
+        const text = validText(value);
         if (text !== undefined) record.text = text;
         else record.base64 = toBase64(value);
         if (this.#hex) record.hex = toHex(value);
@@ -338,6 +405,35 @@ function quote(data: Uint8Array): string {
   } bytes)`;
 }
 
+let isoMs = 0;
+let isoText = "";
+
+/** The time as ISO 8601, formatted once per millisecond, not per event. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+
+const lenientDecoder = new TextDecoder();
+
+/**
+ * `bytes` as text when they are valid UTF-8. A strict decoder throws on
+ * binary data, and that throw cost ~30 µs an event; a lenient decode only
+ * needs the strict one when a U+FFFD could be genuine (bytes EF BF BD).
+ */
+function validText(bytes: Uint8Array): string | undefined {
+  const text = lenientDecoder.decode(bytes);
+  if (!text.includes("\uFFFD")) return text;
+  for (let i = bytes.indexOf(0xef); i >= 0; i = bytes.indexOf(0xef, i + 1)) {
+    if (bytes[i + 1] === 0xbf && bytes[i + 2] === 0xbd) return utf8Text(bytes);
+  }
+  return undefined;
+}
+
 function toBase64(bytes: Uint8Array): string {
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000) {
@@ -346,24 +442,12 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/** A line writer for stdout or stderr that stops quietly once the reader is gone. */
-export function lineWriter(
-  stream: { writeSync(bytes: Uint8Array): number },
-): (line: string) => void {
-  const encoder = new TextEncoder();
-  let open = true;
-  return (line) => {
-    if (!open) return;
-    const bytes = encoder.encode(line + "\n");
-    try {
-      let offset = 0;
-      while (offset < bytes.length) {
-        offset += stream.writeSync(bytes.subarray(offset));
-      }
-    } catch {
-      open = false;
-    }
-  };
+/**
+ * The event writer of stdout or stderr: bounded, batched, never blocking
+ * (see {@linkcode EventOutput}). One per stream, shared by every printer.
+ */
+export function lineWriter(stream: OutputStream): EventOutput {
+  return eventOutput(stream);
 }
 
 /** `tls TLSv1.3, alpn h2`: what a handshake negotiated, as far as known. */

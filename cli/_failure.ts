@@ -1,10 +1,20 @@
 import { CommanderError } from "@commander-js/extra-typings";
 import { SocketError } from "../lib/mod.ts";
 import { ExitCode, HttpStatusError, UsageError, WriteError } from "./_exit.ts";
+import { isStdoutBroken } from "./_shutdown.ts";
+
+/**
+ * The exit code of a command that ran to its end: stdout's reader going
+ * away on the way (the command stopped because of it) is 141.
+ */
+export function finishedCode(code: number): number {
+  return isStdoutBroken() ? ExitCode.BrokenPipe : code;
+}
 
 /** Every failure becomes one stderr line and a documented exit code. */
 export function failureOf(error: unknown): { code: number; message?: string } {
-  if (error instanceof Deno.errors.BrokenPipe) {
+  // Whatever failed after stdout's reader left is a consequence of it.
+  if (error instanceof Deno.errors.BrokenPipe || isStdoutBroken()) {
     return { code: ExitCode.BrokenPipe };
   }
   if (error instanceof CommanderError) {

@@ -1,18 +1,42 @@
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
+const waiting = new Set<(signal: Deno.Signal) => void>();
+let stdoutGone = false;
+
 /**
- * Resolves with the first SIGINT or SIGTERM. Listening turns off Deno's
- * default termination, so the caller must stop its servers and exit itself.
+ * Resolves with the first SIGINT or SIGTERM, or with `"SIGPIPE"` once
+ * stdout's reader went away (see {@linkcode stdoutBroke}). Listening turns
+ * off Deno's default termination, so the caller must stop its servers and
+ * exit itself; main() turns a broken stdout into exit 141.
  */
 export function shutdownSignal(): Promise<Deno.Signal> {
+  if (stdoutGone) return Promise.resolve("SIGPIPE");
   return new Promise((resolve) => {
     const handlers = SIGNALS.map((signal) => {
-      const handler = () => {
-        SIGNALS.forEach((s, i) => Deno.removeSignalListener(s, handlers[i]!));
-        resolve(signal);
-      };
+      const handler = () => done(signal);
       Deno.addSignalListener(signal, handler);
       return handler;
     });
+    const done = (signal: Deno.Signal) => {
+      SIGNALS.forEach((s, i) => Deno.removeSignalListener(s, handlers[i]!));
+      waiting.delete(done);
+      resolve(signal);
+    };
+    waiting.add(done);
   });
+}
+
+/**
+ * Records that stdout's reader went away (EPIPE) and stops whatever awaits
+ * {@linkcode shutdownSignal}, as a signal would: servers stop cleanly, then
+ * the command exits 141.
+ */
+export function stdoutBroke(): void {
+  stdoutGone = true;
+  for (const done of [...waiting]) done("SIGPIPE");
+}
+
+/** Whether stdout's reader went away during this run. */
+export function isStdoutBroken(): boolean {
+  return stdoutGone;
 }

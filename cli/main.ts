@@ -15,7 +15,8 @@ import { relayCommand } from "./commands/relay.ts";
 import { oscCommand } from "./commands/osc.ts";
 import { completionsCommand } from "./commands/completions.ts";
 import { ExitCode } from "./_exit.ts";
-import { failureOf } from "./_failure.ts";
+import { failureOf, finishedCode } from "./_failure.ts";
+import { flushEventOutputs } from "./_event_output.ts";
 import { helpCommand, programHelpFooter } from "./_help.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
@@ -76,8 +77,11 @@ export async function main(args: string[]): Promise<number> {
   Deno.exitCode = ExitCode.Ok;
   try {
     await buildProgram().parseAsync(args, { from: "user" });
-    return Deno.exitCode;
+    await flushEventOutputs();
+    return finishedCode(Deno.exitCode);
   } catch (error) {
+    // Events before the error line, as they happened.
+    await flushEventOutputs();
     const { code, message } = failureOf(error);
     if (message) console.error(`sockit: ${message}`);
     return code;

@@ -28,11 +28,25 @@ export class NotifierDispatch {
     );
   }
 
-  message(client: SocketClient, message: Message): Promise<void> {
-    return this.#call(
-      "socketMessage",
-      client.peer,
-      () => this.#notifier.socketMessage?.(client, message),
+  /**
+   * The hot path, so no wrapper closure or async frame: a handler that
+   * returns nothing costs no promise at all (`undefined` then), and one
+   * that returns a promise costs one more to catch its failure.
+   */
+  message(
+    client: SocketClient,
+    message: Message,
+  ): Promise<void> | undefined {
+    let result: void | Promise<void>;
+    try {
+      result = this.#notifier.socketMessage?.(client, message);
+    } catch (error) {
+      return this.#failed("socketMessage", client.peer, error);
+    }
+    if (!(result instanceof Promise)) return undefined;
+    return result.then(
+      undefined,
+      (error) => this.#failed("socketMessage", client.peer, error),
     );
   }
 
@@ -78,17 +92,21 @@ export class NotifierDispatch {
     try {
       await callback();
     } catch (error) {
-      // A SocketError from the handler's own send is the peer's failure,
-      // not the handler's: report it as what it is.
-      await this.error(
-        error instanceof SocketError ? error : new SocketError(
-          "callback",
-          `Cannot handle "${
-            formatEndpoint(peer.address, peer.port)
-          }": ${name} threw: ${describe(error)}`,
-          { peer, cause: error },
-        ),
-      );
+      await this.#failed(name, peer, error);
     }
+  }
+
+  #failed(name: string, peer: NetAddress, error: unknown): Promise<void> {
+    // A SocketError from the handler's own send is the peer's failure,
+    // not the handler's: report it as what it is.
+    return this.error(
+      error instanceof SocketError ? error : new SocketError(
+        "callback",
+        `Cannot handle "${
+          formatEndpoint(peer.address, peer.port)
+        }": ${name} threw: ${describe(error)}`,
+        { peer, cause: error },
+      ),
+    );
   }
 }

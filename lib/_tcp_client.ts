@@ -14,7 +14,8 @@ export class TcpClient extends BaseClient {
   readonly localAddress: string;
   readonly localPort: number;
   readonly stream: TcpStream;
-  #buffer = new ReceiveBuffer();
+  /** Made on first receive: a server's 10,000 connections never need one. */
+  #received: ReceiveBuffer | undefined;
   #filling: Promise<void> | undefined;
   #ended = false;
   #readError: unknown;
@@ -133,6 +134,10 @@ export class TcpClient extends BaseClient {
     } catch {
       // Already closed by the peer's reset or by Deno: nothing to free.
     }
+  }
+
+  get #buffer(): ReceiveBuffer {
+    return this.#received ??= new ReceiveBuffer();
   }
 
   #take(mode: ReceiveMode): Uint8Array | undefined {

@@ -14,6 +14,8 @@ export interface TcpServerSettings {
   filter: ((peer: NetAddress) => string | undefined) | undefined;
   tls: boolean;
   allowHalfOpen: boolean;
+  /** Messages are views of the read buffer (see `ServerOptions`). */
+  borrowMessages?: boolean;
 }
 
 /** How long a TLS client may take over its handshake without an idle timeout. */
@@ -90,7 +92,11 @@ export class TcpServer implements SocketServer {
 
   #track(task: Promise<void>): void {
     this.#tasks.add(task);
-    task.finally(() => this.#tasks.delete(task));
+    // then(f, f), not finally(): one promise per connection, not two.
+    const untrack = () => {
+      this.#tasks.delete(task);
+    };
+    task.then(untrack, untrack);
   }
 
   async #acceptLoop(dispatch: NotifierDispatch): Promise<void> {
@@ -210,11 +216,22 @@ export class TcpServer implements SocketServer {
     idle: IdleTimer,
   ): Promise<void> {
     const stream = client.stream;
+    // A borrowed view is safe: the next read waits for the handler and for
+    // every write it queued, so the buffer is not reused under it.
+    const borrow = this.#settings.borrowMessages === true;
     while (client.isOpen) {
       const chunk = await stream.read();
       if (chunk === null) break;
       idle.touch();
-      await dispatch.message(client, new Message(chunk));
+      const message = borrow
+        ? new Message(
+          chunk.buffer as ArrayBuffer,
+          chunk.byteOffset,
+          chunk.length,
+        )
+        : new Message(chunk);
+      const handled = dispatch.message(client, message);
+      if (handled) await handled;
       // Backpressure even for a handler that does not await its `send`: a
       // peer that never reads stalls only its own connection.
       if (stream.hasPendingWrites) await stream.drain();

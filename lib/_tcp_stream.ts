@@ -10,6 +10,11 @@ export const MAX_READ_BUFFER = 64 * 1024;
  */
 const QUIET_MS = 500;
 
+function ignore(): void {}
+
+/** One settled promise shared by every idle stream, not one each. */
+const settled = Promise.resolve();
+
 /**
  * The part of a Deno connection the loop uses; a `node:tls` socket can
  * stand behind it too.
@@ -31,7 +36,7 @@ export class TcpStream {
   bytesRead = 0;
   bytesWritten = 0;
   #buffer = new Uint8Array(INITIAL_READ_BUFFER);
-  #writes: Promise<void> = Promise.resolve();
+  #writes: Promise<void> = settled;
   #pendingWrites = 0;
 
   constructor(conn: StreamConn) {
@@ -49,7 +54,9 @@ export class TcpStream {
    */
   async read(): Promise<Uint8Array | null> {
     const buffer = this.#buffer;
-    const started = performance.now();
+    // Only a grown buffer needs the wait timed (to give it back): small
+    // request/response traffic never reads the clock.
+    const started = buffer.length > INITIAL_READ_BUFFER ? performance.now() : 0;
     let count: number | null;
     try {
       count = await this.conn.read(buffer);
@@ -59,7 +66,9 @@ export class TcpStream {
     }
     if (count === null) return null;
     this.bytesRead += count;
-    this.#resize(count, performance.now() - started);
+    if (count === buffer.length || started !== 0) {
+      this.#resize(count, started === 0 ? 0 : performance.now() - started);
+    }
     return buffer.subarray(0, count);
   }
 
@@ -68,17 +77,19 @@ export class TcpStream {
    * written: `write()` may take fewer bytes than asked, so this loops.
    */
   write(data: Uint8Array): Promise<void> {
-    this.#pendingWrites++;
-    const written = this.#writes.then(() => this.#writeAll(data)).finally(
-      () => this.#pendingWrites--,
-    );
-    this.#writes = written.catch(() => {});
+    // With nothing queued the write starts at once: chaining it behind a
+    // settled promise cost a promise and a turn per message.
+    const write = () => this.#writeAll(data);
+    const written = this.#pendingWrites++ === 0
+      ? write()
+      : this.#writes.then(write, write);
+    this.#writes = written;
     return written;
   }
 
   /** Resolves once every queued write has finished, failed or not. */
   drain(): Promise<void> {
-    return this.#writes;
+    return this.#writes.then(ignore, ignore);
   }
 
   /**
@@ -91,11 +102,17 @@ export class TcpStream {
   }
 
   async #writeAll(data: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < data.length) {
-      offset += await this.conn.write(data.subarray(offset));
+    try {
+      let offset = 0;
+      while (offset < data.length) {
+        offset += await this.conn.write(
+          offset === 0 ? data : data.subarray(offset),
+        );
+      }
+      this.bytesWritten += data.length;
+    } finally {
+      this.#pendingWrites--;
     }
-    this.bytesWritten += data.length;
   }
 
   #resize(count: number, waitedMs: number): void {

@@ -40,26 +40,29 @@ export function oversizeError(peer: NetAddress, size: number): RangeError {
 /**
  * Sends `bytes` to `peer` as exactly one datagram. A payload too large for
  * one is a RangeError before any I/O; a send failure is a SocketError.
+ * Not an async function: one promise per datagram on a server's hot path.
  */
-export async function sendDatagram(
+export function sendDatagram(
   conn: Pick<Deno.DatagramConn, "send">,
   peer: NetAddress,
   bytes: Uint8Array,
 ): Promise<void> {
   if (bytes.length > maxDatagramPayload(peer)) {
-    throw oversizeError(peer, bytes.length);
+    return Promise.reject(oversizeError(peer, bytes.length));
   }
   if (peer.address === UNBOUND) {
-    throw socketError("failed", "send to", peer, {
-      detail: "the sender has no socket path to answer",
-    });
+    return Promise.reject(
+      socketError("failed", "send to", peer, {
+        detail: "the sender has no socket path to answer",
+      }),
+    );
   }
-  try {
-    await conn.send(bytes, toDatagramAddr(peer));
-  } catch (error) {
+  return conn.send(bytes, toDatagramAddr(peer)).then(ignore, (error) => {
     throw toSocketError(error, "send to", peer);
-  }
+  });
 }
+
+function ignore(): void {}
 
 /** Deno's address form for `DatagramConn.send`: UDP or a Unix datagram path. */
 export function toDatagramAddr(peer: NetAddress): Deno.Addr {

@@ -3,6 +3,7 @@ import type { NetAddress } from "./errors.ts";
 import type { ReceiveMode } from "./_receive_mode.ts";
 import { toNetAddress } from "./_address.ts";
 import { sendDatagram } from "./_udp.ts";
+import { socketError } from "./_socket_error_from.ts";
 
 /**
  * What a UDP server hands to `socketMessage`: the sender's address, and a
@@ -17,20 +18,33 @@ export class UdpPeer extends BaseClient {
   bytesSent = 0;
   #conn: Deno.DatagramConn;
 
-  constructor(conn: Deno.DatagramConn, peer: NetAddress, received: number) {
+  /** `local` saves asking the socket for its address on every datagram. */
+  constructor(
+    conn: Deno.DatagramConn,
+    peer: NetAddress,
+    received: number,
+    local: NetAddress = toNetAddress(conn.addr),
+  ) {
     super(peer);
     this.#conn = conn;
-    const local = toNetAddress(conn.addr);
     this.localAddress = local.address;
     this.localPort = local.port;
     this.bytesReceived = received;
   }
 
-  async send(message: string | Uint8Array): Promise<void> {
-    this.assertOpen("send to");
+  send(message: string | Uint8Array): Promise<void> {
+    if (!this.isOpen) {
+      return Promise.reject(socketError("closed", "send to", this.peer));
+    }
     const bytes = this.encode(message);
-    await sendDatagram(this.#conn, this.peer, bytes);
+    // The count is the one thing left to do: done before the send settles
+    // and undone if it fails, it costs no promise of its own.
     this.bytesSent += bytes.length;
+    const sent = sendDatagram(this.#conn, this.peer, bytes);
+    sent.catch(() => {
+      this.bytesSent -= bytes.length;
+    });
+    return sent;
   }
 
   receiveBytes(_mode: ReceiveMode, _timeoutMs?: number): Promise<Uint8Array> {

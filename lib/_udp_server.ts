@@ -24,14 +24,19 @@ export class UdpServer implements SocketServer {
   #loop: Promise<void> = Promise.resolve();
   #lock: PeerLock | undefined;
 
+  #borrow: boolean;
+
+  /** `borrowMessages`: see `ServerOptions`. */
   constructor(
     conn: Deno.DatagramConn,
     filter: ((peer: NetAddress) => string | undefined) | undefined,
     onePeer = false,
+    borrowMessages = false,
   ) {
     this.#conn = conn;
     this.#filter = filter;
     this.#lock = onePeer ? new PeerLock() : undefined;
+    this.#borrow = borrowMessages;
     const local = toNetAddress(conn.addr);
     this.localAddress = local.address;
     this.localPort = local.port;
@@ -106,8 +111,12 @@ export class UdpServer implements SocketServer {
         if (locked) await dispatch.rejected(peer, "locked");
         continue;
       }
-      const client = new UdpPeer(this.#conn, peer, data.length);
-      await dispatch.message(client, new Message(data));
+      const client = new UdpPeer(this.#conn, peer, data.length, local);
+      const message = this.#borrow
+        ? new Message(data.buffer as ArrayBuffer, data.byteOffset, data.length)
+        : new Message(data);
+      const handled = dispatch.message(client, message);
+      if (handled) await handled;
     }
   }
 }

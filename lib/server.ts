@@ -81,6 +81,14 @@ export interface ServerOptions {
    */
   filter?: (peer: NetAddress) => string | undefined;
   /**
+   * Hand `socketMessage` a view of the server's read buffer rather than a
+   * copy. The message is then valid only until the callback, and the promise
+   * it returns, settle: copy (`message.slice()`) what you keep, and return
+   * or await your `send`. Saves a copy of every byte received, a quarter of
+   * the CPU of a bulk TCP echo. Off by default.
+   */
+  borrowMessages?: boolean;
+  /**
    * TCP: a peer's half-close (FIN) does not close the connection, as
    * Node's `allowHalfOpen`: `socketEnded` is called, and the connection
    * stays open for sending until the handler closes it. By default the
@@ -295,6 +303,7 @@ function bind(
     idleTimeout,
     maxConnections = Infinity,
     filter,
+    borrowMessages = false,
     tls,
     onePeer = false,
     allowHalfOpen = false,
@@ -304,7 +313,7 @@ function bind(
   try {
     if (protocol === "udp") {
       const conn = listenDatagram({ transport: "udp", hostname, port });
-      return new UdpServer(conn, filter, onePeer);
+      return new UdpServer(conn, filter, onePeer, borrowMessages);
     }
     const listener = tls
       ? Deno.listenTls({ transport: "tcp", hostname, port, ...tls })
@@ -313,6 +322,7 @@ function bind(
       idleTimeout,
       maxConnections,
       filter,
+      borrowMessages,
       tls: tls !== undefined,
       allowHalfOpen,
     });

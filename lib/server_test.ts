@@ -266,3 +266,30 @@ Deno.test("the read buffer starts at 1 KiB, grows to 64 KiB under load, and shri
   stream.conn.close();
   listener.close();
 });
+
+Deno.test("borrowMessages hands out views of the read buffer, echoed intact", async () => {
+  for (const protocol of ["tcp", "udp"] as const) {
+    const server = await createServer("127.0.0.1", 0, {
+      protocol,
+      borrowMessages: true,
+    });
+    let borrowed = true;
+    server.run({
+      socketMessage(client, message) {
+        // A copy owns exactly its bytes; a view sits in a larger buffer.
+        borrowed &&= message.buffer.byteLength > message.length;
+        return client.send(message);
+      },
+    });
+    const client = await createClient("127.0.0.1", server.localPort, {
+      protocol,
+    });
+    for (const word of ["first", "second", "third"]) {
+      await client.send(`${word}\n`);
+      assertEquals(await client.receive("*line", 2000), word);
+    }
+    assert(borrowed, `${protocol}: messages were copies`);
+    client.close();
+    await server.stop();
+  }
+});

@@ -1,17 +1,30 @@
 /**
- * `deno task bench`: sockit's echo servers against minimal reference
- * servers, measured in the same run on this machine, so the ratio means
- * something where absolute numbers do not.
+ * `deno task bench`: sockit against reference servers measured in the same
+ * run on this machine, so the ratio means something where absolute numbers
+ * do not (a shared 2-core machine swings 2× between runs).
  *
- * References (written inline below, started the same way):
- * - TCP: the plainest correct Deno echo, a read/write loop with a fixed
- *   64 KiB buffer per connection and no events.
- * - UDP: `receive()` into one 64 KiB buffer and `send()` straight back.
- * - relay: `sockit relay` in front of the reference TCP echo, against
+ * It reports the figures of ../shared/bench (the outside harness), each
+ * beside its references:
+ * - TCP request/response, 64 connections × 64 B: messages/s and p99, for
+ *   `echo-tcp -q`, the bare Deno loop and Node's `net` (when `node` is on
+ *   PATH); and `echo-tcp` with its events on (to a file) against `-q`.
+ * - TCP bulk: 8 clients × 32 MiB echoed.
+ * - UDP request/response, 8 clients × 64 B: `echo-udp -q`, a bare
+ *   Deno loop with one reused buffer, Node's `dgram`.
+ * - 10,000 held connections: peak RSS (VmHWM) of each server.
+ * - Start-up: `sockit --help`, a usage error and a one-shot `send`, against
+ *   `deno run` of an empty file.
+ * - relay: `sockit relay` in front of the bare Deno echo, against
  *   `socat TCP-LISTEN:…,fork TCP:…` and the plainest correct Deno relay
- *   (two read/write loops per pair, FIN passed on), all in the same run.
- * - get: curl against the same in-process HTTP server, one run each (so
- *   sockit's time includes Deno's start-up, about 0.2 s).
+ *   (two read/write loops per pair, FIN passed on), best of three each.
+ * - `get` against curl on many tiny chunks and a trickled head.
+ *
+ * The load generator is the C `echoload` of ../shared/bench when it is built
+ * (`ECHOLOAD=path`, or its usual places; `ECHOLOAD=none` skips it); otherwise a Deno load process in
+ * the same shape. Either way the reference rows prove it is not the
+ * bottleneck: it drives the bare loop (or Node) at least as fast as sockit.
+ *
+ * `deno task bench rr` runs only the rows whose name starts with "rr".
  *
  * @module
  */
@@ -21,13 +34,15 @@ import { codecBench, dumpBench } from "./bench_osc.ts";
 const MiB = 1024 * 1024;
 const TCP_CLIENTS = 8;
 const TCP_BYTES_PER_CLIENT = 32 * MiB;
-const UDP_DATAGRAMS = 20_000;
-const IDLE_CONNECTIONS = 1000;
+const RR_SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 4);
+const HELD = 10_000;
+const STARTS = 15;
+const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const REQUEST_SECONDS = 2;
 /** Each relay is measured this often, interleaved; the best run counts. */
 const RELAY_ROUNDS = 3;
 
-const REFERENCE_TCP = `
+const DENO_TCP = `
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 console.log(JSON.stringify({ port: listener.addr.port }));
 for await (const conn of listener) {
@@ -83,7 +98,7 @@ for await (const conn of listener) {
 }
 `;
 
-const REFERENCE_UDP = `
+const DENO_UDP = `
 const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
 console.log(JSON.stringify({ port: conn.addr.port }));
 const buffer = new Uint8Array(65536);
@@ -93,24 +108,120 @@ while (true) {
 }
 `;
 
+const NODE_TCP = `
+const server = require("net").createServer((s) => {
+  s.on("error", () => s.destroy());
+  s.pipe(s);
+}).listen({ port: 0, host: "127.0.0.1" }, () =>
+  console.log(JSON.stringify({ port: server.address().port })));
+`;
+
+const NODE_UDP = `
+const s = require("dgram").createSocket("udp4");
+s.on("message", (msg, rinfo) => s.send(msg, rinfo.port, rinfo.address));
+s.bind(0, "127.0.0.1", () => console.log(JSON.stringify({ port: s.address().port })));
+`;
+
+/**
+ * The fallback load generator, a process of its own: 64 TCP connections or
+ * 8 UDP clients, each with one 64-byte message in flight, every echo
+ * checked. Prints {"msgs_s", "p99_us"}.
+ */
+const DENO_LOAD = `
+const [mode, port, seconds] = [Deno.args[0], Number(Deno.args[1]), Number(Deno.args[2])];
+const payload = new Uint8Array(64).map((_, i) => (i * 7 + 1) & 0xff);
+const latencies = [];
+let stop = false;
+setTimeout(() => stop = true, seconds * 1000);
+function check(buffer, n) {
+  if (n !== 64 || buffer.subarray(0, 64).some((b, i) => b !== payload[i])) throw new Error("bad echo");
+}
+async function tcp() {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  conn.setNoDelay(true);
+  const buffer = new Uint8Array(64);
+  while (!stop) {
+    const t = performance.now();
+    await conn.write(payload);
+    let got = 0;
+    while (got < 64) {
+      const n = await conn.read(buffer.subarray(got));
+      if (n === null) throw new Error("closed");
+      got += n;
+    }
+    check(buffer, got);
+    latencies.push(performance.now() - t);
+  }
+  conn.close();
+}
+async function udp() {
+  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const target = { transport: "udp", hostname: "127.0.0.1", port };
+  const buffer = new Uint8Array(65536);
+  while (!stop) {
+    const t = performance.now();
+    await conn.send(payload, target);
+    // A lost datagram must not hang the client: give up on it after 200 ms.
+    let timer;
+    const got = await Promise.race([
+      conn.receive(buffer),
+      new Promise((resolve) => timer = setTimeout(resolve, 200)),
+    ]);
+    clearTimeout(timer);
+    if (!got) continue;
+    check(got[0], got[0].length);
+    latencies.push(performance.now() - t);
+  }
+  conn.close();
+}
+const started = performance.now();
+await Promise.all(Array.from({ length: mode === "tcp" ? 64 : 8 }, mode === "tcp" ? tcp : udp));
+latencies.sort((a, b) => a - b);
+console.log(JSON.stringify({
+  msgs_s: latencies.length / ((performance.now() - started) / 1000),
+  p99_us: 1000 * (latencies[Math.floor(latencies.length * 0.99)] ?? 0),
+}));
+`;
+
 interface Server {
   port: number;
   pid: number;
   stop(): Promise<void>;
 }
 
-async function startServer(args: string[]): Promise<Server> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...args],
+/** Starts a server that prints `{"port": N}` first (or a sockit one). */
+async function startServer(
+  command: string,
+  args: string[],
+  portFrom: (line: string) => number,
+  stdoutFile?: string,
+): Promise<Server> {
+  const child = new Deno.Command(command, {
+    args,
     stdout: "piped",
     stderr: "null",
   }).spawn();
   const reader = child.stdout.getReader();
-  const first = new TextDecoder().decode((await reader.read()).value);
-  const port = JSON.parse(first.split("\n")[0]!).port as number;
-  // Keep draining stdout so a chatty server never blocks on a full pipe.
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${command} ${args.join(" ")} exited`);
+    text += decoder.decode(value);
+  }
+  const port = portFrom(text.split("\n")[0]!);
+  // Keep draining stdout (into a file for the events row) so a chatty
+  // server never blocks on a full pipe.
+  const file = stdoutFile
+    ? await Deno.open(stdoutFile, { write: true, create: true, truncate: true })
+    : undefined;
   (async () => {
-    while (!(await reader.read()).done) { /* discard */ }
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      await file?.write(value);
+    }
+    file?.close();
   })();
   return {
     port,
@@ -122,28 +233,49 @@ async function startServer(args: string[]): Promise<Server> {
   };
 }
 
-async function startReference(
+const jsonPort = (line: string) => JSON.parse(line).port as number;
+
+async function script(source: string, suffix: string): Promise<string> {
+  const file = await Deno.makeTempFile({ suffix });
+  await Deno.writeTextFile(file, source);
+  return file;
+}
+
+type Starter = () => Promise<Server>;
+
+async function denoReference(
   source: string,
   ...args: string[]
 ): Promise<Server> {
-  const file = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(file, source);
-  return startServer(["--allow-net", "--unstable-net", file, ...args]);
+  return startServer(Deno.execPath(), [
+    "run",
+    "--quiet",
+    "--allow-net",
+    "--unstable-net",
+    await script(source, ".ts"),
+    ...args,
+  ], jsonPort);
 }
 
+/** `sockit relay -q` in front of `target`. */
 function startSockitRelay(target: number): Promise<Server> {
-  const main = new URL("../cli/main.ts", import.meta.url).pathname;
-  return startServer([
-    "--allow-net",
-    main,
-    "relay",
-    "--json",
-    "-q",
-    "-m",
-    "5000",
-    "127.0.0.1:0",
-    `127.0.0.1:${target}`,
-  ]);
+  return startServer(
+    Deno.execPath(),
+    [
+      "run",
+      "--quiet",
+      "--allow-net",
+      MAIN,
+      "relay",
+      "--json",
+      "-q",
+      "-m",
+      "5000",
+      "127.0.0.1:0",
+      `127.0.0.1:${target}`,
+    ],
+    jsonPort,
+  );
 }
 
 /** socat as a forking relay; ready once a connection gets through. */
@@ -176,25 +308,315 @@ async function startSocatRelay(target: number): Promise<Server> {
   };
 }
 
-function startSockit(command: "echo-tcp" | "echo-udp"): Promise<Server> {
-  const main = new URL("../cli/main.ts", import.meta.url).pathname;
-  return startServer([
-    "--allow-net",
-    main,
-    command,
-    "--port",
-    "0",
-    "--json",
-    "-q",
-    ...(command === "echo-tcp" ? ["-m", "5000"] : []),
+async function nodeReference(source: string): Promise<Server> {
+  return startServer("node", [await script(source, ".cjs")], jsonPort);
+}
+
+function sockit(args: string[], stdoutFile?: string): Starter {
+  return () =>
+    startServer(
+      Deno.execPath(),
+      ["run", "--quiet", "--allow-net", MAIN, ...args, "--port", "0"],
+      (line) => Number(/:(\d+)/.exec(line)?.[1]),
+      stdoutFile,
+    );
+}
+
+function have(command: string): boolean {
+  try {
+    new Deno.Command(command, {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The C load generator of ../shared/bench, if it has been built. */
+function findEcholoader(): string | undefined {
+  // ECHOLOAD=none tries the Deno load process, as CI (no build) runs it.
+  if (Deno.env.get("ECHOLOAD") === "none") return undefined;
+  const candidates = [
+    Deno.env.get("ECHOLOAD"),
+    new URL("../../shared/bench/bin/echoload", import.meta.url).pathname,
+    "/work/shared/bench/bin/echoload",
+    "/tmp/sockit-bench/bin/echoload",
+  ];
+  for (const path of candidates) {
+    if (!path) continue;
+    try {
+      if (Deno.statSync(path).isFile) return path;
+    } catch { /* not there */ }
+  }
+  return undefined;
+}
+
+const ECHOLOAD = findEcholoader();
+const NODE = have("node");
+
+interface Load {
+  msgs_s: number;
+  p99_us: number;
+}
+
+/** One request/response run against `port`, from echoload or DENO_LOAD. */
+async function requestResponse(
+  mode: "tcp" | "udp",
+  port: number,
+): Promise<Load> {
+  const [command, args] = ECHOLOAD
+    ? [
+      ECHOLOAD,
+      mode === "tcp"
+        ? [
+          "tcp-rr",
+          "127.0.0.1",
+          `${port}`,
+          "--conns",
+          "64",
+          "--size",
+          "64",
+          "--duration",
+          `${RR_SECONDS}`,
+          "--warmup",
+          "1",
+        ]
+        : [
+          "udp-rr",
+          "127.0.0.1",
+          `${port}`,
+          "--clients",
+          "8",
+          "--size",
+          "64",
+          "--duration",
+          `${RR_SECONDS}`,
+          "--warmup",
+          "1",
+        ],
+    ]
+    : [Deno.execPath(), [
+      "run",
+      "--quiet",
+      "--allow-net",
+      "--unstable-net",
+      await script(DENO_LOAD, ".js"),
+      mode,
+      `${port}`,
+      `${RR_SECONDS}`,
+    ]];
+  const out = await new Deno.Command(command, {
+    args,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+  const result = JSON.parse(lines.at(-1) ?? "{}");
+  if (result.ok === false || !(result.msgs_s > 0)) {
+    throw new Error(`load generator failed: ${lines.at(-1)}`);
+  }
+  return result as Load;
+}
+
+function peakRss(pid: number): number {
+  // Deno reads /proc only with --allow-all: ask cat.
+  const status = new TextDecoder().decode(
+    new Deno.Command("cat", { args: [`/proc/${pid}/status`] }).outputSync()
+      .stdout,
+  );
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+/** Peak RSS (MB) while HELD connections are open and each echoes once. */
+async function held(server: Server): Promise<number> {
+  if (ECHOLOAD) {
+    const out = await new Deno.Command(ECHOLOAD, {
+      args: [
+        "tcp-hold",
+        "127.0.0.1",
+        `${server.port}`,
+        "--conns",
+        `${HELD}`,
+        "--hold",
+        "1",
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const result = JSON.parse(
+      new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "{}",
+    );
+    if (!result.ok) {
+      throw new Error(`echoload tcp-hold failed: ${result.error}`);
+    }
+  } else {
+    const conns: Deno.Conn[] = [];
+    try {
+      for (let i = 0; i < HELD; i++) {
+        const conn = await Deno.connect({
+          hostname: "127.0.0.1",
+          port: server.port,
+        });
+        await conn.write(new Uint8Array([1]));
+        await conn.read(new Uint8Array(1));
+        conns.push(conn);
+      }
+    } finally {
+      for (const conn of conns) conn.close();
+    }
+  }
+  return peakRss(server.pid);
+}
+
+/** Mean wall-clock ms of `args` run STARTS times, interleaved with the rest. */
+async function startTimes(
+  commands: Record<string, string[]>,
+): Promise<Record<string, number>> {
+  const totals: Record<string, number> = {};
+  for (let run = 0; run < STARTS; run++) {
+    for (const [name, args] of Object.entries(commands)) {
+      const started = performance.now();
+      await new Deno.Command(Deno.execPath(), {
+        args,
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      totals[name] = (totals[name] ?? 0) + performance.now() - started;
+    }
+  }
+  for (const name in totals) totals[name]! /= STARTS;
+  return totals;
+}
+
+function row(name: string, cells: string[]): void {
+  console.log(`${name.padEnd(34)} ${cells.join("  ")}`);
+}
+
+/** Measures each contender with `measure`, fresh server each, in order. */
+async function contenders<T>(
+  starters: Record<string, Starter>,
+  measure: (server: Server) => Promise<T>,
+): Promise<Record<string, T>> {
+  const results: Record<string, T> = {};
+  for (const [name, start] of Object.entries(starters)) {
+    const server = await start();
+    try {
+      results[name] = await measure(server);
+    } finally {
+      await server.stop();
+    }
+  }
+  return results;
+}
+
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+
+async function benchRequestResponse(): Promise<void> {
+  if (!wanted("rr64")) return;
+  const events = await Deno.makeTempFile({ suffix: ".log" });
+  const starters: Record<string, Starter> = {
+    "deno loop": () => denoReference(DENO_TCP),
+    ...(NODE ? { node: () => nodeReference(NODE_TCP) } : {}),
+    "sockit -q": sockit(["echo-tcp", "-q", "-m", "20000"]),
+    "sockit events": sockit(["echo-tcp", "-m", "20000"], events),
+  };
+  const r = await contenders(starters, (s) => requestResponse("tcp", s.port));
+  const q = r["sockit -q"]!;
+  const loop = r["deno loop"]!;
+  const cell = (name: string) =>
+    `${name} ${r[name]!.msgs_s.toFixed(0)}/s p99 ${
+      (r[name]!.p99_us / 1000).toFixed(1)
+    } ms`;
+  row("rr64 tcp 64 conns × 64 B", Object.keys(r).map(cell));
+  row("rr64 ratios", [
+    `-q/loop ${ratio(q.msgs_s, loop.msgs_s)}`,
+    ...(r.node ? [`-q/node ${ratio(q.msgs_s, r.node.msgs_s)}`] : []),
+    `events/-q ${ratio(r["sockit events"]!.msgs_s, q.msgs_s)}`,
+    `p99 -q/loop ${ratio(q.p99_us, loop.p99_us)} (lower is better)`,
+  ]);
+  await Deno.remove(events);
+}
+
+async function benchUdp(): Promise<void> {
+  if (!wanted("udp8")) return;
+  const r = await contenders({
+    "deno loop": () => denoReference(DENO_UDP),
+    ...(NODE ? { node: () => nodeReference(NODE_UDP) } : {}),
+    "sockit -q": sockit(["echo-udp", "-q"]),
+  }, (s) => requestResponse("udp", s.port));
+  const q = r["sockit -q"]!;
+  row(
+    "udp8 8 clients × 64 B",
+    Object.entries(r).map(([n, v]) => `${n} ${v.msgs_s.toFixed(0)}/s`),
+  );
+  row("udp8 ratios", [
+    `-q/loop ${ratio(q.msgs_s, r["deno loop"]!.msgs_s)}`,
+    ...(r.node ? [`-q/node ${ratio(q.msgs_s, r.node.msgs_s)}`] : []),
   ]);
 }
 
-function rss(pid: number): number {
-  const output = new Deno.Command("cat", { args: [`/proc/${pid}/status`] })
-    .outputSync();
-  const status = new TextDecoder().decode(output.stdout);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) * 1024;
+async function benchBulk(): Promise<void> {
+  if (!wanted("bulk")) return;
+  const r = await contenders({
+    "deno loop": () => denoReference(DENO_TCP),
+    "sockit -q": sockit(["echo-tcp", "-q"]),
+  }, (s) => tcpThroughput(s.port));
+  row(`bulk tcp ${TCP_CLIENTS} × 32 MiB`, [
+    ...Object.entries(r).map(([n, v]) => `${n} ${v.toFixed(0)} MiB/s`),
+    `ratio ${ratio(r["sockit -q"]!, r["deno loop"]!)}`,
+  ]);
+}
+
+async function benchHold(): Promise<void> {
+  if (!wanted("hold")) return;
+  const r = await contenders({
+    "deno loop": () => denoReference(DENO_TCP),
+    ...(NODE ? { node: () => nodeReference(NODE_TCP) } : {}),
+    "sockit -q": sockit(["echo-tcp", "-q", "-m", "20000"]),
+  }, held);
+  row(
+    `hold ${HELD} conns, peak RSS`,
+    Object.entries(r).map(([n, v]) => `${n} ${v.toFixed(0)} MB`),
+  );
+}
+
+async function benchStart(): Promise<void> {
+  if (!wanted("start")) return;
+  const empty = await script("", ".ts");
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  // Echo and close, so a one-shot `send` ends as soon as it can.
+  (async () => {
+    for await (const conn of listener) {
+      (async () => {
+        const buffer = new Uint8Array(1024);
+        try {
+          let n;
+          while ((n = await conn.read(buffer)) !== null) {
+            await conn.write(buffer.subarray(0, n));
+          }
+        } catch { /* reset */ }
+        conn.close();
+      })();
+    }
+  })().catch(() => {});
+  const run = ["run", "--quiet", "--allow-net", MAIN];
+  const t = await startTimes({
+    empty: ["run", "--quiet", empty],
+    help: [...run, "--help"],
+    usage: [...run, "send"],
+    send: [...run, "send", "127.0.0.1", `${port}`, "hi"],
+  });
+  listener.close();
+  row("start-up (ms, mean of 15)", [
+    `deno run empty ${t.empty!.toFixed(0)}`,
+    ...["help", "usage", "send"].map((n) =>
+      `${n} ${t[n]!.toFixed(0)} (${ratio(t[n]!, t.empty!)}×)`
+    ),
+  ]);
 }
 
 /**
@@ -278,10 +700,10 @@ async function compareRelays(
   measure: (port: number) => Promise<number>,
 ): Promise<void> {
   if (!wanted(name)) return;
-  const echo = await startReference(REFERENCE_TCP);
+  const echo = await denoReference(DENO_TCP);
   const results: Record<string, number> = {};
   const contenders: [string, () => Promise<Server>][] = [
-    ["minimal", () => startReference(REFERENCE_RELAY, String(echo.port))],
+    ["minimal", () => denoReference(REFERENCE_RELAY, String(echo.port))],
     ["socat", () => startSocatRelay(echo.port)],
     ["sockit", () => startSockitRelay(echo.port)],
   ];
@@ -304,78 +726,6 @@ async function compareRelays(
     }) minimal deno ${results.minimal!.toFixed(1).padStart(9)} (ratio ${
       (ours / results.minimal!).toFixed(2)
     })`,
-  );
-}
-
-/** Datagrams per second answered, one outstanding at a time per sender. */
-async function udpRate(port: number): Promise<number> {
-  const senders = 4;
-  const perSender = UDP_DATAGRAMS / senders;
-  const started = performance.now();
-  await Promise.all(Array.from({ length: senders }, async () => {
-    const conn = Deno.listenDatagram({
-      transport: "udp",
-      hostname: "127.0.0.1",
-      port: 0,
-    });
-    const target: Deno.NetAddr = {
-      transport: "udp",
-      hostname: "127.0.0.1",
-      port,
-    };
-    const payload = new Uint8Array(512);
-    const buffer = new Uint8Array(65536);
-    for (let i = 0; i < perSender; i++) {
-      await conn.send(payload, target);
-      await conn.receive(buffer);
-    }
-    conn.close();
-  }));
-  return UDP_DATAGRAMS / ((performance.now() - started) / 1000);
-}
-
-/** Bytes of server RSS per idle connection. */
-async function idleCost(server: Server): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const before = rss(server.pid);
-  const conns = [];
-  for (let i = 0; i < IDLE_CONNECTIONS; i++) {
-    const conn = await Deno.connect({
-      hostname: "127.0.0.1",
-      port: server.port,
-    });
-    await conn.write(new Uint8Array([1]));
-    await conn.read(new Uint8Array(1));
-    conns.push(conn);
-  }
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const after = rss(server.pid);
-  for (const conn of conns) conn.close();
-  return (after - before) / IDLE_CONNECTIONS;
-}
-
-async function compare(
-  name: string,
-  unit: string,
-  measure: (server: Server) => Promise<number>,
-  startOurs: () => Promise<Server>,
-  startRef: () => Promise<Server>,
-  lowerIsBetter = false,
-): Promise<void> {
-  if (!wanted(name)) return;
-  const ref = await startRef();
-  const reference = await measure(ref);
-  await ref.stop();
-  const our = await startOurs();
-  const ours = await measure(our);
-  await our.stop();
-  const ratio = lowerIsBetter ? reference / ours : ours / reference;
-  console.log(
-    `${name.padEnd(28)} sockit ${ours.toFixed(1).padStart(9)} ${
-      unit.padEnd(10)
-    } reference ${reference.toFixed(1).padStart(9)} ${unit.padEnd(10)} ratio ${
-      ratio.toFixed(2)
-    } (higher is better)`,
   );
 }
 
@@ -481,10 +831,7 @@ function bigHead(headBytes: number): Uint8Array {
   );
 }
 
-/**
- * `deno task bench get` runs only the rows whose name starts with "get";
- * `deno task bench relay` only the relay rows.
- */
+/** `deno task bench get` runs only the rows whose name starts with "get". */
 function wanted(name: string): boolean {
   return Deno.args.length === 0 ||
     Deno.args.some((arg) => name.startsWith(arg));
@@ -492,30 +839,15 @@ function wanted(name: string): boolean {
 
 if (import.meta.main) {
   console.log(
-    `sockit bench on ${Deno.build.target}, Deno ${Deno.version.deno}`,
+    `sockit bench on ${Deno.build.target}, Deno ${Deno.version.deno}; load: ${
+      ECHOLOAD ?? "Deno load process (../shared/bench not built)"
+    }; node: ${NODE ? "yes" : "not installed"}`,
   );
-  await compare(
-    "tcp echo throughput",
-    "MiB/s",
-    (s) => tcpThroughput(s.port),
-    () => startSockit("echo-tcp"),
-    () => startReference(REFERENCE_TCP),
-  );
-  await compare(
-    "udp echo rate",
-    "dgram/s",
-    (s) => udpRate(s.port),
-    () => startSockit("echo-udp"),
-    () => startReference(REFERENCE_UDP),
-  );
-  await compare(
-    "rss per idle tcp connection",
-    "KiB",
-    async (s) => (await idleCost(s)) / 1024,
-    () => startSockit("echo-tcp"),
-    () => startReference(REFERENCE_TCP),
-    true,
-  );
+  await benchRequestResponse();
+  await benchUdp();
+  await benchBulk();
+  await benchHold();
+  await benchStart();
   await compareRelays(
     "relay echo throughput",
     "MiB/s",

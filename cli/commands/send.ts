@@ -6,7 +6,7 @@ import {
   SocketError,
 } from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
-import { UsageError } from "../_exit.ts";
+import { ExitCode, UsageError } from "../_exit.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { helpFooter } from "../_help.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
@@ -175,9 +175,15 @@ export async function runSend(
     report ?? (options.hex ? printer : undefined),
   );
   try {
-    return await session.run(
-      words.length > 0 ? new TextEncoder().encode(words.join(" ")) : undefined,
-    );
+    // A --json reader that went away (`| head`) ends the session: 141.
+    return await Promise.race([
+      session.run(
+        words.length > 0
+          ? new TextEncoder().encode(words.join(" "))
+          : undefined,
+      ),
+      printer.broken.then(() => ExitCode.BrokenPipe),
+    ]);
   } finally {
     client.close();
     report?.emit({
@@ -329,6 +335,8 @@ class Session {
           peer: this.#client.peer,
           data,
         });
+        // The events are the data here: wait for the reader, drop nothing.
+        if (this.#printer.congested) await this.#printer.ready();
       } else {
         if (this.#options.hex) {
           this.#printer.emit({

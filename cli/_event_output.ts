@@ -1,0 +1,155 @@
+import { stdoutBroke } from "./_shutdown.ts";
+import { withDeadline } from "../lib/_deadline.ts";
+
+/**
+ * Queued text above this is "congested": servers drop message events
+ * rather than queue more. 256 KiB is several hundred ms of a terminal's
+ * speed and well under a second of a pipe reader that keeps up.
+ */
+export const CONGESTED_CHARS = 256 * 1024;
+/** Above this every event is dropped, so the queue is bounded. */
+export const FULL_CHARS = 4 * CONGESTED_CHARS;
+/** At exit, give up on a reader that took nothing for this long. */
+const STALLED_MS = 500;
+
+/** What the output writes to: `Deno.stdout`, `Deno.stderr` or a test's pipe. */
+export interface OutputStream {
+  write(bytes: Uint8Array): Promise<number>;
+}
+
+/**
+ * Event lines on their way to stdout or stderr: queued, written in batches
+ * by one asynchronous write at a time, so a slow or stalled reader never
+ * blocks the network loop (Deno runs a pipe write on a worker thread).
+ *
+ * The queue is bounded: past {@linkcode CONGESTED_CHARS} the caller should
+ * drop what it can, past {@linkcode FULL_CHARS} lines are dropped and
+ * counted here. A reader that went away (EPIPE) on stdout resolves
+ * {@linkcode EventOutput.broken} and, through `stdoutBroke()`, stops the
+ * command with exit 141.
+ */
+export class EventOutput {
+  /** Resolves when stdout's reader went away (EPIPE); never rejects. */
+  readonly broken: Promise<void>;
+  #stream: OutputStream;
+  #isStdout: boolean;
+  #lines: string[] = [];
+  #chars = 0;
+  /** Characters handed to the current write, until it completes. */
+  #inFlight = 0;
+  #writing: Promise<void> | undefined;
+  #isBroken = false;
+  #onBroken!: () => void;
+  #encoder = new TextEncoder();
+  #progressAt = 0;
+
+  constructor(stream: OutputStream, isStdout: boolean) {
+    this.#stream = stream;
+    this.#isStdout = isStdout;
+    this.broken = new Promise((resolve) => this.#onBroken = resolve);
+  }
+
+  /** Whether the queue is long enough that droppable events should go. */
+  get congested(): boolean {
+    return this.#chars + this.#inFlight > CONGESTED_CHARS;
+  }
+
+  /** Whether the queue is at its bound: nothing more is taken. */
+  get full(): boolean {
+    return this.#chars + this.#inFlight > FULL_CHARS;
+  }
+
+  get isBroken(): boolean {
+    return this.#isBroken;
+  }
+
+  /**
+   * Queues `line` (without its newline); a write starts if none runs.
+   * Returns false when the line was not taken: the queue is full or the
+   * reader is gone.
+   */
+  write(line: string): boolean {
+    if (this.#isBroken || this.full) return false;
+    this.#lines.push(line);
+    this.#chars += line.length + 1;
+    this.#writing ??= this.#drain();
+    return true;
+  }
+
+  /**
+   * Resolves once the queue is below {@linkcode CONGESTED_CHARS} again (or
+   * the reader went away), however long that takes: backpressure for a
+   * command whose events are its data.
+   */
+  async ready(): Promise<void> {
+    while (this.congested && this.#writing) await this.#writing;
+  }
+
+  /**
+   * Resolves once everything queued is written, the reader went away, or
+   * the reader took nothing for {@linkcode STALLED_MS}: a stop or an exit
+   * is never held up by a stalled reader.
+   */
+  async flush(): Promise<void> {
+    while (this.#writing && !this.#isBroken) {
+      const stalled = this.#progressAt + STALLED_MS - performance.now();
+      if (stalled <= 0) return;
+      // Not setTimeout: its first use costs a one-shot command ~30 ms.
+      await withDeadline(this.#writing, stalled, () => new Error("stalled"))
+        .catch(() => {});
+    }
+  }
+
+  /** Writes batches until the queue is empty. */
+  async #drain(): Promise<void> {
+    this.#progressAt = performance.now();
+    // Lines written in the same turn of the event loop share one write.
+    await Promise.resolve();
+    try {
+      while (this.#lines.length > 0) {
+        const text = this.#lines.length === 1
+          ? this.#lines[0] + "\n"
+          : this.#lines.join("\n") + "\n";
+        this.#lines = [];
+        this.#inFlight = this.#chars;
+        this.#chars = 0;
+        const bytes = this.#encoder.encode(text);
+        let offset = 0;
+        while (offset < bytes.length) {
+          offset += await this.#stream.write(bytes.subarray(offset));
+          this.#progressAt = performance.now();
+        }
+        this.#inFlight = 0;
+      }
+    } catch (error) {
+      this.#lines = [];
+      this.#chars = this.#inFlight = 0;
+      this.#isBroken = true;
+      // Only stdout's reader leaving ends the command; a closed stderr just
+      // silences the events, as it did before.
+      if (this.#isStdout && error instanceof Deno.errors.BrokenPipe) {
+        stdoutBroke();
+        this.#onBroken();
+      }
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+}
+
+const outputs = new Map<OutputStream, EventOutput>();
+
+/** The one {@linkcode EventOutput} of `stream`, so writes never interleave. */
+export function eventOutput(stream: OutputStream): EventOutput {
+  let output = outputs.get(stream);
+  if (!output) {
+    output = new EventOutput(stream, stream === Deno.stdout);
+    outputs.set(stream, output);
+  }
+  return output;
+}
+
+/** Writes out every queued event line before exit, within the stall limit. */
+export async function flushEventOutputs(): Promise<void> {
+  await Promise.all([...outputs.values()].map((output) => output.flush()));
+}

@@ -1,0 +1,105 @@
+import { assert, assertEquals } from "../tests/_assert.ts";
+import { CONGESTED_CHARS, EventOutput, FULL_CHARS } from "./_event_output.ts";
+import { EventPrinter } from "./_events.ts";
+
+/** A stream that takes nothing while stalled; it records each write. */
+function stalledStream(stalled = true) {
+  const writes: string[] = [];
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => release = resolve);
+  return {
+    writes,
+    release() {
+      stalled = false;
+      release();
+    },
+    async write(bytes: Uint8Array): Promise<number> {
+      writes.push(new TextDecoder().decode(bytes));
+      if (stalled) await gate;
+      return bytes.length;
+    },
+  };
+}
+
+Deno.test("EventOutput writes the lines of one turn as one write", async () => {
+  const stream = stalledStream(false);
+  const output = new EventOutput(stream, false);
+  for (let i = 0; i < 100; i++) output.write(`line ${i}`);
+  await output.ready();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assertEquals(stream.writes.length, 1);
+  assertEquals(stream.writes[0]!.split("\n").length, 101);
+});
+
+Deno.test("EventOutput is bounded; the printer drops and counts message events", async () => {
+  const stream = stalledStream();
+  const output = new EventOutput(stream, false);
+  const printer = new EventPrinter("udp", "server", false, output);
+  const peer = { address: "127.0.0.1", port: 5000 };
+  const data = new Uint8Array(200).fill(0x61);
+  let emitted = 0;
+  while (!output.congested) {
+    printer.emit({ event: "message", peer, data });
+    emitted++;
+    // Let the first write start so later lines queue behind it.
+    if (emitted === 1) await Promise.resolve();
+  }
+  for (let i = 0; i < 1000; i++) {
+    printer.emit({ event: "message", peer, data });
+  }
+  // Other events still go through while congested, up to the bound.
+  printer.emit({ event: "rejected", peer, reason: "loop" });
+  let others = 0;
+  while (!output.full) {
+    printer.emit({ event: "rejected", peer, reason: "rate" });
+    others++;
+  }
+  assert(!output.write("x"), "a full queue takes nothing");
+  printer.emit({ event: "rejected", peer, reason: "rate" });
+  // Congested to full is room for thousands of non-message events.
+  assert(others * 100 > FULL_CHARS - CONGESTED_CHARS, `${others} others`);
+  stream.release();
+  await output.ready();
+  printer.emit({
+    event: "stopped",
+    connections: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    messages: 0,
+  });
+  await output.ready();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const text = stream.writes.join("");
+  // The message events dropped while congested are counted before the
+  // next event that gets through; the one dropped when full, before `stopped`.
+  assertEquals(
+    text.split("\n").filter((l) => !/ sent '|\(rate\)$/.test(l)),
+    [
+      "events dropped: 1000 (stdout too slow)",
+      "rejected client 127.0.0.1:5000 (loop)",
+      "events dropped: 1 (stdout too slow)",
+      "stopped: 0 datagrams, 0 bytes in, 0 bytes out",
+      "",
+    ],
+  );
+  assertEquals(
+    text.split("\n").filter((l) => l.includes(" sent '")).length,
+    emitted,
+  );
+});
+
+Deno.test("EventOutput stops quietly on a failed write that is not stdout's", async () => {
+  const output = new EventOutput({
+    write: () => Promise.reject(new Deno.errors.BrokenPipe("gone")),
+  }, false);
+  output.write("a");
+  await output.flush();
+  assert(output.isBroken);
+  assert(!output.write("b"));
+  // Only stdout's reader leaving resolves `broken` (exit 141).
+  const result = await Promise.race([
+    output.broken.then(() => "broken"),
+    new Promise((resolve) => setTimeout(() => resolve("pending"), 50)),
+  ]);
+  assertEquals(result, "pending");
+});
