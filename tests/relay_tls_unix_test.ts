@@ -223,7 +223,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "listen and relay refuse a bad certificate pair, TLS over UDP and TLS over a Unix socket with exit 2 before binding",
+    "listen and relay refuse a bad certificate pair, TLS over UDP or a Unix socket, and relay -u on a Unix socket, with exit 2 before binding",
   ...OPENSSL,
   async fn() {
     const pki = await pkiReady;
@@ -251,6 +251,10 @@ Deno.test({
       [
         ["relay", "--target-tls", port, "unix:/tmp/sockit-never.sock"],
         /^sockit: --target-tls: TLS over a Unix socket is not supported/,
+      ],
+      [
+        ["relay", "-u", "unix:/tmp/sockit-never.sock", "127.0.0.1:9"],
+        /^sockit: relay -u cannot listen on a Unix datagram socket/,
       ],
       [
         ["relay", "--cacert", pki.ca, port, "127.0.0.1:9"],

@@ -146,6 +146,13 @@ export async function runRelay(
   const protocol = options.udp ? "udp" : "tcp";
   const family = familyOf(listen.host, options);
   familyOf(target.host, options);
+  if (options.udp && unixPathOf(listen.host) !== undefined) {
+    // A reply would be sent while the next datagram is awaited on the
+    // same socket, which Deno refuses ("socket already in use").
+    throw new UsageError(
+      `relay -u cannot listen on a Unix datagram socket ("${listen.host}"); a Unix target works`,
+    );
+  }
   const tls = await clientTlsOf(options.targetTls, "--target-tls", options);
   if (tls && unixPathOf(target.host) !== undefined) {
     throw new UsageError(
