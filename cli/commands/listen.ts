@@ -123,10 +123,6 @@ export function listenCommand(program: Command): void {
             "any number of clients; stdin goes to all of them",
           ],
           [
-            "sockit listen -u --json 0",
-            "datagrams from the first sender as NDJSON, on any free port",
-          ],
-          [
             "sockit listen --tls-cert cert.pem --tls-key key.pem 8443",
             "one TLS client (openssl s_client, sockit send --tls)",
           ],

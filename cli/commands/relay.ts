@@ -114,10 +114,6 @@ export function relayCommand(program: Command): void {
             "forward localhost:8080 to example.com, printing the traffic",
           ],
           [
-            "sockit relay -x 127.0.0.1:5000 [::1]:5001",
-            "IPv4 to IPv6, messages as hex dumps",
-          ],
-          [
             "sockit relay -u -i 30s 0.0.0.0:5353 10.0.0.53:53",
             "UDP from every interface; mappings idle 30 s are dropped",
           ],
@@ -126,8 +122,8 @@ export function relayCommand(program: Command): void {
             "terminate TLS in front of a plain server",
           ],
           [
-            "sockit relay 2375 unix:/var/run/docker.sock",
-            "a Unix socket's service on localhost:2375",
+            "sockit relay -x 2375 unix:/var/run/docker.sock",
+            "a Unix socket's service on localhost:2375; messages as hex dumps",
           ],
         ],
       }),
