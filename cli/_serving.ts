@@ -70,7 +70,9 @@ export async function bindServer(
   const family = familyOf(host, flags);
   const path = flags.unix;
   if (path !== undefined && (flags.allow || flags.deny)) {
-    throw new UsageError("--allow and --deny take IP networks, not --unix");
+    throw new UsageError(
+      `--allow and --deny take IP networks; a Unix socket ("${path}") has no peer address`,
+    );
   }
   const filter = accessFilterOf(flags);
   const tls = await readServerPair(flags.tlsCert, flags.tlsKey);
