@@ -1,8 +1,8 @@
 /**
  * The transports on `listen` and `relay`: `relay --target-tls` in front of
  * sockit's and openssl's TLS servers, relay and listen terminating TLS for
- * openssl s_client, ncat --ssl and `send --tls`, and Unix sockets both
- * ways against socat.
+ * openssl s_client, ncat --ssl and `send --tls`, and the flags that cannot
+ * go together. Unix sockets on both are in unix_test.ts.
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
@@ -14,17 +14,13 @@ import {
   sha256,
   SpawnedServer,
 } from "./_cli.ts";
-import { makePki, type Pki } from "./_pki.ts";
+import { OPENSSL, startPki } from "./_pki.ts";
 import { sServer, verifiedClients } from "./_tls_peers.ts";
 
 const RW = ["--allow-net", "--allow-read", "--allow-write"];
-const OPENSSL = { ignore: !have("openssl") };
-const pkiReady: Promise<Pki> = have("openssl")
-  ? makePki()
-  : Promise.reject(new Error("openssl missing"));
-pkiReady.catch(() => {});
+const pkiReady = startPki();
 
-/** Connects, writes `line`, reads until it has `expected`'s length, closes. */
+/** Connects, writes `line`, reads as many characters back, closes. */
 async function roundTrip(port: number, line: string): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {

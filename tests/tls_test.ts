@@ -13,14 +13,11 @@ import {
   sha256,
   SpawnedServer,
 } from "./_cli.ts";
-import { makePki, type Pki } from "./_pki.ts";
+import { OPENSSL, startPki } from "./_pki.ts";
 import { sServer, verifiedClients } from "./_tls_peers.ts";
 
 const RW = ["--allow-net", "--allow-read", "--allow-write"];
-const pkiReady: Promise<Pki> = have("openssl")
-  ? makePki()
-  : Promise.reject(new Error("openssl missing"));
-pkiReady.catch(() => {});
+const pkiReady = startPki();
 
 function tlsServer(pair: { cert: string; key: string }, extra: string[] = []) {
   return SpawnedServer.start([
@@ -35,8 +32,6 @@ function tlsServer(pair: { cert: string; key: string }, extra: string[] = []) {
     ...extra,
   ], RW);
 }
-
-const OPENSSL = { ignore: !have("openssl") };
 
 Deno.test({
   name: "send --tls verifies openssl s_server's certificate against --cacert",
