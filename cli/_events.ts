@@ -237,17 +237,19 @@ export class EventPrinter {
 
   #toHuman(event: SockitEvent): string | undefined {
     switch (event.event) {
-      case "listening":
+      case "listening": {
+        const relaying = event.target
+          ? `, relaying to ${formatPeer(event.target)}`
+          : "";
         if (event.address.startsWith("unix:")) {
           return `listening on ${event.address}${
             this.#transport === "udp" ? " (datagrams)" : ""
-          }`;
+          }${relaying}`;
         }
         return `listening on ${event.tls ? "tls" : this.#transport} ${
           formatPeer({ address: event.address, port: event.port })
-        }${event.target ? `, relaying to ${formatPeer(event.target)}` : ""}${
-          event.exposed ? " (exposed: every interface)" : ""
-        }`;
+        }${relaying}${event.exposed ? " (exposed: every interface)" : ""}`;
+      }
       case "accepted":
         return `client ${formatPeer(event.peer)} connected${
           event.tls ? ` (${tlsLabel(event.tls)})` : ""
@@ -293,7 +295,9 @@ export class EventPrinter {
         if (event.target) {
           return `client ${formatPeer(event.peer)} connected to ${
             formatPeer(event.target)
-          } from ${formatPeer(event.local)}`;
+          } from ${formatPeer(event.local)}${
+            event.tls ? ` (${tlsLabel(event.tls)})` : ""
+          }`;
         }
         return `connected to ${formatPeer(event.peer)} (${
           event.tls

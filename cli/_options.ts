@@ -288,11 +288,15 @@ export interface Endpoint {
 }
 
 /**
- * `host:port`, `[v6]:port`, or with `listen` set, a bare `port` that binds
- * `localhost`. The host is checked as `parseHost` does, brackets removed;
+ * `host:port`, `[v6]:port`, `unix:PATH`, or with `listen` set, a bare
+ * `port` that binds `localhost`. The host is checked as `parseHost` does, brackets removed;
  * the port as `parsePort` does, so service names work.
  */
 function parseEndpoint(value: string, listen: boolean): Endpoint {
+  // A Unix socket stands for both: its host is `unix:PATH`, as in `send`.
+  if (unixPathOf(value) !== undefined) {
+    return { host: parseTarget(value), port: 0 };
+  }
   const match = /^(?:(.*):)?([^:\]]+)$/.exec(value.trim());
   const rawHost = match?.[1];
   const rawPort = match?.[2];
@@ -313,12 +317,12 @@ function parseEndpoint(value: string, listen: boolean): Endpoint {
   };
 }
 
-/** Where a relay listens: `[host:]port`, port 0 for any. */
+/** Where a relay listens: `[host:]port` (port 0 for any) or `unix:PATH`. */
 export function parseListenEndpoint(value: string): Endpoint {
   return parseEndpoint(value, true);
 }
 
-/** Where a relay connects: `host:port`. */
+/** Where a relay connects: `host:port` or `unix:PATH`. */
 export function parseTargetEndpoint(value: string): Endpoint {
   return parseEndpoint(value, false);
 }

@@ -1,4 +1,9 @@
-import type { NetAddress, SocketClient, SocketError } from "../lib/mod.ts";
+import type {
+  NetAddress,
+  SocketClient,
+  SocketError,
+  TlsInfo,
+} from "../lib/mod.ts";
 import type { EventPrinter } from "./_events.ts";
 
 /** One client's pair in a relay, with the bytes passed each way so far. */
@@ -30,9 +35,9 @@ export class RelayReport {
     this.quiet = quiet;
   }
 
-  accepted(peer: NetAddress): RelayPair {
+  accepted(peer: NetAddress, tls?: TlsInfo): RelayPair {
     this.connections++;
-    this.#printer.emit({ event: "accepted", peer });
+    this.#printer.emit({ event: "accepted", peer, ...(tls ? { tls } : {}) });
     return new RelayPair(peer);
   }
 
@@ -42,6 +47,7 @@ export class RelayReport {
       peer: pair.peer,
       target: upstream.peer,
       local: { address: upstream.localAddress, port: upstream.localPort },
+      ...(upstream.tls ? { tls: upstream.tls } : {}),
     });
   }
 

@@ -1,6 +1,15 @@
-import type { NetAddress, SocketServer } from "../lib/mod.ts";
+import { Option } from "@commander-js/extra-typings";
+import {
+  createServer,
+  type NetAddress,
+  type ServerOptions,
+  type SocketServer,
+} from "../lib/mod.ts";
 import type { SockitEvent } from "./_events.ts";
 import { accessFilter, parseCidr } from "./_access.ts";
+import { UsageError } from "./_exit.ts";
+import { familyOf, parseSocketPath } from "./_options.ts";
+import { readServerPair } from "./_tls_files.ts";
 
 /** The `--allow`/`--deny` lists every sockit server takes. */
 export interface AccessOptions {
@@ -35,4 +44,56 @@ export function listeningEvent(
     ...(target ? { target } : {}),
     ...(server.tls ? { tls: true } : {}),
   };
+}
+
+/** Where and how a server command listens, beyond host and port. */
+export interface ListenFlags extends AccessOptions {
+  ipv4?: boolean;
+  ipv6?: boolean;
+  /** `--unix PATH` (or a relay's `unix:PATH`): in place of host and port. */
+  unix?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/**
+ * Binds a server command's socket, for `echo-tcp`, `echo-udp`, `listen`
+ * and `relay` alike: flags that cannot go together are exit 2, and the
+ * `--tls-cert`/`--tls-key` pair is checked, all before anything is bound.
+ */
+export async function bindServer(
+  host: string,
+  port: number,
+  flags: ListenFlags,
+  settings: Omit<ServerOptions, "family" | "filter" | "tls">,
+): Promise<SocketServer> {
+  const family = familyOf(host, flags);
+  const path = flags.unix;
+  if (path !== undefined && (flags.allow || flags.deny)) {
+    throw new UsageError(
+      `--allow and --deny take IP networks; a Unix socket ("${path}") has no peer address`,
+    );
+  }
+  const filter = accessFilterOf(flags);
+  const tls = await readServerPair(flags.tlsCert, flags.tlsKey);
+  if (tls && settings.protocol === "udp") {
+    throw new UsageError("--tls-cert needs TCP, not -u/--udp");
+  }
+  if (tls && path !== undefined) {
+    throw new UsageError(
+      `--tls-cert: TLS over a Unix socket is not supported ("${path}")`,
+    );
+  }
+  const options = { ...settings, filter, tls };
+  return path === undefined
+    ? await createServer(host, port, { ...options, family })
+    : await createServer({ path }, options);
+}
+
+/** `--unix PATH`, declared once for every server command. */
+export function unixOption() {
+  return new Option(
+    "--unix <path>",
+    "listen on a Unix socket instead (@name: abstract)",
+  ).argParser(parseSocketPath);
 }

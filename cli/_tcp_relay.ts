@@ -1,24 +1,12 @@
 import {
-  createClient,
   type NetAddress,
   pipe,
   type SocketClient,
   SocketError,
   type SocketNotifier,
 } from "../lib/mod.ts";
-import type { Endpoint } from "./_options.ts";
 import type { RelayReport } from "./_relay_report.ts";
-
-/** How a relay reaches its target. */
-export interface RelayTarget extends Endpoint {
-  family: 4 | 6 | undefined;
-  /** Connect timeout, ms. */
-  wait: number;
-  /** Close a pair after this much silence both ways, ms. */
-  idleTimeout: number | undefined;
-  /** Aborted on shutdown, so no connect outlives the relay. */
-  signal: AbortSignal;
-}
+import { connectTarget, type RelayTarget } from "./_relay_target.ts";
 
 /**
  * `relay` over TCP: each accepted client gets its own connection to the
@@ -35,15 +23,11 @@ export class TcpRelay implements SocketNotifier {
   }
 
   async socketAccepted(client: SocketClient): Promise<void> {
-    const pair = this.#report.accepted(client.peer);
-    const { host, port, family, wait, signal, idleTimeout } = this.#target;
+    const pair = this.#report.accepted(client.peer, client.tls);
+    const { signal, idleTimeout } = this.#target;
     let upstream: SocketClient;
     try {
-      upstream = await createClient(host, port, {
-        timeout: wait,
-        family,
-        signal,
-      });
+      upstream = await connectTarget(this.#target, "tcp");
     } catch (error) {
       client.close();
       if (signal.aborted) return this.#report.closed(pair);

@@ -1,12 +1,11 @@
 import {
-  createClient,
   type Message,
   type NetAddress,
   type SocketClient,
   SocketError,
   type SocketNotifier,
 } from "../lib/mod.ts";
-import type { RelayTarget } from "./_tcp_relay.ts";
+import { connectTarget, type RelayTarget } from "./_relay_target.ts";
 import { asSocketError } from "./_session_end.ts";
 import type { RelayPair, RelayReport } from "./_relay_report.ts";
 
@@ -118,13 +117,8 @@ export class UdpRelay implements SocketNotifier {
 
   #open(key: string, client: SocketClient): Mapping {
     const pair = this.#report.accepted(client.peer);
-    const { host, port, family, wait, signal } = this.#target;
-    const upstream = createClient(host, port, {
-      protocol: "udp",
-      family,
-      timeout: wait,
-      signal,
-    }).then((socket) => {
+    const { signal } = this.#target;
+    const upstream = connectTarget(this.#target, "udp").then((socket) => {
       this.#report.connected(pair, socket);
       return socket;
     }, (error) => {

@@ -5,6 +5,22 @@
  *
  * @module
  */
+import { have } from "./_cli.ts";
+
+/** Spread into a TLS test: it is ignored where openssl is missing. */
+export const OPENSSL = { ignore: !have("openssl") };
+
+/**
+ * {@linkcode makePki} started at once where openssl is, so the tests of a
+ * file share one set; a rejection nobody waits for is not unhandled.
+ */
+export function startPki(): Promise<Pki> {
+  const ready = have("openssl")
+    ? makePki()
+    : Promise.reject(new Error("openssl missing"));
+  ready.catch(() => {});
+  return ready;
+}
 
 /** Paths of the files {@linkcode makePki} wrote. */
 export interface Pki {

@@ -4,20 +4,7 @@
  */
 import { assertEquals, assertMatch } from "./_assert.ts";
 import { runCli, runPython, SpawnedServer } from "./_cli.ts";
-
-async function hexdumpC(data: Uint8Array): Promise<string[]> {
-  const child = new Deno.Command("hexdump", {
-    args: ["-v", "-C"],
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(data);
-  await writer.close();
-  const text = new TextDecoder().decode((await child.output()).stdout);
-  // hexdump ends with the total length; a live dump has none.
-  return text.trimEnd().split("\n").slice(0, -1);
-}
+import { hexdumpC } from "./_hexdump.ts";
 
 Deno.test("echo-tcp -x: every byte value, two chunks, offsets run on as one hexdump -C", async () => {
   const server = await SpawnedServer.start(["echo-tcp", "--port", "0", "-x"]);

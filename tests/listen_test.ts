@@ -11,6 +11,7 @@ import {
   runPython,
   sha256,
 } from "./_cli.ts";
+import { hexdumpC } from "./_hexdump.ts";
 
 /** `sockit listen -v … 0` with raw stdout, stdin open until `endInput()`. */
 class Listener {
@@ -426,37 +427,13 @@ Deno.test("listen: an idle timeout is exit 1 naming the peer", async () => {
 });
 
 Deno.test("listen --json: every event on stdout with peer, sent and closed byte counts", async () => {
-  const child = cliCommand(["listen", "--json", "0"]).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) text += (await reader.read()).value ?? "";
-  const port = (JSON.parse(text.split("\n")[0]!) as { port: number }).port;
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode("hi there\n"));
-  await writer.close();
-  const python = await runPython(
-    `
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"\\xff\\x00bin")
-print(repr(s.recv(100)))
-s.close()
-`,
-    [String(port)],
+  const { code, python, events } = await jsonSession(
+    [],
+    "hi there\n",
+    "\\xff\\x00bin",
   );
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  const { code } = await child.status;
-  await child.stderr.cancel();
   assertEquals(code, 0);
   assertEquals(python.stdout.trim(), "b'hi there\\n'", python.stderr);
-  const strip = ({ time: _, ...rest }: Record<string, unknown>) => rest;
-  const events = text.trim().split("\n").map((l) =>
-    strip(JSON.parse(l) as Record<string, unknown>)
-  );
   const peer = events[1]?.peer;
   // Data each way races: order the two data events by name.
   const data = events.slice(2, 4).sort((a, b) =>
@@ -551,3 +528,100 @@ print(hashlib.sha256(got).hexdigest(), len(got))
     printed.stderr,
   );
 });
+
+Deno.test("listen -x: hex blocks on stderr (< received, > sent, offsets per direction), stdout the raw bytes", async () => {
+  const all = new Uint8Array(256 + 32).map((_, i) => i % 256);
+  const listener = await Listener.start(["-x"]);
+  const peer = runPython(
+    `
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+data = bytes(i % 256 for i in range(288))
+s.sendall(data[:256]); got = b""
+while len(got) < 3: got += s.recv(100)
+s.sendall(data[256:]); s.shutdown(socket.SHUT_WR)
+while True:
+    chunk = s.recv(100)
+    if not chunk: break
+    got += chunk
+print(repr(got))
+`,
+    [String(listener.port)],
+  );
+  await listener.waitFor(/< \S+ 256 bytes/);
+  await listener.write("ok\n");
+  await listener.waitFor(/< \S+ 32 bytes\n.*\n.*\n/);
+  await listener.endInput();
+  const result = await listener.result();
+  const python = await peer;
+  assertEquals(result.code, 0, listener.stderr);
+  assertEquals(python.stdout.trim(), "b'ok\\n'", python.stderr);
+  assertEquals(result.stdout, all);
+  const client = /client (\S+) connected/.exec(listener.stderr)?.[1];
+  const rows = await hexdumpC(all);
+  assertEquals(listener.stderr.split("\n"), [
+    `listening on tcp 127.0.0.1:${listener.port}`,
+    `client ${client} connected`,
+    `< ${client} 256 bytes`,
+    ...rows.slice(0, 16),
+    `> ${client} 3 bytes`,
+    "00000000  6f 6b 0a                                          |ok.|",
+    `< ${client} 32 bytes`,
+    ...rows.slice(16),
+    `client ${client} disconnected (288 bytes)`,
+    "stopped: 1 connections, 288 bytes in, 3 bytes out",
+    "",
+  ]);
+});
+
+Deno.test("listen --json -x: message and sent events carry hex", async () => {
+  const { code, python, events } = await jsonSession(
+    ["-x"],
+    "hi",
+    "\\xff\\x00",
+  );
+  assertEquals(code, 0);
+  assertEquals(python.stdout.trim(), "b'hi'", python.stderr);
+  const message = events.find((e) => e.event === "message");
+  const sent = events.find((e) => e.event === "sent");
+  assertEquals([message?.base64, message?.hex], ["/wA=", "ff00"]);
+  assertEquals([sent?.text, sent?.hex], ["hi", "6869"]);
+});
+
+/**
+ * `listen --json FLAGS 0` with `input` on stdin, and a Python client that
+ * sends `payload` (Python bytes-literal text), prints what it got and
+ * closes. The events come without their `time`.
+ */
+async function jsonSession(flags: string[], input: string, payload: string) {
+  const child = cliCommand(["listen", "--json", ...flags, "0"]).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) text += (await reader.read()).value ?? "";
+  const port = (JSON.parse(text.split("\n")[0]!) as { port: number }).port;
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(input));
+  await writer.close();
+  const python = await runPython(
+    `
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"${payload}")
+print(repr(s.recv(100)))
+s.close()
+`,
+    [String(port)],
+  );
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  const { code } = await child.status;
+  await child.stderr.cancel();
+  const strip = ({ time: _, ...rest }: Record<string, unknown>) => rest;
+  const events = text.trim().split("\n").map((l) =>
+    strip(JSON.parse(l) as Record<string, unknown>)
+  );
+  return { code, python, events };
+}

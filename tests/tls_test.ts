@@ -13,13 +13,11 @@ import {
   sha256,
   SpawnedServer,
 } from "./_cli.ts";
-import { makePki, type Pki } from "./_pki.ts";
+import { OPENSSL, startPki } from "./_pki.ts";
+import { sServer, verifiedClients } from "./_tls_peers.ts";
 
 const RW = ["--allow-net", "--allow-read", "--allow-write"];
-const pkiReady: Promise<Pki> = have("openssl")
-  ? makePki()
-  : Promise.reject(new Error("openssl missing"));
-pkiReady.catch(() => {});
+const pkiReady = startPki();
 
 function tlsServer(pair: { cert: string; key: string }, extra: string[] = []) {
   return SpawnedServer.start([
@@ -33,80 +31,6 @@ function tlsServer(pair: { cert: string; key: string }, extra: string[] = []) {
     pair.key,
     ...extra,
   ], RW);
-}
-
-/** `openssl s_server -rev` for one connection: it answers lines reversed. */
-async function sServer(pair: { cert: string; key: string }, www = false) {
-  const port = freePort();
-  const child = new Deno.Command("openssl", {
-    args: [
-      "s_server",
-      "-accept",
-      String(port),
-      "-cert",
-      pair.cert,
-      "-key",
-      pair.key,
-      "-naccept",
-      "1",
-      www ? "-www" : "-rev",
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let seen = "";
-  while (!seen.includes("ACCEPT")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("s_server did not start");
-    seen += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  const drained = child.stdout.pipeTo(new WritableStream());
-  return {
-    port,
-    async stop() {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already gone after its one connection.
-      }
-      await child.status;
-      await drained.catch(() => {});
-    },
-  };
-}
-
-const OPENSSL = { ignore: !have("openssl") };
-
-/**
- * Runs a TLS client tool, writes `line`, and returns what it printed once
- * the echo is back: neither s_client nor ncat waits for replies at EOF.
- */
-async function talk(tool: string, args: string[], line: string) {
-  const child = new Deno.Command(tool, {
-    args,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(line));
-  let seen = "";
-  const reader = child.stdout.getReader();
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  while (!seen.includes(line)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += new TextDecoder().decode(value);
-  }
-  await writer.close().catch(() => {});
-  reader.releaseLock();
-  await child.stdout.pipeTo(new WritableStream()).catch(() => {});
-  await child.status;
-  clearTimeout(timer);
-  return seen;
 }
 
 Deno.test({
@@ -172,31 +96,10 @@ Deno.test({
     const server = await tlsServer(pki.good);
     try {
       const port = String(server.port);
-      const sClient = await talk("openssl", [
-        "s_client",
-        "-quiet",
-        // -quiet implies -ign_eof: end at stdin's EOF instead.
-        "-no_ign_eof",
-        "-verify_return_error",
-        "-CAfile",
-        pki.ca,
-        "-connect",
-        `127.0.0.1:${port}`,
-        "-servername",
-        "localhost",
-      ], "from s_client\n");
-      assertEquals(sClient, "from s_client\n");
-      if (have("ncat")) {
-        const ncat = await talk("ncat", [
-          "--ssl",
-          "--ssl-verify",
-          "--ssl-trustfile",
-          pki.ca,
-          "localhost",
-          port,
-        ], "from ncat\n");
-        assertEquals(ncat, "from ncat\n");
-      }
+      assertEquals(await verifiedClients(pki.ca, port), {
+        sClient: "from s_client\n",
+        ncat: have("ncat") ? "from ncat\n" : undefined,
+      });
       // Neither closed with close_notify; that is their EOF, not an error.
       assertEquals(server.events.filter((e) => e.event === "error"), []);
     } finally {

@@ -4,7 +4,14 @@
  * live sockets and other files refused, socket files removed on stop.
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { have, randomBytes, runCli, sha256, SpawnedServer } from "./_cli.ts";
+import {
+  cliCommand,
+  have,
+  randomBytes,
+  runCli,
+  sha256,
+  SpawnedServer,
+} from "./_cli.ts";
 
 /** Unix sockets need read and write as well as net. */
 const RW = ["--allow-net", "--allow-read", "--allow-write"];
@@ -55,6 +62,18 @@ function spawn(tool: string, args: string[]) {
       await child.status;
     },
   };
+}
+
+/** A socket file nobody listens on, as a killed server leaves it. */
+async function makeStaleSocket(path: string): Promise<void> {
+  const made = await new Deno.Command("python3", {
+    args: [
+      "-c",
+      "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
+      path,
+    ],
+  }).output();
+  assert(made.success);
 }
 
 async function waitForFile(path: string): Promise<void> {
@@ -120,15 +139,7 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir();
     const stale = `${dir}/stale.sock`;
-    // A socket file nobody listens on, as a killed server leaves it.
-    const made = await new Deno.Command("python3", {
-      args: [
-        "-c",
-        "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
-        stale,
-      ],
-    }).output();
-    assert(made.success);
+    await makeStaleSocket(stale);
     const server = await SpawnedServer.start(
       ["echo-tcp", "--unix", stale, "--json"],
       RW,
@@ -361,5 +372,99 @@ S(sys.argv[1], H).handle_request()
       [https.code, https.stderr],
       [2, "sockit: --unix-socket works with http:// URLs only\n"],
     );
+  },
+});
+
+Deno.test({
+  name:
+    "relay unix:PATH host:port and back: socat UNIX-CONNECT through to echo-tcp, 1 MiB through to socat UNIX-LISTEN; a stale file is replaced and removed on SIGTERM",
+  ...SOCAT,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const front = `${dir}/front.sock`;
+    const back = `${dir}/back.sock`;
+    await makeStaleSocket(front);
+    const echo = await SpawnedServer.start(["echo-tcp", "-p", "0", "-q"]);
+    const toTcp = await SpawnedServer.start(
+      ["relay", `unix:${front}`, `127.0.0.1:${echo.port}`],
+      RW,
+    );
+    const socat = spawn("socat", [`UNIX-LISTEN:${back},fork`, "PIPE"]);
+    await waitForFile(back);
+    const toUnix = await SpawnedServer.start(
+      ["relay", "--json", "-q", "0", `unix:${back}`],
+      RW,
+    );
+    try {
+      assertEquals(
+        toTcp.lines[0],
+        `listening on unix:${front}, relaying to 127.0.0.1:${echo.port}`,
+      );
+      const reply = await pipe(
+        "socat",
+        ["-", `UNIX-CONNECT:${front}`],
+        "through unix\n",
+      );
+      assertEquals(reply.stdout, "through unix\n", reply.stderr);
+      await toTcp.waitFor((l) => l.includes("disconnected"));
+      assertMatch(
+        toTcp.lines.join("\n"),
+        /client unix:- connected to 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+\nclient unix:- sent 'through unix\\n'/,
+      );
+      const data = randomBytes(1 << 20);
+      const sent = await runCli(["send", "127.0.0.1", String(toUnix.port)], {
+        stdin: data,
+      });
+      assertEquals(sent.code, 0, sent.stderr);
+      assertEquals(await sha256(sent.stdout), await sha256(data));
+      assertEquals(toUnix.events[0]?.target, {
+        address: `unix:${back}`,
+        port: 0,
+      });
+      const connected = await toUnix.waitFor((l) => l.includes('"connected"'));
+      assertEquals(JSON.parse(connected).target, {
+        address: `unix:${back}`,
+        port: 0,
+      });
+    } finally {
+      assertEquals(await toUnix.stop(), 0);
+      assertEquals(await toTcp.stop(), 0);
+      await socat.stop();
+      assertEquals(await echo.stop(), 0);
+    }
+    assertEquals(await exists(front), false, "relay's socket file removed");
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "listen --unix: a socat UNIX-CONNECT client, both directions; the file goes when listen ends",
+  ...SOCAT,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/listen.sock`;
+    const child = cliCommand(["listen", "-v", "--unix", path], RW).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode("from listen\n"));
+    await writer.close();
+    const stdout = new Response(child.stdout).text();
+    const stderr = new Response(child.stderr).text();
+    await waitForFile(path);
+    const reply = await pipe(
+      "socat",
+      ["-", `UNIX-CONNECT:${path}`],
+      "from socat\n",
+    );
+    const { code } = await child.status;
+    assertEquals(code, 0, await stderr);
+    assertEquals(reply.stdout, "from listen\n", reply.stderr);
+    assertEquals(await stdout, "from socat\n");
+    assertMatch(
+      await stderr,
+      /^listening on unix:.*listen\.sock\nclient unix:- connected\n/,
+    );
+    assertEquals(await exists(path), false, "socket file removed");
+    await Deno.remove(dir, { recursive: true });
   },
 });

@@ -1,13 +1,14 @@
 import type { Command } from "@commander-js/extra-typings";
 import { runEchoServer } from "../_echo_server.ts";
 import { helpFooter } from "../_help.ts";
+import { unixOption } from "../_serving.ts";
+import { tlsCertOption, tlsKeyOption } from "../_tls_options.ts";
 import {
   collect,
   parseCount,
   parseDuration,
   parseHost,
   parseListenPort,
-  parseSocketPath,
 } from "../_options.ts";
 
 /** `sockit echo-tcp`: a concurrent RFC 862 echo server. */
@@ -45,15 +46,11 @@ export function echoTcpCommand(program: Command): void {
       "refuse peers in this network (repeatable)",
       collect,
     )
-    .option(
-      "--unix <path>",
-      "listen on a Unix socket instead (@name: abstract)",
-      parseSocketPath,
-    )
+    .addOption(unixOption())
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")
-    .option("--tls-cert <file>", "serve TLS with this PEM certificate chain")
-    .option("--tls-key <file>", "the PEM private key of --tls-cert")
+    .addOption(tlsCertOption())
+    .addOption(tlsKeyOption())
     .option("--json", "print events as NDJSON")
     .option("-x, --hex", "show message events as hex dumps")
     .option("-q, --quiet", "do not print message events")

@@ -1,12 +1,12 @@
 import type { Command } from "@commander-js/extra-typings";
 import { runEchoServer } from "../_echo_server.ts";
 import { helpFooter } from "../_help.ts";
+import { unixOption } from "../_serving.ts";
 import {
   collect,
   parseCountOrZero,
   parseHost,
   parseListenPort,
-  parseSocketPath,
 } from "../_options.ts";
 import { DEFAULT_ANSWER_RATE } from "../_udp_answer_guard.ts";
 
@@ -34,11 +34,7 @@ export function echoUdpCommand(program: Command): void {
       "never answer peers in this network (repeatable)",
       collect,
     )
-    .option(
-      "--unix <path>",
-      "listen on a Unix socket instead (@name: abstract)",
-      parseSocketPath,
-    )
+    .addOption(unixOption())
     .option(
       "--rate <n>",
       "answers per second to one source address and port, 0 for no limit",

@@ -1,6 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
 import {
-  createServer,
   maxDatagramPayload,
   type Message,
   type NetAddress,
@@ -15,12 +14,17 @@ import { datagramsOf } from "../_datagram_input.ts";
 import { asSocketError, idleError, isCleanClose } from "../_session_end.ts";
 import { readChunks, writeAll } from "../_stdio.ts";
 import { shutdownSignal } from "../_shutdown.ts";
-import { accessFilterOf, listeningEvent } from "../_serving.ts";
+import {
+  bindServer,
+  type ListenFlags,
+  listeningEvent,
+  unixOption,
+} from "../_serving.ts";
+import { tlsCertOption, tlsKeyOption } from "../_tls_options.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
 import { helpFooter } from "../_help.ts";
 import {
   collect,
-  familyOf,
   parseCount,
   parseDuration,
   parseDurationOrZero,
@@ -36,7 +40,7 @@ import {
 const INPUT_QUIET_MS = 1000;
 
 /** The command line of `listen`, as commander parses it. */
-export interface ListenOptions {
+export interface ListenOptions extends ListenFlags {
   host: string;
   udp?: boolean;
   keepOpen?: boolean;
@@ -46,12 +50,9 @@ export interface ListenOptions {
   idleTimeout?: number;
   maxConns: number;
   quitAfter?: number;
-  allow?: string[];
-  deny?: string[];
   json?: boolean;
   verbose?: boolean;
-  ipv4?: boolean;
-  ipv6?: boolean;
+  hex?: boolean;
 }
 
 /** `sockit listen`: nc -l, with events and honest exit codes. */
@@ -61,8 +62,13 @@ export function listenCommand(program: Command): void {
     .description(
       "Wait for a TCP connection (or UDP datagrams); copy it to stdout and stdin to it",
     )
-    .argument("<port>", "port to listen on, 0 for any", parseListenPort)
+    .argument(
+      "[port]",
+      "port to listen on, 0 for any (none with --unix)",
+      parseListenPort,
+    )
     .option("--host <host>", "address to bind", parseHost, "localhost")
+    .addOption(unixOption())
     .option("-u, --udp", "use UDP")
     .option(
       "-k, --keep-open",
@@ -99,7 +105,10 @@ export function listenCommand(program: Command): void {
     )
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")
+    .addOption(tlsCertOption())
+    .addOption(tlsKeyOption())
     .option("--json", "print NDJSON events on stdout instead of raw data")
+    .option("-x, --hex", "dump sent and received bytes as hex on stderr")
     .option("-v, --verbose", "print connection events on stderr")
     .addHelpText(
       "after",
@@ -114,14 +123,26 @@ export function listenCommand(program: Command): void {
             "any number of clients; stdin goes to all of them",
           ],
           [
-            "sockit listen -u --json 0",
-            "datagrams from the first sender as NDJSON, on any free port",
+            "sockit listen --tls-cert cert.pem --tls-key key.pem 8443",
+            "one TLS client (openssl s_client, sockit send --tls)",
+          ],
+          [
+            "sockit listen -x --unix /tmp/app.sock",
+            "a Unix socket; the bytes each way as hex on stderr",
           ],
         ],
       }),
     )
     .action(async (port, options) => {
-      Deno.exitCode = await runListen(port, options);
+      if (port === undefined && options.unix === undefined) {
+        throw new UsageError("missing required argument 'port' (or --unix)");
+      }
+      if (port !== undefined && options.unix !== undefined) {
+        throw new UsageError(
+          `--unix takes the place of the port: drop "${port}"`,
+        );
+      }
+      Deno.exitCode = await runListen(port ?? 0, options);
     });
 }
 
@@ -141,12 +162,11 @@ export async function runListen(
     "server",
     json,
     lineWriter(json ? Deno.stdout : Deno.stderr),
+    { hex: options.hex ?? false },
   );
   const stopping = shutdownSignal();
-  const server = await createServer(options.host, port, {
+  const server = await bindServer(options.host, port, options, {
     protocol,
-    family: familyOf(options.host, options),
-    filter: accessFilterOf(options),
     // -k closes an idle client alone; otherwise the session watches the
     // one peer, counting stdin sent to it as activity too, as `send` does.
     idleTimeout: protocol === "tcp" && keepOpen
@@ -160,7 +180,8 @@ export async function runListen(
   // Port 0 is useless unless the port taken is told, and every interface
   // is worth a warning: say both even without -v.
   const listening = listeningEvent(server);
-  if (json || options.verbose || port === 0 || listening.exposed) {
+  const portZero = port === 0 && options.unix === undefined;
+  if (json || options.verbose || portZero || listening.exposed) {
     printer.emit(listening);
   }
   server.run(session);
@@ -230,7 +251,11 @@ class ListenSession implements SocketNotifier {
     if (!this.#keepOpen) this.#server.stopAccepting();
     this.connections++;
     this.#addPeer(client);
-    this.report({ event: "accepted", peer: client.peer });
+    this.report({
+      event: "accepted",
+      peer: client.peer,
+      ...(client.tls ? { tls: client.tls } : {}),
+    });
     if (this.#inputEnded && this.#options.shutdown) {
       client.closeWrite().catch(() => {});
     }
@@ -241,13 +266,14 @@ class ListenSession implements SocketNotifier {
     this.bytesIn += message.length;
     this.#lastActivity = Date.now();
     if (this.#udp) this.#addPeer(client);
-    if (this.#printer.json) {
+    // -x: the block goes to stderr before the bytes go to stdout, as `send`.
+    if (this.#printer.json || this.#options.hex) {
       this.#printer.emit({
         event: "message",
         peer: client.peer,
         data: message,
       });
-      return;
+      if (this.#printer.json) return;
     }
     try {
       await writeAll(Deno.stdout, message);
@@ -358,7 +384,7 @@ class ListenSession implements SocketNotifier {
     }
     this.bytesOut += data.length;
     this.#lastActivity = Date.now();
-    if (this.#printer.json) {
+    if (this.#printer.json || this.#options.hex) {
       this.#printer.emit({ event: "sent", peer: peer.peer, data });
     }
   }

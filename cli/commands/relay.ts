@@ -1,12 +1,19 @@
 import type { Command } from "@commander-js/extra-typings";
-import { createServer } from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { shutdownSignal } from "../_shutdown.ts";
-import { accessFilterOf, listeningEvent } from "../_serving.ts";
+import { bindServer, type ListenFlags, listeningEvent } from "../_serving.ts";
 import { RelayReport } from "../_relay_report.ts";
 import { TcpRelay } from "../_tcp_relay.ts";
 import { UdpRelay } from "../_udp_relay.ts";
 import { helpFooter } from "../_help.ts";
+import { UsageError } from "../_exit.ts";
+import {
+  cacertOption,
+  clientTlsOf,
+  servernameOption,
+  tlsCertOption,
+  tlsKeyOption,
+} from "../_tls_options.ts";
 import {
   collect,
   durationOption,
@@ -16,6 +23,7 @@ import {
   parseDuration,
   parseListenEndpoint,
   parseTargetEndpoint,
+  unixPathOf,
 } from "../_options.ts";
 
 /**
@@ -29,18 +37,17 @@ import {
 const RELAY_CONNECT_TIMEOUT_MS = 10_000;
 
 /** The command line of `relay`, as commander parses it. */
-export interface RelayOptions {
+export interface RelayOptions extends ListenFlags {
   udp?: boolean;
   wait: number;
   idleTimeout?: number;
   maxConns: number;
-  allow?: string[];
-  deny?: string[];
   json?: boolean;
   quiet?: boolean;
   hex?: boolean;
-  ipv4?: boolean;
-  ipv6?: boolean;
+  targetTls?: boolean;
+  cacert?: string[];
+  servername?: string;
 }
 
 /** `sockit relay`: socat's port forwarding, with events. */
@@ -52,10 +59,14 @@ export function relayCommand(program: Command): void {
     )
     .argument(
       "<listen>",
-      "[host:]port to listen on (host: localhost; port 0 for any)",
+      "[host:]port to listen on (host: localhost; port 0 for any), or unix:PATH",
       parseListenEndpoint,
     )
-    .argument("<target>", "host:port to forward to", parseTargetEndpoint)
+    .argument(
+      "<target>",
+      "host:port or unix:PATH to forward to",
+      parseTargetEndpoint,
+    )
     .option("-u, --udp", "relay UDP: one upstream socket per client")
     .addOption(
       durationOption(
@@ -90,6 +101,20 @@ export function relayCommand(program: Command): void {
     .option("--json", "print events as NDJSON")
     .option("-q, --quiet", "do not print message events")
     .option("-x, --hex", "print messages as hexdump -C blocks")
+    .addOption(tlsCertOption())
+    .addOption(tlsKeyOption())
+    .option(
+      "--target-tls",
+      "connect to the target with TLS; its certificate is always verified",
+    )
+    .addOption(
+      cacertOption(
+        "--target-tls: also trust this PEM CA or self-signed certificate (repeatable)",
+      ),
+    )
+    .addOption(
+      servernameOption("--target-tls: the SNI name and the name verified"),
+    )
     .addHelpText(
       "after",
       helpFooter({
@@ -99,12 +124,16 @@ export function relayCommand(program: Command): void {
             "forward localhost:8080 to example.com, printing the traffic",
           ],
           [
-            "sockit relay -x 127.0.0.1:5000 [::1]:5001",
-            "IPv4 to IPv6, messages as hex dumps",
-          ],
-          [
             "sockit relay -u -i 30s 0.0.0.0:5353 10.0.0.53:53",
             "UDP from every interface; mappings idle 30 s are dropped",
+          ],
+          [
+            "sockit relay --tls-cert cert.pem --tls-key key.pem 8443 localhost:8080",
+            "terminate TLS in front of a plain server",
+          ],
+          [
+            "sockit relay -x 2375 unix:/var/run/docker.sock",
+            "a Unix socket's service on localhost:2375; messages as hex dumps",
           ],
         ],
       }),
@@ -123,6 +152,19 @@ export async function runRelay(
   const protocol = options.udp ? "udp" : "tcp";
   const family = familyOf(listen.host, options);
   familyOf(target.host, options);
+  if (options.udp && unixPathOf(listen.host) !== undefined) {
+    // A reply would be sent while the next datagram is awaited on the
+    // same socket, which Deno refuses ("socket already in use").
+    throw new UsageError(
+      `relay -u cannot listen on a Unix datagram socket ("${listen.host}"); a Unix target works`,
+    );
+  }
+  const tls = await clientTlsOf(options.targetTls, "--target-tls", options);
+  if (tls && unixPathOf(target.host) !== undefined) {
+    throw new UsageError(
+      `--target-tls: TLS over a Unix socket is not supported ("${target.host}")`,
+    );
+  }
   const printer = new EventPrinter(
     protocol,
     "server",
@@ -132,12 +174,10 @@ export async function runRelay(
   );
   const stopping = shutdownSignal();
   const aborting = new AbortController();
-  const server = await createServer(listen.host, listen.port, {
-    protocol,
-    family,
-    filter: accessFilterOf(options),
-    maxConnections: options.maxConns,
-  });
+  const server = await bindServer(listen.host, listen.port, {
+    ...options,
+    unix: unixPathOf(listen.host),
+  }, { protocol, maxConnections: options.maxConns });
   const report = new RelayReport(
     printer,
     { address: target.host, port: target.port },
@@ -149,6 +189,7 @@ export async function runRelay(
     wait: options.wait,
     idleTimeout: options.idleTimeout,
     signal: aborting.signal,
+    tls,
   };
   const notifier = protocol === "tcp"
     ? new TcpRelay(relayTarget, report)

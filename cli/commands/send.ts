@@ -4,7 +4,6 @@ import {
   maxDatagramPayload,
   type SocketClient,
   SocketError,
-  type TlsOptions,
 } from "../../lib/mod.ts";
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
@@ -13,9 +12,12 @@ import { helpFooter } from "../_help.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import { datagramsOf } from "../_datagram_input.ts";
 import { readChunks, writeAll } from "../_stdio.ts";
-import { readCaCerts } from "../_tls_files.ts";
 import {
-  collect,
+  cacertOption,
+  clientTlsOf,
+  servernameOption,
+} from "../_tls_options.ts";
+import {
   durationOption,
   familyOf,
   parseDuration,
@@ -85,12 +87,8 @@ export function sendCommand(program: Command): void {
     .option("-4, --ipv4", "use IPv4 only")
     .option("-6, --ipv6", "use IPv6 only")
     .option("--tls", "connect with TLS; the certificate is always verified")
-    .option(
-      "--cacert <file>",
-      "also trust this PEM CA or self-signed certificate (repeatable)",
-      collect,
-    )
-    .option("--servername <name>", "TLS: the SNI name and the name verified")
+    .addOption(cacertOption())
+    .addOption(servernameOption())
     .addHelpText(
       "after",
       helpFooter({
@@ -162,7 +160,7 @@ export async function runSend(
       family,
       timeout: options.wait,
       keepSendingAfterEof: true,
-      tls: await tlsOptions(options),
+      tls: await clientTlsOf(options.tls, "--tls", options),
     });
   report?.emit({
     event: "connected",
@@ -195,26 +193,6 @@ export async function runSend(
       bytesOut: client.bytesSent,
     });
   }
-}
-
-/** `--tls` and its companions, checked before connecting. */
-async function tlsOptions(
-  options: SendOptions,
-): Promise<TlsOptions | undefined> {
-  if (!options.tls) {
-    const stray = options.cacert
-      ? "--cacert"
-      : options.servername
-      ? "--servername"
-      : undefined;
-    if (stray) throw new UsageError(`${stray} needs --tls`);
-    return undefined;
-  }
-  if (options.udp) throw new UsageError("--tls needs TCP, not -u/--udp");
-  return {
-    caCerts: options.cacert ? await readCaCerts(options.cacert) : undefined,
-    hostname: options.servername,
-  };
 }
 
 /**
