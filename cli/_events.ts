@@ -94,11 +94,30 @@ const never = new Promise<void>(() => {});
  * Unix peer is `unix:PATH` already.
  */
 export function formatPeer(peer: NetAddress): string {
-  if (peer.address.startsWith("unix:")) return peer.address;
-  return peer.address.includes(":")
+  const known = peerTexts.get(peer);
+  if (
+    known !== undefined && known.address === peer.address &&
+    known.port === peer.port
+  ) {
+    return known.text;
+  }
+  const text = peer.address.startsWith("unix:")
+    ? peer.address
+    : peer.address.includes(":")
     ? `[${peer.address}]:${peer.port}`
     : `${peer.address}:${peer.port}`;
+  peerTexts.set(peer, { address: peer.address, port: peer.port, text });
+  return text;
 }
+
+/**
+ * A connection's peer is one object for its whole life (see the library's
+ * clients), so its text is built once, not for every message event.
+ */
+const peerTexts = new WeakMap<
+  NetAddress,
+  { address: string; port: number; text: string }
+>();
 
 /** Peers whose dump offsets are remembered at most; UDP peers never close. */
 const HEX_OFFSETS_KEPT = 4096;
