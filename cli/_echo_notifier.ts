@@ -50,10 +50,11 @@ export class EchoNotifier implements SocketNotifier {
         peer: client.peer,
         data: message,
         // A connection's own count: hex offsets run on per connection,
-        // even for Unix clients that all show as unix:-.
-        ...(client.protocol === "tcp"
-          ? { offset: client.bytesReceived - message.length }
-          : {}),
+        // even for Unix clients that all show as unix:-. Not a spread:
+        // two objects less per message.
+        offset: client.protocol === "tcp"
+          ? client.bytesReceived - message.length
+          : undefined,
       });
     }
     const sent = client.send(message);

@@ -8,28 +8,67 @@
  * reorder or hide text (see `hidesText`) become `\uNNNN`.
  */
 export function escapeBytes(bytes: Uint8Array): string {
-  let out = "";
+  // Escapes are ASCII and kept characters are their own UTF-8 bytes, so
+  // the line is built as bytes in one reused buffer and decoded once:
+  // concatenating a string piece per byte cost most of a message event.
+  if (scratch.length < bytes.length * 4) {
+    scratch = new Uint8Array(Math.max(bytes.length * 4, scratch.length * 2));
+  }
+  const out = scratch;
+  let n = 0;
   let i = 0;
   while (i < bytes.length) {
     const byte = bytes[i]!;
     if (byte < 0x80) {
-      out += escapeAscii(byte);
+      const escape = ASCII_ESCAPE_BYTES[byte]!;
+      if (escape.length === 1) out[n++] = byte;
+      else for (let k = 0; k < escape.length; k++) out[n++] = escape[k]!;
       i++;
       continue;
     }
     const length = sequenceLength(bytes, i);
     if (length === 0) {
-      out += hexByte(byte);
+      out[n++] = 0x5c; // \\
+      out[n++] = 0x78; // x
+      out[n++] = HEX_DIGITS[byte >> 4]!;
+      out[n++] = HEX_DIGITS[byte & 0xf]!;
       i++;
       continue;
     }
     const codePoint = decodeAt(bytes, i, length);
-    out += codePoint <= 0x9f || (codePoint >= 0x61c && hidesText(codePoint))
-      ? `\\u${codePoint.toString(16).padStart(4, "0")}`
-      : String.fromCodePoint(codePoint);
+    if (codePoint <= 0x9f || (codePoint >= 0x61c && hidesText(codePoint))) {
+      out[n++] = 0x5c; // \
+      out[n++] = 0x75; // u
+      for (let shift = 12; shift >= 0; shift -= 4) {
+        out[n++] = HEX_DIGITS[(codePoint >> shift) & 0xf]!;
+      }
+    } else {
+      for (let k = 0; k < length; k++) out[n++] = bytes[i + k]!;
+    }
     i += length;
   }
-  return out;
+  return latinOnly(out, n) ? asciiText(out, n) : textDecoder.decode(
+    out.subarray(0, n),
+  );
+}
+
+let scratch = new Uint8Array(1024);
+const textDecoder = new TextDecoder();
+const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
+
+/** Whether the first `n` bytes are all ASCII. */
+function latinOnly(bytes: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
+/** ASCII bytes as a string without a decoder call (short lines). */
+function asciiText(bytes: Uint8Array, n: number): string {
+  if (n > 4096) return textDecoder.decode(bytes.subarray(0, n));
+  return String.fromCharCode.apply(
+    null,
+    bytes.subarray(0, n) as unknown as number[],
+  );
 }
 
 /** `bytes` as text when they are entirely valid UTF-8, else `undefined`. */
@@ -72,6 +111,11 @@ const ASCII_ESCAPES = Array.from(
         : String.fromCharCode(byte)),
 );
 
+const byteEncoder = new TextEncoder();
+const ASCII_ESCAPE_BYTES = ASCII_ESCAPES.map((text) =>
+  byteEncoder.encode(text)
+);
+
 /**
  * Bidi controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069),
  * invisible characters (U+200B, U+2060, U+FEFF) and the line and paragraph
@@ -85,10 +129,6 @@ function hidesText(codePoint: number): boolean {
     (codePoint >= 0x2066 && codePoint <= 0x2069) || codePoint === 0xfeff;
 }
 
-function escapeAscii(byte: number): string {
-  return ASCII_ESCAPES[byte]!;
-}
-
 function hexByte(byte: number): string {
   return HEX_ESCAPES[byte]!;
 }
@@ -99,18 +139,23 @@ function hexByte(byte: number): string {
  */
 function sequenceLength(bytes: Uint8Array, i: number): number {
   const lead = bytes[i]!;
-  const next = (k: number) => bytes[i + k] ?? -1;
-  const tail = (k: number) => next(k) >= 0x80 && next(k) <= 0xbf;
-  if (lead >= 0xc2 && lead <= 0xdf) return tail(1) ? 2 : 0;
+  // Past the end reads as -1 through `?? -1`: never a continuation byte.
+  const b1 = bytes[i + 1] ?? -1;
+  if (lead >= 0xc2 && lead <= 0xdf) return b1 >= 0x80 && b1 <= 0xbf ? 2 : 0;
+  const b2 = bytes[i + 2] ?? -1;
   if (lead >= 0xe0 && lead <= 0xef) {
     const low = lead === 0xe0 ? 0xa0 : 0x80;
     const high = lead === 0xed ? 0x9f : 0xbf;
-    return next(1) >= low && next(1) <= high && tail(2) ? 3 : 0;
+    return b1 >= low && b1 <= high && b2 >= 0x80 && b2 <= 0xbf ? 3 : 0;
   }
   if (lead >= 0xf0 && lead <= 0xf4) {
     const low = lead === 0xf0 ? 0x90 : 0x80;
     const high = lead === 0xf4 ? 0x8f : 0xbf;
-    return next(1) >= low && next(1) <= high && tail(2) && tail(3) ? 4 : 0;
+    const b3 = bytes[i + 3] ?? -1;
+    return b1 >= low && b1 <= high && b2 >= 0x80 && b2 <= 0xbf &&
+        b3 >= 0x80 && b3 <= 0xbf
+      ? 4
+      : 0;
   }
   return 0;
 }

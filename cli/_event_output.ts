@@ -9,6 +9,8 @@ import { withDeadline } from "../lib/_deadline.ts";
 export const CONGESTED_CHARS = 256 * 1024;
 /** Above this every event is dropped, so the queue is bounded. */
 export const FULL_CHARS = 4 * CONGESTED_CHARS;
+/** The largest encode buffer kept between batches. */
+const REUSED_BYTES = 256 * 1024;
 /** At exit, give up on a reader that took nothing for this long. */
 const STALLED_MS = 500;
 
@@ -41,6 +43,12 @@ export class EventOutput {
   #isBroken = false;
   #onBroken!: () => void;
   #encoder = new TextEncoder();
+  /**
+   * Batches are encoded into this one buffer rather than a new array each:
+   * only one write runs at a time, and it has finished before the next
+   * batch is encoded.
+   */
+  #bytes = new Uint8Array(0);
   #progressAt = 0;
 
   constructor(stream: OutputStream, isStdout: boolean) {
@@ -100,6 +108,18 @@ export class EventOutput {
     }
   }
 
+  /** `text` as UTF-8, in the reused buffer unless the batch is huge. */
+  #encode(text: string): Uint8Array {
+    // A UTF-16 unit takes at most 3 bytes.
+    const needed = text.length * 3;
+    if (needed > REUSED_BYTES) return this.#encoder.encode(text);
+    if (this.#bytes.length < needed) {
+      this.#bytes = new Uint8Array(Math.min(REUSED_BYTES, needed * 2));
+    }
+    const { written } = this.#encoder.encodeInto(text, this.#bytes);
+    return this.#bytes.subarray(0, written);
+  }
+
   /** Writes batches until the queue is empty. */
   async #drain(): Promise<void> {
     this.#progressAt = performance.now();
@@ -113,7 +133,7 @@ export class EventOutput {
         this.#lines = [];
         this.#inFlight = this.#chars;
         this.#chars = 0;
-        const bytes = this.#encoder.encode(text);
+        const bytes = this.#encode(text);
         let offset = 0;
         while (offset < bytes.length) {
           offset += await this.#stream.write(bytes.subarray(offset));

@@ -94,10 +94,39 @@ const never = new Promise<void>(() => {});
  * Unix peer is `unix:PATH` already.
  */
 export function formatPeer(peer: NetAddress): string {
-  if (peer.address.startsWith("unix:")) return peer.address;
-  return peer.address.includes(":")
+  return peerTextOf(peer).text;
+}
+
+interface PeerText {
+  address: string;
+  port: number;
+  text: string;
+  /** The Utf8Carry keys of its two directions, `>` then `<`. */
+  carry?: [string, string];
+}
+
+/**
+ * A connection's peer is one object for its whole life (see the library's
+ * clients), so its texts are built once, not for every message event.
+ */
+const peerTexts = new WeakMap<NetAddress, PeerText>();
+
+function peerTextOf(peer: NetAddress): PeerText {
+  const known = peerTexts.get(peer);
+  if (
+    known !== undefined && known.address === peer.address &&
+    known.port === peer.port
+  ) {
+    return known;
+  }
+  const text = peer.address.startsWith("unix:")
+    ? peer.address
+    : peer.address.includes(":")
     ? `[${peer.address}]:${peer.port}`
     : `${peer.address}:${peer.port}`;
+  const entry: PeerText = { address: peer.address, port: peer.port, text };
+  peerTexts.set(peer, entry);
+  return entry;
 }
 
 /** Peers whose dump offsets are remembered at most; UDP peers never close. */
@@ -188,10 +217,7 @@ export class EventPrinter {
             (event.event === "message" && event.direction === "up")
           ? ">"
           : "<";
-        const data = this.#carry.join(
-          event.data,
-          () => carryKey(direction, peer),
-        );
+        const data = this.#carry.join(event.data, carryKey(direction, peer));
         if (data.length === 0) return;
         if (data !== event.data) event = { ...event, data };
       }
@@ -391,7 +417,12 @@ function jsonLine(record: Record<string, unknown>): string {
 }
 
 function carryKey(direction: ">" | "<", peer: NetAddress): string {
-  return `${direction} ${peer.address} ${peer.port}`;
+  const entry = peerTextOf(peer);
+  entry.carry ??= [
+    `> ${peer.address} ${peer.port}`,
+    `< ${peer.address} ${peer.port}`,
+  ];
+  return entry.carry[direction === ">" ? 0 : 1];
 }
 
 /** `'…'`, escaped, cut after {@linkcode HUMAN_MESSAGE_LIMIT} bytes. */

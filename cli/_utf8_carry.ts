@@ -11,13 +11,13 @@ export class Utf8Carry {
   /**
    * `data` with the bytes held for `key` in front and its own incomplete
    * last character held back (possibly leaving nothing to show now).
-   * `key` names one direction of one peer's stream; it is only called
-   * when something is or will be held.
+   * `key` names one direction of one peer's stream; given as a function,
+   * it is only called when something is or will be held.
    */
-  join(data: Uint8Array, key: () => string): Uint8Array {
+  join(data: Uint8Array, key: string | (() => string)): Uint8Array {
     let whole = data;
     if (this.#held.size > 0) {
-      const name = key();
+      const name = typeof key === "string" ? key : key();
       const held = this.#held.get(name);
       if (held !== undefined) {
         this.#held.delete(name);
@@ -28,7 +28,10 @@ export class Utf8Carry {
     }
     const tail = incompleteTail(whole);
     if (tail === 0) return whole;
-    this.#held.set(key(), whole.slice(whole.length - tail));
+    this.#held.set(
+      typeof key === "string" ? key : key(),
+      whole.slice(whole.length - tail),
+    );
     return whole.subarray(0, whole.length - tail);
   }
 

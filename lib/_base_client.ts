@@ -14,10 +14,14 @@ export abstract class BaseClient {
   readonly peerAddress: string;
   readonly peerPort: number;
   #open = true;
+  #peer: NetAddress;
 
   constructor(peer: NetAddress) {
     this.peerAddress = peer.address;
     this.peerPort = peer.port;
+    // One object for every event and error, not a new one per message:
+    // printers can also cache its text by identity.
+    this.#peer = { address: peer.address, port: peer.port };
   }
 
   get isOpen(): boolean {
@@ -25,7 +29,7 @@ export abstract class BaseClient {
   }
 
   get peer(): NetAddress {
-    return { address: this.peerAddress, port: this.peerPort };
+    return this.#peer;
   }
 
   abstract readonly bytesSent: number;

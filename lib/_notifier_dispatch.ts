@@ -30,8 +30,9 @@ export class NotifierDispatch {
 
   /**
    * The hot path, so no wrapper closure or async frame: a handler that
-   * returns nothing costs no promise at all (`undefined` then), and one
-   * that returns a promise costs one more to catch its failure.
+   * returns nothing costs no promise at all (`undefined` then). A promise
+   * it returns comes back as it is: the caller awaits it and hands a
+   * rejection to {@linkcode NotifierDispatch.messageFailed}.
    */
   message(
     client: SocketClient,
@@ -41,13 +42,14 @@ export class NotifierDispatch {
     try {
       result = this.#notifier.socketMessage?.(client, message);
     } catch (error) {
-      return this.#failed("socketMessage", client.peer, error);
+      return this.messageFailed(client, error);
     }
-    if (!(result instanceof Promise)) return undefined;
-    return result.then(
-      undefined,
-      (error) => this.#failed("socketMessage", client.peer, error),
-    );
+    return result instanceof Promise ? result : undefined;
+  }
+
+  /** Reports a `socketMessage` that threw or rejected; never rejects. */
+  messageFailed(client: SocketClient, error: unknown): Promise<void> {
+    return this.#failed("socketMessage", client.peer, error);
   }
 
   ended(client: SocketClient): Promise<void> {

@@ -25,9 +25,8 @@ export class TcpClient extends BaseClient {
   tls: TlsInfo | undefined;
   /** The first write failure, for a server that did not await `send`. */
   writeError: SocketError | undefined;
-  /** Resolves once `close()` has freed the connection. */
-  readonly released: Promise<void>;
-  #released!: () => void;
+  #released: Promise<void> | undefined;
+  #onReleased: (() => void) | undefined;
 
   /**
    * @param addresses Where to read the addresses from: a TLS connection
@@ -45,8 +44,18 @@ export class TcpClient extends BaseClient {
     this.localPort = local.port;
     this.stream = new TcpStream(conn);
     this.#serverSide = serverSide;
-    this.released = new Promise((resolve) => this.#released = resolve);
     this.#keepSendingAfterEof = keepSendingAfterEof;
+  }
+
+  /**
+   * Resolves once `close()` has freed the connection. Made on first use: a
+   * server's 10,000 connections need no promise and resolver each.
+   */
+  get released(): Promise<void> {
+    if (!this.isOpen) return Promise.resolve();
+    return this.#released ??= new Promise((resolve) =>
+      this.#onReleased = resolve
+    );
   }
 
   get bytesSent(): number {
@@ -128,7 +137,7 @@ export class TcpClient extends BaseClient {
   }
 
   protected release(): void {
-    this.#released();
+    this.#onReleased?.();
     try {
       this.stream.conn.close();
     } catch {

@@ -6,6 +6,7 @@ import { TcpClient } from "./_tcp_client.ts";
 import { toNetAddress } from "./_address.ts";
 import { describe, socketError, toSocketError } from "./_socket_error_from.ts";
 import { IdleTimer } from "./_idle_timer.ts";
+import { isTlsTruncation } from "./_tcp_stream.ts";
 
 /** Settings a TCP server applies to each connection. */
 export interface TcpServerSettings {
@@ -146,31 +147,37 @@ export class TcpServer implements SocketServer {
     } else if (conn.remoteAddr.transport === "tcp") {
       (conn as Deno.TcpConn).setNoDelay(true);
     }
-    const idle = new IdleTimer(this.#settings.idleTimeout, () => {
-      client.close();
-      return dispatch.error(
-        socketError("timeout", "receive from", peer, {
-          detail: `idle for ${this.#settings.idleTimeout} ms`,
-        }),
-      );
-    });
+    // Without an idle timeout there is nothing to time: no timer, closure
+    // or clock read per connection or per message.
+    const idleTimeout = this.#settings.idleTimeout;
+    const idle = idleTimeout === undefined ? undefined : new IdleTimer(
+      idleTimeout,
+      () => {
+        client.close();
+        return dispatch.error(
+          socketError("timeout", "receive from", client.peer, {
+            detail: `idle for ${idleTimeout} ms`,
+          }),
+        );
+      },
+    );
     try {
       await dispatch.accepted(client);
       await this.#readLoop(client, dispatch, idle);
       if (this.#settings.allowHalfOpen && client.isOpen) {
         // The peer can send nothing more, so silence is no longer idleness.
-        idle.cancel();
+        idle?.cancel();
         await dispatch.ended(client);
         await client.released;
       }
     } catch (error) {
-      if (this.#state === "running" && !idle.expired && client.isOpen) {
-        await dispatch.error(toSocketError(error, "receive from", peer));
+      if (this.#state === "running" && !idle?.expired && client.isOpen) {
+        await dispatch.error(toSocketError(error, "receive from", client.peer));
       } else if (client.writeError) {
         await dispatch.error(client.writeError);
       }
     } finally {
-      idle.cancel();
+      idle?.cancel();
       client.close();
       this.#clients.delete(client);
       await dispatch.closed(client);
@@ -213,7 +220,7 @@ export class TcpServer implements SocketServer {
   async #readLoop(
     client: TcpClient,
     dispatch: NotifierDispatch,
-    idle: IdleTimer,
+    idle: IdleTimer | undefined,
   ): Promise<void> {
     const stream = client.stream;
     // A borrowed view is safe: the next read waits for the handler and for
@@ -221,9 +228,16 @@ export class TcpServer implements SocketServer {
     // unawaited `send(message)` is safe; keeping the message longer is not).
     const borrow = this.#settings.borrowMessages === true;
     while (client.isOpen) {
-      const chunk = await stream.read();
-      if (chunk === null) break;
-      idle.touch();
+      let count: number | null;
+      try {
+        count = await stream.fill();
+      } catch (error) {
+        if (isTlsTruncation(error)) break;
+        throw error;
+      }
+      if (count === null) break;
+      const chunk = stream.take(count);
+      idle?.touch();
       const message = borrow
         ? new Message(
           chunk.buffer as ArrayBuffer,
@@ -231,13 +245,21 @@ export class TcpServer implements SocketServer {
           chunk.length,
         )
         : new Message(chunk);
+      // Awaited here rather than through a catching then(): one promise
+      // less per message.
       const handled = dispatch.message(client, message);
-      if (handled) await handled;
+      if (handled !== undefined) {
+        try {
+          await handled;
+        } catch (error) {
+          await dispatch.messageFailed(client, error);
+        }
+      }
       // Backpressure even for a handler that does not await its `send`: a
       // peer that never reads stalls only its own connection.
       if (stream.hasPendingWrites) await stream.drain();
       if (client.writeError) throw client.writeError;
-      idle.touch();
+      idle?.touch();
     }
     // Echo everything still pending after the peer's half-close, then close.
     await stream.drain();

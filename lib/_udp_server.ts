@@ -116,7 +116,13 @@ export class UdpServer implements SocketServer {
         ? new Message(data.buffer as ArrayBuffer, data.byteOffset, data.length)
         : new Message(data);
       const handled = dispatch.message(client, message);
-      if (handled) await handled;
+      if (handled !== undefined) {
+        try {
+          await handled;
+        } catch (error) {
+          await dispatch.messageFailed(client, error);
+        }
+      }
     }
   }
 }
