@@ -161,6 +161,11 @@ export async function pipe(
       target.close();
     }
   };
+  // A side closed from outside (a server's stop closes its clients) must
+  // close the other too: both directions may be blocked on the other side,
+  // reading a target that says nothing or writing to one that never reads.
+  client.released.then(() => target.close());
+  target.released.then(() => client.close());
   try {
     await Promise.all([
       copy(client, target, "up"),

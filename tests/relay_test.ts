@@ -325,6 +325,32 @@ print(other.recv(100))
   assertEquals(lines[1], "b'still served\\n'", python.stderr);
 });
 
+Deno.test("relay: SIGTERM stops at once while a pair is stuck writing to a target that never reads", async () => {
+  // The target accepts, never reads and never closes: both directions of
+  // the pair are blocked on it, and only the stop can end them.
+  const target = await PythonPeer.start("time.sleep(60)");
+  const server = await relay(["-q", "--json"], target.port);
+  const client = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.port,
+  });
+  const writing = writeAll(client, new Uint8Array(32 << 20)).catch(() => {});
+  await server.waitFor((l) => l.includes('"connected"'));
+  await sleep(1000);
+  const started = Date.now();
+  const stopped = server.stop();
+  const code = await Promise.race([stopped, sleep(5000).then(() => "hung")]);
+  target.kill();
+  if (code === "hung") server.child.kill("SIGKILL");
+  assertEquals(code, 0, "the relay did not exit within 5 s of SIGTERM");
+  assert(Date.now() - started < 5000);
+  client.close();
+  await writing;
+  const closed = server.events.find((e) => e.event === "closed");
+  assert(closed !== undefined, JSON.stringify(server.events));
+  assertEquals(server.events.at(-1)?.event, "stopped");
+});
+
 Deno.test("relay: a target that is down is an error event naming client and target; the next client is served", async () => {
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = probe.addr.port;

@@ -389,7 +389,9 @@ Deno.test({
       ["relay", `unix:${front}`, `127.0.0.1:${echo.port}`],
       RW,
     );
-    const socat = spawn("socat", [`UNIX-LISTEN:${back},fork`, "PIPE"]);
+    // EXEC:cat, not PIPE: socat's PIPE echo writes into its own pipe and
+    // blocks forever once 1 MiB backs up behind a slow reader.
+    const socat = spawn("socat", [`UNIX-LISTEN:${back},fork`, "EXEC:cat"]);
     await waitForFile(back);
     const toUnix = await SpawnedServer.start(
       ["relay", "--json", "-q", "0", `unix:${back}`],
