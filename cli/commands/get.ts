@@ -29,6 +29,7 @@ import { readCaCerts } from "../_tls_files.ts";
 import { escapeBytes } from "../_escape.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import { writeAll } from "../_stdio.ts";
+import { concatBytes } from "../../lib/_bytes.ts";
 import { type GetOutput, openGetOutput } from "../_get_output.ts";
 import { ACCEPT_ENCODING, ContentDecoder } from "../_content_decoder.ts";
 import {
@@ -464,7 +465,7 @@ async function fetchOnce(
         held.push(chunk);
         // Once the head is known: one write for what it held back (or
         // nothing, for a redirect or -f), then one per read.
-        const bytes = head ? join(held.splice(0)) : undefined;
+        const bytes = head ? concatBytes(held.splice(0)) : undefined;
         if (bytes && writeRaw) await body(bytes);
       } else if (writeBody && pieces[0]) {
         // The parser hands back one piece per read, so this is one write
@@ -566,19 +567,6 @@ function describeParseError(error: unknown, endpoint: string): unknown {
   return new HttpParseError(
     `Bad response from "${endpoint}": ${error.message}`,
   );
-}
-
-function join(pieces: Uint8Array[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0]!;
-  let length = 0;
-  for (const piece of pieces) length += piece.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.length;
-  }
-  return out;
 }
 
 /** A header value as the bytes it came from (the parser reads latin1). */

@@ -1,3 +1,5 @@
+import { concatBytes } from "../_bytes.ts";
+
 /** A response the parser refuses: the message says what is wrong. *
  *
  * @example
@@ -175,7 +177,7 @@ export class HttpResponseParser {
     // One copy per push, not one array per chunk: a million one-byte
     // chunks were a million arrays (and a million writes downstream). The
     // copy comes first: keeping the rest may move it over these bytes.
-    const joined = body.length === 0 ? undefined : join(body);
+    const joined = body.length === 0 ? undefined : concatBytes(body);
     if (rest) this.#keep(rest);
     if (!joined) return [];
     this.bodyBytes += joined.length;
@@ -496,19 +498,6 @@ function hexValue(byte: number): number {
   const lower = byte | 0x20;
   if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
   return -1;
-}
-
-function join(pieces: Uint8Array[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0]!.slice();
-  let length = 0;
-  for (const piece of pieces) length += piece.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.length;
-  }
-  return out;
 }
 
 function latin1(bytes: Uint8Array): string {
