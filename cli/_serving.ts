@@ -8,7 +8,7 @@ import {
 import type { SockitEvent } from "./_events.ts";
 import { accessFilter, parseCidr } from "./_access.ts";
 import { UsageError } from "./_exit.ts";
-import { familyOf, parseSocketPath } from "./_options.ts";
+import { collect, familyOf, parseSocketPath } from "./_options.ts";
 import { readServerPair } from "./_tls_files.ts";
 
 /** The `--allow`/`--deny` lists every sockit server takes. */
@@ -96,4 +96,18 @@ export function unixOption() {
     "--unix <path>",
     "listen on a Unix socket instead (@name: abstract)",
   ).argParser(parseSocketPath);
+}
+
+/** `--allow CIDR` (repeatable), declared once for every server command. */
+export function allowOption(
+  description = "only accept peers in this network (repeatable)",
+) {
+  return new Option("--allow <cidr>", description).argParser(collect);
+}
+
+/** `--deny CIDR` (repeatable), declared once for every server command. */
+export function denyOption(
+  description = "refuse peers in this network (repeatable)",
+) {
+  return new Option("--deny <cidr>", description).argParser(collect);
 }

@@ -1,10 +1,9 @@
 import type { Command } from "@commander-js/extra-typings";
 import { runEchoServer } from "../_echo_server.ts";
 import { helpFooter } from "../_help.ts";
-import { unixOption } from "../_serving.ts";
+import { allowOption, denyOption, unixOption } from "../_serving.ts";
 import { tlsCertOption, tlsKeyOption } from "../_tls_options.ts";
 import {
-  collect,
   parseCount,
   parseDuration,
   parseHost,
@@ -36,16 +35,8 @@ export function echoTcpCommand(program: Command): void {
       "close a connection after this much silence",
       parseDuration,
     )
-    .option(
-      "--allow <cidr>",
-      "only accept peers in this network (repeatable)",
-      collect,
-    )
-    .option(
-      "--deny <cidr>",
-      "refuse peers in this network (repeatable)",
-      collect,
-    )
+    .addOption(allowOption())
+    .addOption(denyOption())
     .addOption(unixOption())
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")

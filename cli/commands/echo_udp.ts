@@ -1,13 +1,8 @@
 import type { Command } from "@commander-js/extra-typings";
 import { runEchoServer } from "../_echo_server.ts";
 import { helpFooter } from "../_help.ts";
-import { unixOption } from "../_serving.ts";
-import {
-  collect,
-  parseCountOrZero,
-  parseHost,
-  parseListenPort,
-} from "../_options.ts";
+import { allowOption, denyOption, unixOption } from "../_serving.ts";
+import { parseCountOrZero, parseHost, parseListenPort } from "../_options.ts";
 import { DEFAULT_ANSWER_RATE } from "../_udp_answer_guard.ts";
 
 /** `sockit echo-udp`: answers each datagram with the same payload. */
@@ -24,16 +19,8 @@ export function echoUdpCommand(program: Command): void {
       parseListenPort,
       1025,
     )
-    .option(
-      "--allow <cidr>",
-      "only answer peers in this network (repeatable)",
-      collect,
-    )
-    .option(
-      "--deny <cidr>",
-      "never answer peers in this network (repeatable)",
-      collect,
-    )
+    .addOption(allowOption("only answer peers in this network (repeatable)"))
+    .addOption(denyOption("never answer peers in this network (repeatable)"))
     .addOption(unixOption())
     .option(
       "--rate <n>",

@@ -15,7 +15,9 @@ import { asSocketError, idleError, isCleanClose } from "../_session_end.ts";
 import { readChunks, writeAll } from "../_stdio.ts";
 import { shutdownSignal } from "../_shutdown.ts";
 import {
+  allowOption,
   bindServer,
+  denyOption,
   type ListenFlags,
   listeningEvent,
   unixOption,
@@ -24,7 +26,6 @@ import { tlsCertOption, tlsKeyOption } from "../_tls_options.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
 import { helpFooter } from "../_help.ts";
 import {
-  collect,
   parseCount,
   parseDuration,
   parseDurationOrZero,
@@ -93,16 +94,8 @@ export function listenCommand(program: Command): void {
     .option("-C, --crlf", "send LF line endings as CRLF")
     .option("--lines", "UDP: one datagram per stdin line, not per read")
     .option("--no-shutdown", "do not half-close TCP when the input ends")
-    .option(
-      "--allow <cidr>",
-      "only accept peers in this network (repeatable)",
-      collect,
-    )
-    .option(
-      "--deny <cidr>",
-      "refuse peers in this network (repeatable)",
-      collect,
-    )
+    .addOption(allowOption())
+    .addOption(denyOption())
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")
     .addOption(tlsCertOption())

@@ -1,7 +1,13 @@
 import type { Command } from "@commander-js/extra-typings";
 import { EventPrinter, lineWriter } from "../_events.ts";
 import { shutdownSignal } from "../_shutdown.ts";
-import { bindServer, type ListenFlags, listeningEvent } from "../_serving.ts";
+import {
+  allowOption,
+  bindServer,
+  denyOption,
+  type ListenFlags,
+  listeningEvent,
+} from "../_serving.ts";
 import { RelayReport } from "../_relay_report.ts";
 import { TcpRelay } from "../_tcp_relay.ts";
 import { UdpRelay } from "../_udp_relay.ts";
@@ -15,7 +21,6 @@ import {
   tlsKeyOption,
 } from "../_tls_options.ts";
 import {
-  collect,
   durationOption,
   type Endpoint,
   familyOf,
@@ -86,16 +91,10 @@ export function relayCommand(program: Command): void {
       parseCount,
       100,
     )
-    .option(
-      "--allow <cidr>",
-      "only accept clients in this network (repeatable)",
-      collect,
+    .addOption(
+      allowOption("only accept clients in this network (repeatable)"),
     )
-    .option(
-      "--deny <cidr>",
-      "refuse clients in this network (repeatable)",
-      collect,
-    )
+    .addOption(denyOption("refuse clients in this network (repeatable)"))
     .option("-4, --ipv4", "use IPv4 only")
     .option("-6, --ipv6", "use IPv6 only")
     .option("--json", "print events as NDJSON")
