@@ -5,7 +5,7 @@ import type {
   SocketError,
   SocketNotifier,
 } from "../lib/mod.ts";
-import type { EventPrinter } from "./_events.ts";
+import { closedEvent, type EventPrinter } from "./_events.ts";
 import type { UdpAnswerGuard } from "./_udp_answer_guard.ts";
 
 /**
@@ -68,12 +68,7 @@ export class EchoNotifier implements SocketNotifier {
 
   socketClosed(client: SocketClient): void {
     this.bytesOut += client.bytesSent;
-    this.#printer.emit({
-      event: "closed",
-      peer: client.peer,
-      bytesIn: client.bytesReceived,
-      bytesOut: client.bytesSent,
-    });
+    this.#printer.emit(closedEvent(client));
   }
 
   socketRejected(peer: NetAddress, reason: string): void {

@@ -1,4 +1,4 @@
-import type { NetAddress, TlsInfo } from "../lib/mod.ts";
+import type { NetAddress, SocketClient, TlsInfo } from "../lib/mod.ts";
 import { escapeBytes, utf8Text } from "./_escape.ts";
 import {
   EventOutput,
@@ -88,6 +88,18 @@ export type SockitEvent =
 const DROPPABLE = new Set<SockitEvent["event"]>(["message"]);
 
 const never = new Promise<void>(() => {});
+
+/** The `closed` event of one connection, with its byte counts. */
+export function closedEvent(
+  client: Pick<SocketClient, "peer" | "bytesReceived" | "bytesSent">,
+): Extract<SockitEvent, { bytesIn: number }> {
+  return {
+    event: "closed",
+    peer: client.peer,
+    bytesIn: client.bytesReceived,
+    bytesOut: client.bytesSent,
+  };
+}
 
 /**
  * `127.0.0.1:80` or `[::1]:80`: events always show numeric addresses; a

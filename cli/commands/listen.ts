@@ -8,7 +8,7 @@ import {
   type SocketNotifier,
   type SocketServer,
 } from "../../lib/mod.ts";
-import { EventPrinter, lineWriter } from "../_events.ts";
+import { closedEvent, EventPrinter, lineWriter } from "../_events.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { datagramsOf } from "../_datagram_input.ts";
 import { asSocketError, idleError, isCleanClose } from "../_session_end.ts";
@@ -297,12 +297,7 @@ class ListenSession implements SocketNotifier {
 
   socketClosed(client: SocketClient): void {
     this.#peers.delete(client);
-    this.report({
-      event: "closed",
-      peer: client.peer,
-      bytesIn: client.bytesReceived,
-      bytesOut: client.bytesSent,
-    });
+    this.report(closedEvent(client));
     // Everything the peer sent is on stdout by now: the server awaits each
     // socketMessage before it reads again, and before it closes.
     if (!this.#keepOpen) this.#end(this.#failure ?? 0);

@@ -10,7 +10,7 @@ import {
   type SocketClient,
   type SocketError,
 } from "../../lib/mod.ts";
-import { EventPrinter, lineWriter } from "../_events.ts";
+import { closedEvent, EventPrinter, lineWriter } from "../_events.ts";
 import { shutdownSignal } from "../_shutdown.ts";
 import { helpFooter } from "../_help.ts";
 import {
@@ -177,12 +177,7 @@ export async function runOscDump(
     },
     socketClosed(client: SocketClient) {
       if (json || options.verbose) {
-        news.emit({
-          event: "closed",
-          peer: client.peer,
-          bytesIn: client.bytesReceived,
-          bytesOut: client.bytesSent,
-        });
+        news.emit(closedEvent(client));
       }
     },
   }, { framing: options.framing }));

@@ -10,7 +10,7 @@ import {
   timetagFromMillis,
   timetagToMillis,
 } from "../../lib/mod.ts";
-import { EventPrinter, lineWriter } from "../_events.ts";
+import { closedEvent, EventPrinter, lineWriter } from "../_events.ts";
 import { UsageError } from "../_exit.ts";
 import { readChunks } from "../_stdio.ts";
 import { parseOscLine } from "../_osc_line.ts";
@@ -204,12 +204,7 @@ export async function runOscSend(
     if (client.protocol === "tcp") await client.closeWrite();
   } finally {
     client.close();
-    report?.emit({
-      event: "closed",
-      peer: client.peer,
-      bytesIn: client.bytesReceived,
-      bytesOut: client.bytesSent,
-    });
+    report?.emit(closedEvent(client));
   }
   return 0;
 }

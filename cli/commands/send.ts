@@ -5,7 +5,7 @@ import {
   type SocketClient,
   SocketError,
 } from "../../lib/mod.ts";
-import { EventPrinter, lineWriter } from "../_events.ts";
+import { closedEvent, EventPrinter, lineWriter } from "../_events.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { helpFooter } from "../_help.ts";
@@ -186,12 +186,7 @@ export async function runSend(
     ]);
   } finally {
     client.close();
-    report?.emit({
-      event: "closed",
-      peer: client.peer,
-      bytesIn: client.bytesReceived,
-      bytesOut: client.bytesSent,
-    });
+    report?.emit(closedEvent(client));
   }
 }
 
