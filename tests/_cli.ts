@@ -26,6 +26,11 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Whether `tool` is on PATH: tests that need a peer are ignored without it. */
 export function has(tool: string): boolean {
   try {
@@ -232,6 +237,37 @@ export function randomBytes(count: number): Uint8Array {
   return bytes;
 }
 
+/** An HTTP request's head as read from `conn`: up to the blank line or EOF. */
+export async function readHead(conn: Deno.Conn): Promise<string> {
+  const buffer = new Uint8Array(65536);
+  let text = "";
+  while (!text.includes("\r\n\r\n")) {
+    const count = await conn.read(buffer);
+    if (count === null) break;
+    text += new TextDecoder().decode(buffer.subarray(0, count));
+  }
+  return text;
+}
+
+/** Runs a peer tool with `input` on stdin, then its stdin closed. */
+export async function pipeThrough(tool: string, args: string[], input: string) {
+  const child = new Deno.Command(tool, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(input));
+  await writer.close();
+  const output = await child.output();
+  return {
+    code: output.code,
+    stdout: new TextDecoder().decode(output.stdout),
+    stderr: new TextDecoder().decode(output.stderr),
+  };
+}
+
 /** Runs a Python 3 snippet (a peer nobody here wrote) and returns stdout. */
 export async function runPython(
   code: string,
@@ -247,6 +283,32 @@ export async function runPython(
     stdout: new TextDecoder().decode(output.stdout),
     stderr: new TextDecoder().decode(output.stderr),
   };
+}
+
+/**
+ * Python sends 1 MiB to `port`, half-closes, and reads to EOF: stdout is
+ * `same` when everything came back in order, else `differs N`.
+ */
+export function echoAfterHalfClose(
+  port: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runPython(
+    `
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+payload = bytes(range(256)) * 4096
+s.sendall(payload)
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    got += chunk
+print("same" if got == payload else "differs %d" % len(got))
+`,
+    [String(port)],
+  );
 }
 
 /**

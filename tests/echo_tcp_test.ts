@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
+  echoAfterHalfClose,
   randomBytes,
   runCli,
   runPython,
@@ -76,23 +77,7 @@ Deno.test("echo-tcp --json prints one NDJSON object per event", async () => {
 
 Deno.test("echo-tcp echoes everything pending after a half-close, then closes (nc -N)", async () => {
   const server = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
-  const python = await runPython(
-    `
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-payload = bytes(range(256)) * 4096
-s.sendall(payload)
-s.shutdown(socket.SHUT_WR)
-got = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    got += chunk
-print("same" if got == payload else "differs %d" % len(got))
-`,
-    [String(server.port)],
-  );
+  const python = await echoAfterHalfClose(server.port);
   assertEquals(python.stdout.trim(), "same", python.stderr);
   await server.stop();
 });

@@ -7,7 +7,7 @@
  * @module
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { runCli, sha256 } from "./_cli.ts";
+import { readHead, runCli, sha256, sleep } from "./_cli.ts";
 
 const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write"];
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
@@ -126,23 +126,8 @@ async function withServer(
   }
 }
 
-async function readHead(conn: Deno.Conn): Promise<string> {
-  const buffer = new Uint8Array(65536);
-  let text = "";
-  while (!text.includes("\r\n\r\n")) {
-    const count = await conn.read(buffer);
-    if (count === null) break;
-    text += decoder.decode(buffer.subarray(0, count));
-  }
-  return text;
-}
-
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   while (bytes.length > 0) bytes = bytes.subarray(await conn.write(bytes));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A header's value in a raw request head, or undefined. */

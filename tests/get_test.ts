@@ -1,15 +1,11 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { randomBytes, runCli, sha256 } from "./_cli.ts";
+import { randomBytes, readHead, runCli, sha256, sleep } from "./_cli.ts";
 
 const GET_PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write"];
 const encoder = new TextEncoder();
 
 function get(args: string[], timeoutMs = 20_000) {
   return runCli(["get", ...args], { permissions: GET_PERMISSIONS, timeoutMs });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -49,17 +45,6 @@ async function withRawServer(
     }
     await serving;
   }
-}
-
-async function readHead(conn: Deno.Conn): Promise<string> {
-  const buffer = new Uint8Array(65536);
-  let text = "";
-  while (!text.includes("\r\n\r\n")) {
-    const count = await conn.read(buffer);
-    if (count === null) break;
-    text += new TextDecoder().decode(buffer.subarray(0, count));
-  }
-  return text;
 }
 
 async function write(

@@ -4,25 +4,7 @@
  * ignored, never as passed. Python peers are in the other test files.
  */
 import { assertEquals } from "./_assert.ts";
-import { has, SpawnedServer } from "./_cli.ts";
-
-async function pipeThrough(tool: string, args: string[], input: string) {
-  const child = new Deno.Command(tool, {
-    args,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(input));
-  await writer.close();
-  const output = await child.output();
-  return {
-    code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
-}
+import { has, pipeThrough, SpawnedServer } from "./_cli.ts";
 
 Deno.test({
   name: "ncat: echo-tcp answers after ncat half-closes at stdin EOF",

@@ -4,18 +4,16 @@
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
+  echoAfterHalfClose,
   has,
   PythonPeer,
   randomBytes,
   runCli,
   runPython,
   sha256,
+  sleep,
   SpawnedServer,
 } from "./_cli.ts";
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function relay(args: string[], target: number): Promise<SpawnedServer> {
   return SpawnedServer.start(["relay", ...args, "0", `127.0.0.1:${target}`]);
@@ -48,23 +46,7 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
 Deno.test("relay: 1 MiB through echo-tcp; the client's FIN reaches the target and the echo still comes back", async () => {
   const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
   const server = await relay(["--json", "-q"], echo.port);
-  const python = await runPython(
-    `
-import socket, sys, hashlib
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-payload = bytes(range(256)) * 4096
-s.sendall(payload)
-s.shutdown(socket.SHUT_WR)
-got = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    got += chunk
-print("same" if got == payload else "differs %d" % len(got))
-`,
-    [String(server.port)],
-  );
+  const python = await echoAfterHalfClose(server.port);
   assertEquals(python.stdout.trim(), "same", python.stderr);
   await server.waitFor((l) => l.includes('"closed"'));
   assertEquals(await server.stop(), 0);

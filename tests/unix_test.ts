@@ -7,6 +7,7 @@ import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   cliCommand,
   have,
+  pipeThrough,
   randomBytes,
   runCli,
   sha256,
@@ -23,25 +24,6 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Runs a peer tool with `input` on stdin; returns its stdout. */
-async function pipe(tool: string, args: string[], input: string) {
-  const child = new Deno.Command(tool, {
-    args,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(input));
-  await writer.close();
-  const out = await child.output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
 }
 
 /** A long-running peer; `stop()` kills it and waits. */
@@ -109,14 +91,14 @@ Deno.test({
       });
       assertEquals(sent.code, 0, sent.stderr);
       assertEquals(await sha256(sent.stdout), await sha256(data));
-      const viaSocat = await pipe(
+      const viaSocat = await pipeThrough(
         "socat",
         ["-", `UNIX-CONNECT:${path}`],
         "socat\n",
       );
       assertEquals(viaSocat.stdout, "socat\n");
       if (have("ncat")) {
-        const viaNcat = await pipe("ncat", ["-U", path], "ncat\n");
+        const viaNcat = await pipeThrough("ncat", ["-U", path], "ncat\n");
         assertEquals(viaNcat.stdout, "ncat\n");
       }
       const accepted = server.events.filter((e) => e.event === "accepted");
@@ -145,7 +127,11 @@ Deno.test({
       RW,
     );
     try {
-      const reply = await pipe("socat", ["-", `UNIX-CONNECT:${stale}`], "hi\n");
+      const reply = await pipeThrough(
+        "socat",
+        ["-", `UNIX-CONNECT:${stale}`],
+        "hi\n",
+      );
       assertEquals(reply.stdout, "hi\n");
       const live = await runCli(["echo-tcp", "--unix", stale], {
         permissions: RW,
@@ -183,7 +169,7 @@ Deno.test({
     );
     try {
       assertEquals(server.events[0]?.address, `unix:@${name}`);
-      const reply = await pipe(
+      const reply = await pipeThrough(
         "socat",
         ["-", `ABSTRACT-CONNECT:${name}`],
         "abs\n",
@@ -266,7 +252,7 @@ Deno.test({
       [...Deno.readDirSync(await tempDir())].map((e) => e.name),
     );
     try {
-      const reply = await pipe("socat", [
+      const reply = await pipeThrough("socat", [
         "-t",
         "1",
         "-",
@@ -402,7 +388,7 @@ Deno.test({
         toTcp.lines[0],
         `listening on unix:${front}, relaying to 127.0.0.1:${echo.port}`,
       );
-      const reply = await pipe(
+      const reply = await pipeThrough(
         "socat",
         ["-", `UNIX-CONNECT:${front}`],
         "through unix\n",
@@ -453,7 +439,7 @@ Deno.test({
     const stdout = new Response(child.stdout).text();
     const stderr = new Response(child.stderr).text();
     await waitForFile(path);
-    const reply = await pipe(
+    const reply = await pipeThrough(
       "socat",
       ["-", `UNIX-CONNECT:${path}`],
       "from socat\n",
