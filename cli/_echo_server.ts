@@ -1,4 +1,4 @@
-import { EventPrinter, lineWriter } from "./_events.ts";
+import { eventPrinter } from "./_events.ts";
 import { EchoNotifier } from "./_echo_notifier.ts";
 import { shutdownSignal } from "./_shutdown.ts";
 import { bindServer, type ListenFlags, listeningEvent } from "./_serving.ts";
@@ -25,13 +25,7 @@ export async function runEchoServer(
   protocol: "tcp" | "udp",
   options: EchoServerOptions,
 ): Promise<number> {
-  const printer = new EventPrinter(
-    protocol,
-    "server",
-    options.json ?? false,
-    lineWriter(Deno.stdout),
-    { hex: options.hex ?? false },
-  );
+  const printer = eventPrinter(protocol, "server", options);
   const stopping = shutdownSignal();
   const server = await bindServer(options.host, options.port, options, {
     protocol,

@@ -488,6 +488,26 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 /**
+ * A command's printer on the shared writers: NDJSON always goes to stdout,
+ * human lines to `human` (stderr where stdout carries the peer's data).
+ */
+export function eventPrinter(
+  transport: "tcp" | "udp",
+  role: "server" | "client",
+  flags: { json?: boolean; hex?: boolean },
+  human: OutputStream = Deno.stdout,
+): EventPrinter {
+  const json = flags.json ?? false;
+  return new EventPrinter(
+    transport,
+    role,
+    json,
+    lineWriter(json ? Deno.stdout : human),
+    { hex: flags.hex ?? false },
+  );
+}
+
+/**
  * The event writer of stdout or stderr: bounded, batched, never blocking
  * (see {@linkcode EventOutput}). One per stream, shared by every printer.
  */

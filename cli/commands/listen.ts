@@ -8,7 +8,7 @@ import {
   type SocketNotifier,
   type SocketServer,
 } from "../../lib/mod.ts";
-import { closedEvent, EventPrinter, lineWriter } from "../_events.ts";
+import { closedEvent, type EventPrinter, eventPrinter } from "../_events.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { datagramsOf } from "../_datagram_input.ts";
 import { asSocketError, idleError, isCleanClose } from "../_session_end.ts";
@@ -150,13 +150,7 @@ export async function runListen(
   const protocol = options.udp ? "udp" : "tcp";
   const keepOpen = options.keepOpen ?? false;
   const json = options.json ?? false;
-  const printer = new EventPrinter(
-    protocol,
-    "server",
-    json,
-    lineWriter(json ? Deno.stdout : Deno.stderr),
-    { hex: options.hex ?? false },
-  );
+  const printer = eventPrinter(protocol, "server", options, Deno.stderr);
   const stopping = shutdownSignal();
   const server = await bindServer(options.host, port, options, {
     protocol,

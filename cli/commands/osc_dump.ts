@@ -10,7 +10,7 @@ import {
   type SocketClient,
   type SocketError,
 } from "../../lib/mod.ts";
-import { closedEvent, EventPrinter, lineWriter } from "../_events.ts";
+import { closedEvent, type EventPrinter, eventPrinter } from "../_events.ts";
 import { shutdownSignal } from "../_shutdown.ts";
 import { helpFooter } from "../_help.ts";
 import {
@@ -120,16 +120,9 @@ export async function runOscDump(
   const protocol = options.tcp ? "tcp" : "udp";
   const family = familyOf(options.host, options);
   const json = options.json ?? false;
-  const out = new EventPrinter(
-    protocol,
-    "server",
-    json,
-    lineWriter(Deno.stdout),
-  );
+  const out = eventPrinter(protocol, "server", options);
   // oscdump's stdout holds only message lines; sockit's own news goes beside it.
-  const news = json
-    ? out
-    : new EventPrinter(protocol, "server", false, lineWriter(Deno.stderr));
+  const news = json ? out : eventPrinter(protocol, "server", {}, Deno.stderr);
   const stopping = shutdownSignal();
   const server = await createServer(options.host, port, { protocol, family });
   const forward = options.forward

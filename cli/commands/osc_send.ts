@@ -10,7 +10,7 @@ import {
   timetagFromMillis,
   timetagToMillis,
 } from "../../lib/mod.ts";
-import { closedEvent, EventPrinter, lineWriter } from "../_events.ts";
+import { closedEvent, type EventPrinter, eventPrinter } from "../_events.ts";
 import { UsageError } from "../_exit.ts";
 import { readChunks } from "../_stdio.ts";
 import { parseOscLine } from "../_osc_line.ts";
@@ -184,12 +184,7 @@ export async function runOscSend(
     timeout: options.wait,
   });
   const report = options.json || options.verbose
-    ? new EventPrinter(
-      client.protocol,
-      "client",
-      options.json ?? false,
-      lineWriter(options.json ? Deno.stdout : Deno.stderr),
-    )
+    ? eventPrinter(client.protocol, "client", options, Deno.stderr)
     : undefined;
   report?.emit({
     event: "connected",

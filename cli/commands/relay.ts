@@ -1,5 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
-import { EventPrinter, lineWriter } from "../_events.ts";
+import { eventPrinter } from "../_events.ts";
 import { shutdownSignal } from "../_shutdown.ts";
 import {
   allowOption,
@@ -164,13 +164,7 @@ export async function runRelay(
       `--target-tls: TLS over a Unix socket is not supported ("${target.host}")`,
     );
   }
-  const printer = new EventPrinter(
-    protocol,
-    "server",
-    options.json ?? false,
-    lineWriter(Deno.stdout),
-    { hex: options.hex ?? false },
-  );
+  const printer = eventPrinter(protocol, "server", options);
   const stopping = shutdownSignal();
   const aborting = new AbortController();
   const server = await bindServer(listen.host, listen.port, {

@@ -1,7 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { scanPorts } from "../../lib/mod.ts";
-import { EventPrinter, lineWriter } from "../_events.ts";
+import { eventPrinter } from "../_events.ts";
 import { ExitCode } from "../_exit.ts";
 import { helpFooter } from "../_help.ts";
 import {
@@ -71,12 +71,7 @@ export function scanCommand(program: Command): void {
       }),
     )
     .action(async (host, ports, options) => {
-      const printer = new EventPrinter(
-        "tcp",
-        "client",
-        options.json ?? false,
-        lineWriter(Deno.stdout),
-      );
+      const printer = eventPrinter("tcp", "client", options);
       let open = 0;
       for await (
         const result of scanPorts(host, ports, {

@@ -5,7 +5,7 @@ import {
   type SocketClient,
   SocketError,
 } from "../../lib/mod.ts";
-import { closedEvent, EventPrinter, lineWriter } from "../_events.ts";
+import { closedEvent, type EventPrinter, eventPrinter } from "../_events.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { helpFooter } from "../_help.ts";
@@ -140,13 +140,7 @@ export async function runSend(
   const protocol = options.udp ? "udp" : "tcp";
   const family = familyOf(host, options);
   const json = options.json ?? false;
-  const printer = new EventPrinter(
-    protocol,
-    "client",
-    json,
-    lineWriter(json ? Deno.stdout : Deno.stderr),
-    { hex: options.hex ?? false },
-  );
+  const printer = eventPrinter(protocol, "client", options, Deno.stderr);
   const report = json || options.verbose ? printer : undefined;
   const path = unixPathOf(host);
   const client = path !== undefined
