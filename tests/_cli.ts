@@ -369,16 +369,6 @@ export class PythonPeer {
   }
 }
 
-/** Whether `tool` is on PATH, for `ignore: !have("ncat")`. */
-export function have(tool: string): boolean {
-  try {
-    return new Deno.Command("which", { args: [tool], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
 /** A port that was free a moment ago, for peers that cannot take port 0. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

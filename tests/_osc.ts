@@ -6,16 +6,6 @@
  */
 import { cliCommand } from "./_cli.ts";
 
-/** Whether a peer binary is on PATH. */
-export function have(tool: string): boolean {
-  try {
-    return new Deno.Command("which", { args: [tool], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
 /** A port that was free a moment ago (for tools that cannot take 0). */
 export function freePort(transport: "udp" | "tcp"): number {
   if (transport === "tcp") {

@@ -5,17 +5,17 @@
  *
  * @module
  */
-import { have } from "./_cli.ts";
+import { has } from "./_cli.ts";
 
 /** Spread into a TLS test: it is ignored where openssl is missing. */
-export const OPENSSL = { ignore: !have("openssl") };
+export const OPENSSL = { ignore: !has("openssl") };
 
 /**
  * {@linkcode makePki} started at once where openssl is, so the tests of a
  * file share one set; a rejection nobody waits for is not unhandled.
  */
 export function startPki(): Promise<Pki> {
-  const ready = have("openssl")
+  const ready = has("openssl")
     ? makePki()
     : Promise.reject(new Error("openssl missing"));
   ready.catch(() => {});

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { freePort, have } from "./_cli.ts";
+import { freePort, has } from "./_cli.ts";
 
 /** `openssl s_server -rev` for one connection: it answers lines reversed. */
 export async function sServer(
@@ -103,7 +103,7 @@ export async function verifiedClients(
     "-servername",
     "localhost",
   ], "from s_client\n");
-  const ncat = have("ncat")
+  const ncat = has("ncat")
     ? await talk("ncat", [
       "--ssl",
       "--ssl-verify",

@@ -7,7 +7,7 @@
  * @module
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { readHead, runCli, sha256, sleep } from "./_cli.ts";
+import { has, readHead, runCli, sha256, sleep } from "./_cli.ts";
 
 const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write"];
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
@@ -15,14 +15,6 @@ const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function has(tool: string): boolean {
-  try {
-    return new Deno.Command("which", { args: [tool], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
 const noCurl = !has("curl");
 
 interface Ran {

@@ -1,8 +1,7 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { runCli } from "./_cli.ts";
+import { has, runCli } from "./_cli.ts";
 import {
   freePort,
-  have,
   hex,
   LineProcess,
   oscsend,
@@ -32,7 +31,7 @@ const MESSAGES: string[][] = [
 Deno.test({
   name:
     "osc dump prints oscdump's line for what oscsend sends (UDP and osc.tcp://)",
-  ignore: !have("oscsend") || !have("oscdump"),
+  ignore: !has("oscsend") || !has("oscdump"),
   async fn() {
     const refPort = freePort("udp");
     const reference = await LineProcess.oscdump([String(refPort)]);

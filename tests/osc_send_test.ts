@@ -1,8 +1,7 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { runCli } from "./_cli.ts";
+import { has, runCli } from "./_cli.ts";
 import {
   freePort,
-  have,
   hex,
   LineProcess,
   oscsend,
@@ -34,7 +33,7 @@ const CASES: string[][] = [
 Deno.test({
   name:
     "osc send: each message is the datagram `oscsend -` writes, negative values included",
-  ignore: !have("oscsend"),
+  ignore: !has("oscsend"),
   async fn() {
     const catcher = new PacketCatcher();
     try {
@@ -170,7 +169,7 @@ function tcpSink(): { port: number; received: Promise<Uint8Array> } {
 Deno.test({
   name:
     "osc send -T and --slip frame as liblo reads them (stdin lines, two packets)",
-  ignore: !have("oscsend"),
+  ignore: !has("oscsend"),
   async fn() {
     const a = await oscsend(["-", "/a", "i", "1"]);
     const b = await oscsend(["-", "/b", "s", "x y"]);
@@ -214,7 +213,7 @@ Deno.test({
 Deno.test({
   name:
     "osc send to oscdump: UDP, TCP size prefix, TCP SLIP and a bundle arrive as sent",
-  ignore: !have("oscdump"),
+  ignore: !has("oscdump"),
   async fn() {
     const udpPort = freePort("udp");
     const tcpPort = freePort("tcp");

@@ -8,7 +8,7 @@ import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   cliCommand,
   freePort,
-  have,
+  has,
   randomBytes,
   runCli,
   sha256,
@@ -154,7 +154,7 @@ Deno.test({
       const port = String(relay.port);
       assertEquals(await verifiedClients(pki.ca, port), {
         sClient: "from s_client\n",
-        ncat: have("ncat") ? "from ncat\n" : undefined,
+        ncat: has("ncat") ? "from ncat\n" : undefined,
       });
       // The plaintext side of the pair is what the relay shows.
       await relay.waitFor((l) => l.includes("sent 'from s_client\\n'"));

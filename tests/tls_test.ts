@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   freePort,
-  have,
+  has,
   randomBytes,
   runCli,
   sha256,
@@ -98,7 +98,7 @@ Deno.test({
       const port = String(server.port);
       assertEquals(await verifiedClients(pki.ca, port), {
         sClient: "from s_client\n",
-        ncat: have("ncat") ? "from ncat\n" : undefined,
+        ncat: has("ncat") ? "from ncat\n" : undefined,
       });
       // Neither closed with close_notify; that is their EOF, not an error.
       assertEquals(server.events.filter((e) => e.event === "error"), []);

@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   cliCommand,
-  have,
+  has,
   pipeThrough,
   randomBytes,
   runCli,
@@ -66,7 +66,7 @@ async function waitForFile(path: string): Promise<void> {
   }
 }
 
-const SOCAT = { ignore: !have("socat") };
+const SOCAT = { ignore: !has("socat") };
 
 Deno.test({
   name:
@@ -97,7 +97,7 @@ Deno.test({
         "socat\n",
       );
       assertEquals(viaSocat.stdout, "socat\n");
-      if (have("ncat")) {
+      if (has("ncat")) {
         const viaNcat = await pipeThrough("ncat", ["-U", path], "ncat\n");
         assertEquals(viaNcat.stdout, "ncat\n");
       }

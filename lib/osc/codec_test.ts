@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertThrows } from "../../tests/_assert.ts";
 import { seededRandom } from "../../tests/stress/_seeded_random.ts";
-import { have, hex } from "../../tests/_osc.ts";
+import { has } from "../../tests/_cli.ts";
+import { hex } from "../../tests/_osc.ts";
 import {
   compileOscPattern,
   createDeframer,
@@ -109,7 +110,7 @@ const OSCSEND_CASES: [string, string, string[], OscArgument[]][] = [
 
 Deno.test({
   name: "every type oscsend supports encodes as `oscsend -` writes it",
-  ignore: !have("oscsend"),
+  ignore: !has("oscsend"),
   fn() {
     for (const [address, types, values, args] of OSCSEND_CASES) {
       const reference = new Deno.Command("oscsend", {
