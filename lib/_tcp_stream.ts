@@ -4,8 +4,13 @@
  * it still swaps in the large buffer at once.
  */
 export const INITIAL_READ_BUFFER = 256;
-/** A read that fills the small buffer swaps it for one this size. */
-export const MAX_READ_BUFFER = 64 * 1024;
+/**
+ * A read that fills the small buffer swaps it for one this size. 256 KiB,
+ * not 64: `relay` moved 3.25× socat's bytes instead of 2.5× (C load and
+ * echo target, 5 rounds), as each read now takes what a loopback socket
+ * holds; echoing speed was unchanged.
+ */
+export const MAX_READ_BUFFER = 256 * 1024;
 /**
  * A read that waited this long for a small chunk means the connection went
  * quiet: a grown buffer is given back. Counting small reads instead shrank
