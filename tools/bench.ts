@@ -39,8 +39,8 @@ const HELD = 10_000;
 const STARTS = 15;
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const REQUEST_SECONDS = 2;
-/** Each relay is measured this often, interleaved; the best run counts. */
-const RELAY_ROUNDS = 3;
+/** Each relay is measured this often, interleaved; the median counts. */
+const RELAY_ROUNDS = 5;
 
 const DENO_TCP = `
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -278,6 +278,18 @@ function startSockitRelay(target: number): Promise<Server> {
   );
 }
 
+/** Resolves once a connection to `port` gets through (or after ~2 s). */
+async function untilAccepting(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
 /** socat as a forking relay; ready once a connection gets through. */
 async function startSocatRelay(target: number): Promise<Server> {
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -290,14 +302,7 @@ async function startSocatRelay(target: number): Promise<Server> {
     ],
     stderr: "null",
   }).spawn();
-  for (let i = 0; i < 100; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  await untilAccepting(port);
   return {
     port,
     pid: child.pid,
@@ -355,6 +360,15 @@ function findEcholoader(): string | undefined {
 }
 
 const ECHOLOAD = findEcholoader();
+/** ../shared/bench's C epoll echo server, built beside echoload. */
+const C_ECHO = ECHOLOAD && (() => {
+  const path = ECHOLOAD.replace(/echoload$/, "echo_server");
+  try {
+    return Deno.statSync(path).isFile ? path : undefined;
+  } catch {
+    return undefined;
+  }
+})();
 const NODE = have("node");
 
 interface Load {
@@ -620,6 +634,31 @@ async function benchStart(): Promise<void> {
 }
 
 /**
+ * MiB/s echoed through `port` by TCP_CLIENTS clients × TCP_BYTES_PER_CLIENT,
+ * every byte verified by the C echoload when it is built (so the load is
+ * not what is measured), else by the Deno load below.
+ */
+async function verifiedThroughput(port: number): Promise<number> {
+  if (!ECHOLOAD) return tcpThroughput(port, true);
+  const out = await new Deno.Command(ECHOLOAD, {
+    args: [
+      "tcp-stream",
+      "127.0.0.1",
+      String(port),
+      "--conns",
+      String(TCP_CLIENTS),
+      "--bytes",
+      String(TCP_BYTES_PER_CLIENT),
+    ],
+    stderr: "null",
+  }).output();
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+  const result = JSON.parse(lines.at(-1)!);
+  if (!result.ok) throw new Error(`echoload tcp-stream: ${result.error}`);
+  return result.mib_s;
+}
+
+/**
  * MiB/s echoed through `port` by TCP_CLIENTS clients in parallel. With
  * `verify`, every byte that comes back is checked against what was sent.
  */
@@ -693,30 +732,43 @@ async function requestRate(port: number): Promise<number> {
   return done / ((performance.now() - started) / 1000);
 }
 
-/** sockit's relay against socat and a minimal Deno relay, same echo target. */
+/**
+ * sockit's relay against socat and a minimal Deno relay, same echo target:
+ * the C echo server when ../shared/bench is built, else the bare Deno
+ * loop. "direct" is the load against the target with no relay between:
+ * the ceiling of every relay on this machine.
+ */
 async function compareRelays(
   name: string,
   unit: string,
+  load: string,
   measure: (port: number) => Promise<number>,
 ): Promise<void> {
   if (!wanted(name)) return;
-  const echo = await denoReference(DENO_TCP);
-  const results: Record<string, number> = {};
+  const echo = C_ECHO
+    ? await startCEcho(C_ECHO)
+    : await denoReference(DENO_TCP);
+  const runs: Record<string, number[]> = {};
+  const record = (who: string, value: number) => (runs[who] ??= []).push(value);
   const contenders: [string, () => Promise<Server>][] = [
     ["minimal", () => denoReference(REFERENCE_RELAY, String(echo.port))],
     ["socat", () => startSocatRelay(echo.port)],
     ["sockit", () => startSockitRelay(echo.port)],
   ];
-  // Interleaved best-of rounds: on a shared machine one slow moment
-  // would otherwise decide the ratio.
+  // Interleaved rounds, medians: on a shared machine one slow (or lucky)
+  // moment would otherwise decide the ratio.
   for (let round = 0; round < RELAY_ROUNDS; round++) {
+    record("direct", await measure(echo.port));
     for (const [who, start] of contenders) {
       const relay = await start();
-      results[who] = Math.max(results[who] ?? 0, await measure(relay.port));
+      record(who, await measure(relay.port));
       await relay.stop();
     }
   }
   await echo.stop();
+  const results = Object.fromEntries(
+    Object.entries(runs).map(([who, values]) => [who, median(values)]),
+  );
   const ours = results.sockit!;
   console.log(
     `${name.padEnd(28)} sockit ${ours.toFixed(1).padStart(9)} ${
@@ -725,8 +777,39 @@ async function compareRelays(
       (ours / results.socat!).toFixed(2)
     }) minimal deno ${results.minimal!.toFixed(1).padStart(9)} (ratio ${
       (ours / results.minimal!).toFixed(2)
-    })`,
+    }) direct ${results.direct!.toFixed(1)} (${
+      C_ECHO ? "C echo" : "Deno echo"
+    }, ${load})`,
   );
+}
+
+function median(values: number[]): number {
+  const sorted = values.toSorted((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? sorted[middle]!
+    : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The C echo server of ../shared/bench on a free port. */
+async function startCEcho(path: string): Promise<Server> {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  const child = new Deno.Command(path, {
+    args: ["tcp", String(port)],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  await untilAccepting(port);
+  return {
+    port,
+    pid: child.pid,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
 }
 
 /**
@@ -851,9 +934,15 @@ if (import.meta.main) {
   await compareRelays(
     "relay echo throughput",
     "MiB/s",
-    (port) => tcpThroughput(port, true),
+    ECHOLOAD ? "C load" : "Deno load",
+    verifiedThroughput,
   );
-  await compareRelays("relay request rate", "req/s", requestRate);
+  await compareRelays(
+    "relay request rate",
+    "req/s",
+    "Deno load",
+    requestRate,
+  );
   await compareGet(
     "get 1,000,000 1-byte chunks",
     tinyChunks(1_000_000),
