@@ -226,7 +226,7 @@ Deno.test("a UDP server's peer handle answers but cannot receive", async () => {
   await server.stop();
 });
 
-Deno.test("the read buffer starts at 256 bytes, grows to 256 KiB under load, and shrinks when quiet", async () => {
+Deno.test("the read buffer starts at 1 KiB, grows to 256 KiB under load, and shrinks when quiet", async () => {
   const { TcpStream } = await import("./_tcp_stream.ts");
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const writer = await Deno.connect({
@@ -234,7 +234,7 @@ Deno.test("the read buffer starts at 256 bytes, grows to 256 KiB under load, and
     port: listener.addr.port,
   });
   const stream = new TcpStream(await listener.accept());
-  assertEquals(stream.readBufferSize, 256);
+  assertEquals(stream.readBufferSize, 1024);
   const big = new Uint8Array(4 << 20);
   const writing = (async () => {
     let offset = 0;
@@ -259,7 +259,7 @@ Deno.test("the read buffer starts at 256 bytes, grows to 256 KiB under load, and
   await stream.read();
   assertEquals(
     stream.readBufferSize,
-    256,
+    1024,
     "a quiet connection gives memory back",
   );
   writer.close();
