@@ -1,5 +1,10 @@
 import { assert, assertEquals } from "../tests/_assert.ts";
-import { CONGESTED_CHARS, EventOutput, FULL_CHARS } from "./_event_output.ts";
+import {
+  CONGESTED_CHARS,
+  EventOutput,
+  FULL_CHARS,
+  LINGER_MS,
+} from "./_event_output.ts";
 import { EventPrinter } from "./_events.ts";
 
 /** A stream that takes nothing while stalled; it records each write. */
@@ -102,4 +107,23 @@ Deno.test("EventOutput stops quietly on a failed write that is not stdout's", as
     new Promise((resolve) => setTimeout(() => resolve("pending"), 50)),
   ]);
   assertEquals(result, "pending");
+});
+
+Deno.test("EventOutput: a busy output's small batches share a write; flush ends the wait", async () => {
+  const stream = stalledStream(false);
+  const output = new EventOutput(stream, false);
+  output.write("first");
+  await output.ready();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assertEquals(stream.writes, ["first\n"]);
+  // Right after a small write, lines from separate turns wait together.
+  output.write("second");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  output.write("third");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assertEquals(stream.writes.length, 1, "still lingering");
+  const started = performance.now();
+  await output.flush();
+  assert(performance.now() - started < LINGER_MS, "flush waits for no timer");
+  assertEquals(stream.writes, ["first\n", "second\nthird\n"]);
 });
