@@ -29,3 +29,43 @@ export function withDeadline<T>(
 }
 
 const never = new Promise<never>(() => {});
+
+/** A signal that aborts on its own after a time, and a way to stop its clock. */
+export interface DeadlineSignal {
+  signal: AbortSignal;
+  /** Whether the time ran out (rather than the work finishing first). */
+  readonly expired: boolean;
+  /** Stops the clock: call it once the guarded work is done. */
+  cancel(): void;
+}
+
+/**
+ * An `AbortSignal` that aborts after `ms` milliseconds, as
+ * `AbortSignal.timeout` does, but whose clock `cancel()` stops. Deno's
+ * `AbortSignal.timeout` keeps its timer until it fires: a relay connecting
+ * 3,000 clients a second with a 10 s limit held 30,000 timers. The clock is
+ * `Atomics.waitAsync`, as in {@linkcode withDeadline}.
+ */
+export function deadlineSignal(ms: number): DeadlineSignal {
+  const controller = new AbortController();
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  let expired = false;
+  const expire = () => {
+    expired = true;
+    controller.abort(new DOMException("Signal timed out.", "TimeoutError"));
+  };
+  const wait = Atomics.waitAsync(cell, 0, 0, Math.max(0, ms));
+  if (!wait.async) expire();
+  else {
+    wait.value.then((result) => {
+      if (result === "timed-out") expire();
+    });
+  }
+  return {
+    signal: controller.signal,
+    get expired() {
+      return expired;
+    },
+    cancel: () => void Atomics.notify(cell, 0),
+  };
+}

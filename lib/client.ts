@@ -7,6 +7,7 @@ import { TcpClient } from "./_tcp_client.ts";
 import { UdpClient } from "./_udp_client.ts";
 import { resolveHost } from "./_resolve.ts";
 import { validatePort } from "./_validate.ts";
+import { deadlineSignal } from "./_deadline.ts";
 import { listenDatagram } from "./_udp.ts";
 import { osPath, tempSocketPath, unixPeer } from "./_unix.ts";
 
@@ -274,8 +275,10 @@ async function connectNet(
   }
   const name = stripBrackets(host);
   const endpoint = { address: name, port };
-  const deadline = AbortSignal.timeout(timeout);
-  const aborted = signal ? AbortSignal.any([deadline, signal]) : deadline;
+  const deadline = deadlineSignal(timeout);
+  const aborted = signal
+    ? AbortSignal.any([deadline.signal, signal])
+    : deadline.signal;
   try {
     const address = protocol === "udp" || family
       ? await resolveHost(name, port, family, "connect to", aborted)
@@ -305,14 +308,16 @@ async function connectNet(
     return client;
   } catch (error) {
     if (error instanceof TypeError) throw error;
-    if (signal?.aborted && !deadline.aborted) throw signal.reason;
-    if (deadline.aborted) {
+    if (signal?.aborted && !deadline.expired) throw signal.reason;
+    if (deadline.expired) {
       throw socketError("timeout", "connect to", endpoint, {
         detail: `timed out after ${timeout} ms`,
         cause: error,
       });
     }
     throw toSocketError(error, "connect to", endpoint);
+  } finally {
+    deadline.cancel();
   }
 }
 
