@@ -1,7 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
-import { runEchoServer } from "../_echo_server.ts";
 import { helpFooter } from "../_help.ts";
-import { allowOption, denyOption, unixOption } from "../_serving.ts";
+import { allowOption, denyOption, unixOption } from "../_server_flags.ts";
 import { tlsCertOption, tlsKeyOption } from "../_tls_options.ts";
 import {
   parseCount,
@@ -66,6 +65,7 @@ export function echoTcpCommand(program: Command): void {
       }),
     )
     .action(async (options) => {
+      const { runEchoServer } = await import("../_echo_server.ts");
       Deno.exitCode = await runEchoServer("tcp", options);
     });
 }

@@ -1,7 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
-import { runEchoServer } from "../_echo_server.ts";
 import { helpFooter } from "../_help.ts";
-import { allowOption, denyOption, unixOption } from "../_serving.ts";
+import { allowOption, denyOption, unixOption } from "../_server_flags.ts";
 import { parseCountOrZero, parseHost, parseListenPort } from "../_options.ts";
 import { DEFAULT_ANSWER_RATE } from "../_udp_answer_guard.ts";
 
@@ -46,6 +45,7 @@ export function echoUdpCommand(program: Command): void {
       }),
     )
     .action(async (options) => {
+      const { runEchoServer } = await import("../_echo_server.ts");
       Deno.exitCode = await runEchoServer("udp", options);
     });
 }
