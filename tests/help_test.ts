@@ -25,8 +25,8 @@ function helpOf(command: Command): string {
   return text;
 }
 
-Deno.test("every command's --help ends with 2-4 examples and the exit codes", () => {
-  const program = buildProgram();
+Deno.test("every command's --help ends with 2-4 examples and the exit codes", async () => {
+  const program = await buildProgram();
   let checked = 0;
   for (const [path, command] of walk(program)) {
     if (command.name() === "help") continue;
@@ -63,8 +63,8 @@ Deno.test("every command's --help ends with 2-4 examples and the exit codes", ()
   assert(checked >= 5, `only ${checked} commands checked`);
 });
 
-Deno.test("sockit --help lists the duration syntax once, at the top level", () => {
-  const program = buildProgram();
+Deno.test("sockit --help lists the duration syntax once, at the top level", async () => {
+  const program = await buildProgram();
   assertMatch(helpOf(program), /\n {2}DURATION {2}seconds \(5, 0\.5\)/);
   for (const [path, command] of walk(program)) {
     if (path.length === 0) continue;

@@ -10,12 +10,8 @@ import {
 } from "../_options.ts";
 
 /** `sockit echo-tcp`: a concurrent RFC 862 echo server. */
-export function echoTcpCommand(program: Command): void {
-  program
-    .command("echo-tcp")
-    .description(
-      "Run a concurrent TCP echo server (RFC 862) that prints its events",
-    )
+export function echoTcpCommand(command: Command): void {
+  command
     .option("--host <host>", "address to bind", parseHost, "localhost")
     .option(
       "-p, --port <port>",

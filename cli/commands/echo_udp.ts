@@ -5,12 +5,8 @@ import { parseCountOrZero, parseHost, parseListenPort } from "../_options.ts";
 import { DEFAULT_ANSWER_RATE } from "../_udp_answer_guard.ts";
 
 /** `sockit echo-udp`: answers each datagram with the same payload. */
-export function echoUdpCommand(program: Command): void {
-  program
-    .command("echo-udp")
-    .description(
-      "Run a UDP echo server: each datagram goes back to its sender",
-    )
+export function echoUdpCommand(command: Command): void {
+  command
     .option("--host <host>", "address to bind", parseHost, "localhost")
     .option(
       "-p, --port <port>",

@@ -42,10 +42,8 @@ export interface GetOptions {
 }
 
 /** `sockit get`: HTTP GET over a raw socket, with curl's flags. */
-export function getCommand(program: Command): void {
-  program
-    .command("get")
-    .description("HTTP GET over a raw socket: body to stdout, byte-exact")
+export function getCommand(command: Command): void {
+  command
     .argument(
       "<url>",
       "http://host[:port]/path, https://…, or host[:port][/path]",

@@ -33,12 +33,8 @@ export interface ListenOptions extends ListenFlags {
 }
 
 /** `sockit listen`: nc -l, with events and honest exit codes. */
-export function listenCommand(program: Command): void {
-  program
-    .command("listen")
-    .description(
-      "Wait for a TCP connection (or UDP datagrams); copy it to stdout and stdin to it",
-    )
+export function listenCommand(command: Command): void {
+  command
     .argument(
       "[port]",
       "port to listen on, 0 for any (none with --unix)",

@@ -40,12 +40,8 @@ export interface RelayOptions extends ListenFlags {
 }
 
 /** `sockit relay`: socat's port forwarding, with events. */
-export function relayCommand(program: Command): void {
-  program
-    .command("relay")
-    .description(
-      "Forward each client to a target and print the traffic as events",
-    )
+export function relayCommand(command: Command): void {
+  command
     .argument(
       "<listen>",
       "[host:]port to listen on (host: localhost; port 0 for any), or unix:PATH",

@@ -17,12 +17,8 @@ export interface ScanOptions {
 }
 
 /** `sockit scan`: a TCP connect scan, loud by nature; loopback in tests. */
-export function scanCommand(program: Command): void {
-  program
-    .command("scan")
-    .description(
-      "TCP connect scan: which ports are open, closed or filtered (scan only hosts you may)",
-    )
+export function scanCommand(command: Command): void {
+  command
     .argument("<host>", "name, IPv4 or IPv6 address", parseHost)
     .argument("<ports>", "ports and ranges: 22,80,8000-8100", parsePorts)
     .addOption(

@@ -31,12 +31,8 @@ export interface SendOptions {
 }
 
 /** `sockit send`: nc's client, with the lifecycle nc users ask for. */
-export function sendCommand(program: Command): void {
-  program
-    .command("send")
-    .description(
-      "Send the message (or stdin) to a TCP or UDP peer and print its replies",
-    )
+export function sendCommand(command: Command): void {
+  command
     .argument(
       "<host>",
       "name, IPv4 or IPv6 address ([::1] or ::1), or unix:PATH",
