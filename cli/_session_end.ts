@@ -1,4 +1,4 @@
-import { type NetAddress, SocketError } from "../lib/mod.ts";
+import { type NetAddress, SocketError } from "../lib/errors.ts";
 import { formatPeer } from "./_events.ts";
 import { messageOf } from "./_failure.ts";
 

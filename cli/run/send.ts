@@ -1,9 +1,8 @@
-import {
-  createClient,
-  maxDatagramPayload,
-  type SocketClient,
-  SocketError,
-} from "../../lib/mod.ts";
+// The library's modules by name, not lib/mod.ts: a one-shot send loads only
+// what it runs (lib/mod.ts would load every server, HTTP and OSC module).
+import { createClient, type SocketClient } from "../../lib/client.ts";
+import { SocketError } from "../../lib/errors.ts";
+import { maxDatagramPayload } from "../../lib/_udp.ts";
 import type { SendOptions } from "../commands/send.ts";
 import { closedEvent, type EventPrinter, eventPrinter } from "../_events.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
