@@ -2,13 +2,11 @@
 // what it runs (lib/mod.ts would load every server, HTTP and OSC module).
 import { createClient, type SocketClient } from "../../lib/client.ts";
 import { SocketError } from "../../lib/errors.ts";
-import { maxDatagramPayload } from "../../lib/_udp.ts";
 import type { SendOptions } from "../commands/send.ts";
 import { closedEvent, type EventPrinter, eventPrinter } from "../_events.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
-import { datagramsOf } from "../_datagram_input.ts";
 import { readChunks, writeAll } from "../_stdio.ts";
 import { clientTlsOf } from "../_tls_options.ts";
 import { familyOf, unixPathOf } from "../_options.ts";
@@ -157,6 +155,11 @@ class Session {
       // A message argument is sent as one piece: one datagram over UDP.
       await this.#sendOne(this.#crlf ? this.#crlf.encode(message) : message);
     } else if (udp) {
+      // Loaded here, so that a TCP session starts without them.
+      const [{ maxDatagramPayload }, { datagramsOf }] = await Promise.all([
+        import("../../lib/_udp.ts"),
+        import("../_datagram_input.ts"),
+      ]);
       const max = maxDatagramPayload(this.#client.peer);
       const input = datagramsOf(this.#encoded(readChunks(Deno.stdin, max)), {
         lines: this.#options.lines ?? false,
