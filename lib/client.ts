@@ -198,7 +198,7 @@ export function createClient(
   address: UnixAddress,
   options?: ClientOptions,
 ): Promise<SocketClient>;
-export function createClient(
+export async function createClient(
   target: string | UnixAddress,
   portOrOptions?: number | ClientOptions,
   options: ClientOptions = {},
@@ -206,19 +206,10 @@ export function createClient(
   if (typeof target === "string") {
     return connectNet(target, portOrOptions as number, options);
   }
-  return connectUnixClient(target.path, (portOrOptions ?? {}) as ClientOptions);
-}
-
-// UDP, TLS and Unix sockets are loaded when first used, so that a program
-// that only makes plain TCP connections (a one-shot `sockit send`) starts
-// without them.
-
-async function connectUnixClient(
-  path: string,
-  options: ClientOptions,
-): Promise<SocketClient> {
+  // Unix sockets, like UDP and TLS below, are loaded when first used: a
+  // program that only makes plain TCP connections starts without them.
   const { connectUnix } = await import("./_unix_client.ts");
-  return connectUnix(path, options);
+  return connectUnix(target.path, (portOrOptions ?? {}) as ClientOptions);
 }
 
 /** A Unix-domain socket address. *

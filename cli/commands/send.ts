@@ -91,15 +91,16 @@ export function sendCommand(command: Command): void {
       }),
     )
     .action(async (host, portArg, words, options) => {
-      // A Unix target takes no port: what stands there is the message.
-      const unix = unixPathOf(host) !== undefined;
-      if (!unix && portArg === undefined) {
+      let port = 0;
+      let message = words;
+      if (unixPathOf(host) !== undefined) {
+        // A Unix target takes no port: what stands there is the message.
+        if (portArg !== undefined) message = [portArg, ...words];
+      } else if (portArg === undefined) {
         throw new UsageError("missing required argument 'port'");
+      } else {
+        port = parsePort(portArg);
       }
-      const port = unix ? 0 : parsePort(portArg!);
-      const message = unix && portArg !== undefined
-        ? [portArg, ...words]
-        : words;
       const { runSend } = await import("../run/send.ts");
       Deno.exitCode = await runSend(host, port, message, options);
     });
