@@ -16,7 +16,7 @@ import type { GetOptions } from "../commands/get.ts";
 import { familyOf } from "../_options.ts";
 import { ExitCode, HttpStatusError, UsageError, WriteError } from "../_exit.ts";
 import { failureOf, messageOf } from "../_failure.ts";
-import { formatPeer } from "../_events.ts";
+import { formatPeer } from "../_peer_text.ts";
 import { readCaCerts } from "../_tls_files.ts";
 import { escapeBytes } from "../_escape.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";

@@ -3,7 +3,7 @@
 import { createClient, type SocketClient } from "../../lib/client.ts";
 import { SocketError } from "../../lib/errors.ts";
 import type { SendOptions } from "../commands/send.ts";
-import { closedEvent, type EventPrinter, eventPrinter } from "../_events.ts";
+import type { EventPrinter } from "../_events.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
@@ -27,7 +27,17 @@ export async function runSend(
   const protocol = options.udp ? "udp" : "tcp";
   const family = familyOf(host, options);
   const json = options.json ?? false;
-  const printer = eventPrinter(protocol, "client", options, Deno.stderr);
+  // Only --json, -v and -x print events: a plain session (its input to the
+  // peer, the replies to stdout) starts without loading their formatting.
+  const events = json || options.verbose || options.hex
+    ? await import("../_events.ts")
+    : undefined;
+  const printer = events?.eventPrinter(
+    protocol,
+    "client",
+    options,
+    Deno.stderr,
+  );
   const report = json || options.verbose ? printer : undefined;
   const path = unixPathOf(host);
   const client = path !== undefined
@@ -63,11 +73,11 @@ export async function runSend(
           ? new TextEncoder().encode(words.join(" "))
           : undefined,
       ),
-      printer.broken.then(() => ExitCode.BrokenPipe),
+      ...(printer ? [printer.broken.then(() => ExitCode.BrokenPipe)] : []),
     ]);
   } finally {
     client.close();
-    report?.emit(closedEvent(client));
+    if (events) report?.emit(events.closedEvent(client));
   }
 }
 
@@ -86,7 +96,7 @@ const DRAIN_AFTER_WRITE_FAILURE_MS = 1000;
 class Session {
   #client: SocketClient;
   #options: SendOptions;
-  #printer: EventPrinter;
+  #printer: EventPrinter | undefined;
   #report: EventPrinter | undefined;
   #lastActivity = Date.now();
   #crlf: CrlfEncoder | undefined;
@@ -94,7 +104,7 @@ class Session {
   constructor(
     client: SocketClient,
     options: SendOptions,
-    printer: EventPrinter,
+    printer: EventPrinter | undefined,
     report: EventPrinter | undefined,
   ) {
     this.#client = client;
@@ -210,7 +220,7 @@ class Session {
         throw error;
       }
       this.#lastActivity = Date.now();
-      if (this.#printer.json) {
+      if (this.#printer?.json) {
         this.#printer.emit({
           event: "received",
           peer: this.#client.peer,
@@ -220,7 +230,7 @@ class Session {
         if (this.#printer.congested) await this.#printer.ready();
       } else {
         if (this.#options.hex) {
-          this.#printer.emit({
+          this.#printer?.emit({
             event: "received",
             peer: this.#client.peer,
             data,
