@@ -72,6 +72,21 @@ Deno.test("sockit --help lists the duration syntax once, at the top level", asyn
   }
 });
 
+Deno.test("sockit --help from the summaries in cli/_commands.ts is the full tree's", async () => {
+  const full = helpOf(await buildProgram());
+  // `--help` and a mistyped name declare no command; `send` declares one.
+  for (const args of [["--help"], ["snd"], ["send", "--help"]]) {
+    const program = await buildProgram(args);
+    assertEquals(helpOf(program), full, args.join(" "));
+    const names = program.commands.map((c) => c.name());
+    assertEquals(names, (await buildProgram()).commands.map((c) => c.name()));
+  }
+  const send = (await buildProgram(["send"])).commands.find((c) =>
+    c.name() === "send"
+  );
+  assert(send && send.options.length > 0, "send is declared in full");
+});
+
 Deno.test("sockit help and sockit help send print help on stdout and exit 0", async () => {
   const top = await runCli(["help"]);
   assertEquals(top.code, 0, top.stderr);
