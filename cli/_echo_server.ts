@@ -1,7 +1,8 @@
 import { eventPrinter } from "./_events.ts";
 import { EchoNotifier } from "./_echo_notifier.ts";
 import { shutdownSignal } from "./_shutdown.ts";
-import { bindServer, type ListenFlags, listeningEvent } from "./_serving.ts";
+import { bindServer, listeningEvent } from "./_serving.ts";
+import type { ListenFlags } from "./_server_flags.ts";
 import { UdpAnswerGuard } from "./_udp_answer_guard.ts";
 
 /** What `echo-tcp` and `echo-udp` share on their command lines. */

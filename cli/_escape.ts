@@ -15,12 +15,13 @@ export function escapeBytes(bytes: Uint8Array): string {
     scratch = new Uint8Array(Math.max(bytes.length * 4, scratch.length * 2));
   }
   const out = scratch;
+  const escapes = asciiEscapeBytes();
   let n = 0;
   let i = 0;
   while (i < bytes.length) {
     const byte = bytes[i]!;
     if (byte < 0x80) {
-      const escape = ASCII_ESCAPE_BYTES[byte]!;
+      const escape = escapes[byte]!;
       if (escape.length === 1) out[n++] = byte;
       else for (let k = 0; k < escape.length; k++) out[n++] = escape[k]!;
       i++;
@@ -95,26 +96,34 @@ const NAMED: Record<number, string> = {
   0x5c: "\\\\",
 };
 
-/** `\xNN` for each byte value, built once: binary data is the hot path. */
-const HEX_ESCAPES = Array.from(
-  { length: 256 },
-  (_, byte) => `\\x${byte.toString(16).padStart(2, "0")}`,
-);
+let hexEscapes: string[] | undefined;
+let asciiEscapes: Uint8Array[] | undefined;
 
-/** What each ASCII byte becomes, built once for the same reason. */
-const ASCII_ESCAPES = Array.from(
-  { length: 0x80 },
-  (_, byte) =>
-    NAMED[byte] ??
-      (byte < 0x20 || byte === 0x7f
-        ? hexByte(byte)
-        : String.fromCharCode(byte)),
-);
+/**
+ * `\xNN` for each byte value, built once: binary data is the hot path. Not
+ * at load time, which every `sockit send` pays, printing peer data or not.
+ */
+function hexByte(byte: number): string {
+  hexEscapes ??= Array.from(
+    { length: 256 },
+    (_, byte) => `\\x${byte.toString(16).padStart(2, "0")}`,
+  );
+  return hexEscapes[byte]!;
+}
 
-const byteEncoder = new TextEncoder();
-const ASCII_ESCAPE_BYTES = ASCII_ESCAPES.map((text) =>
-  byteEncoder.encode(text)
-);
+/** What each ASCII byte becomes, as bytes, built once for the same reason. */
+function asciiEscapeBytes(): Uint8Array[] {
+  if (asciiEscapes) return asciiEscapes;
+  const encoder = new TextEncoder();
+  asciiEscapes = Array.from({ length: 0x80 }, (_, byte) =>
+    encoder.encode(
+      NAMED[byte] ??
+        (byte < 0x20 || byte === 0x7f
+          ? hexByte(byte)
+          : String.fromCharCode(byte)),
+    ));
+  return asciiEscapes;
+}
 
 /**
  * Bidi controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069),
@@ -127,10 +136,6 @@ function hidesText(codePoint: number): boolean {
     codePoint === 0x200e || codePoint === 0x200f ||
     (codePoint >= 0x2028 && codePoint <= 0x202e) || codePoint === 0x2060 ||
     (codePoint >= 0x2066 && codePoint <= 0x2069) || codePoint === 0xfeff;
-}
-
-function hexByte(byte: number): string {
-  return HEX_ESCAPES[byte]!;
 }
 
 /**

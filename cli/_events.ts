@@ -7,6 +7,7 @@ import {
 } from "./_event_output.ts";
 import { hexDump, toHex } from "./_hex_dump.ts";
 import { Utf8Carry } from "./_utf8_carry.ts";
+import { formatPeer, peerTextOf } from "./_peer_text.ts";
 import {
   formatOscLine,
   type OscEventData,
@@ -99,46 +100,6 @@ export function closedEvent(
     bytesIn: client.bytesReceived,
     bytesOut: client.bytesSent,
   };
-}
-
-/**
- * `127.0.0.1:80` or `[::1]:80`: events always show numeric addresses; a
- * Unix peer is `unix:PATH` already.
- */
-export function formatPeer(peer: NetAddress): string {
-  return peerTextOf(peer).text;
-}
-
-interface PeerText {
-  address: string;
-  port: number;
-  text: string;
-  /** The Utf8Carry keys of its two directions, `>` then `<`. */
-  carry?: [string, string];
-}
-
-/**
- * A connection's peer is one object for its whole life (see the library's
- * clients), so its texts are built once, not for every message event.
- */
-const peerTexts = new WeakMap<NetAddress, PeerText>();
-
-function peerTextOf(peer: NetAddress): PeerText {
-  const known = peerTexts.get(peer);
-  if (
-    known !== undefined && known.address === peer.address &&
-    known.port === peer.port
-  ) {
-    return known;
-  }
-  const text = peer.address.startsWith("unix:")
-    ? peer.address
-    : peer.address.includes(":")
-    ? `[${peer.address}]:${peer.port}`
-    : `${peer.address}:${peer.port}`;
-  const entry: PeerText = { address: peer.address, port: peer.port, text };
-  peerTexts.set(peer, entry);
-  return entry;
 }
 
 /** Peers whose dump offsets are remembered at most; UDP peers never close. */

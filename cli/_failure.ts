@@ -1,5 +1,5 @@
 import { CommanderError } from "@commander-js/extra-typings";
-import { SocketError } from "../lib/mod.ts";
+import { SocketError } from "../lib/errors.ts";
 import { ExitCode, HttpStatusError, UsageError, WriteError } from "./_exit.ts";
 import { isStdoutBroken } from "./_shutdown.ts";
 

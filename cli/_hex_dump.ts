@@ -17,7 +17,7 @@ export function hexDump(data: Uint8Array, offset = 0): string[] {
     let text = "";
     for (let i = 0; i < ROW; i++) {
       const byte = row[i];
-      hex += byte === undefined ? "   " : `${HEX[byte]} `;
+      hex += byte === undefined ? "   " : `${hexOf(byte)} `;
       if (i === 7) hex += " ";
       if (byte !== undefined) {
         text += byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : ".";
@@ -33,11 +33,17 @@ export function hexDump(data: Uint8Array, offset = 0): string[] {
 /** A chunk as lowercase hex digits, for the `hex` field of JSON events. */
 export function toHex(data: Uint8Array): string {
   let out = "";
-  for (const byte of data) out += HEX[byte];
+  for (const byte of data) out += hexOf(byte);
   return out;
 }
 
-const HEX = Array.from(
-  { length: 256 },
-  (_, byte) => byte.toString(16).padStart(2, "0"),
-);
+let hexDigits: string[] | undefined;
+
+/** Each byte's two hex digits, built at the first dump, not at load time. */
+function hexOf(byte: number): string {
+  hexDigits ??= Array.from(
+    { length: 256 },
+    (_, byte) => byte.toString(16).padStart(2, "0"),
+  );
+  return hexDigits[byte]!;
+}

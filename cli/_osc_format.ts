@@ -1,11 +1,9 @@
+import type { NetAddress, OscArgument, OscMessage } from "../lib/mod.ts";
 import {
   formatTimetag,
-  type NetAddress,
-  type OscArgument,
-  type OscMessage,
   timetagFromMillis,
   timetagToDate,
-} from "../lib/mod.ts";
+} from "../lib/osc/timetag.ts";
 import { escapeBytes } from "./_escape.ts";
 import { toHex } from "./_hex_dump.ts";
 

@@ -1,4 +1,3 @@
-import { Option } from "@commander-js/extra-typings";
 import {
   createServer,
   type NetAddress,
@@ -8,14 +7,9 @@ import {
 import type { SockitEvent } from "./_events.ts";
 import { accessFilter, parseCidr } from "./_access.ts";
 import { UsageError } from "./_exit.ts";
-import { collect, familyOf, parseSocketPath } from "./_options.ts";
+import { familyOf } from "./_options.ts";
+import type { AccessOptions, ListenFlags } from "./_server_flags.ts";
 import { readServerPair } from "./_tls_files.ts";
-
-/** The `--allow`/`--deny` lists every sockit server takes. */
-export interface AccessOptions {
-  allow?: string[];
-  deny?: string[];
-}
 
 /** A server filter from `--allow`/`--deny`, or none when both are empty. */
 export function accessFilterOf(
@@ -44,16 +38,6 @@ export function listeningEvent(
     ...(target ? { target } : {}),
     ...(server.tls ? { tls: true } : {}),
   };
-}
-
-/** Where and how a server command listens, beyond host and port. */
-export interface ListenFlags extends AccessOptions {
-  ipv4?: boolean;
-  ipv6?: boolean;
-  /** `--unix PATH` (or a relay's `unix:PATH`): in place of host and port. */
-  unix?: string;
-  tlsCert?: string;
-  tlsKey?: string;
 }
 
 /**
@@ -88,26 +72,4 @@ export async function bindServer(
   return path === undefined
     ? await createServer(host, port, { ...options, family })
     : await createServer({ path }, options);
-}
-
-/** `--unix PATH`, declared once for every server command. */
-export function unixOption() {
-  return new Option(
-    "--unix <path>",
-    "listen on a Unix socket instead (@name: abstract)",
-  ).argParser(parseSocketPath);
-}
-
-/** `--allow CIDR` (repeatable), declared once for every server command. */
-export function allowOption(
-  description = "only accept peers in this network (repeatable)",
-) {
-  return new Option("--allow <cidr>", description).argParser(collect);
-}
-
-/** `--deny CIDR` (repeatable), declared once for every server command. */
-export function denyOption(
-  description = "refuse peers in this network (repeatable)",
-) {
-  return new Option("--deny <cidr>", description).argParser(collect);
 }

@@ -1,5 +1,5 @@
-import { type NetAddress, SocketError } from "../lib/mod.ts";
-import { formatPeer } from "./_events.ts";
+import { type NetAddress, SocketError } from "../lib/errors.ts";
+import { formatPeer } from "./_peer_text.ts";
 import { messageOf } from "./_failure.ts";
 
 /**

@@ -4,24 +4,25 @@
  *
  * @module
  */
-import { Command } from "@commander-js/extra-typings";
-import { echoTcpCommand } from "./commands/echo_tcp.ts";
-import { echoUdpCommand } from "./commands/echo_udp.ts";
-import { sendCommand } from "./commands/send.ts";
-import { getCommand } from "./commands/get.ts";
-import { scanCommand } from "./commands/scan.ts";
-import { listenCommand } from "./commands/listen.ts";
-import { relayCommand } from "./commands/relay.ts";
-import { oscCommand } from "./commands/osc.ts";
-import { completionsCommand } from "./commands/completions.ts";
+import {
+  Command,
+  type CommandUnknownOpts,
+  Help,
+} from "@commander-js/extra-typings";
+import { COMMANDS } from "./_commands.ts";
 import { ExitCode } from "./_exit.ts";
 import { failureOf, finishedCode } from "./_failure.ts";
 import { flushEventOutputs } from "./_event_output.ts";
 import { helpCommand, programHelpFooter } from "./_help.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
-/** Builds the command tree; exported so tests can inspect it. */
-export function buildProgram(): Command {
+/**
+ * Builds the command tree; exported so tests can inspect it. Given the
+ * command line, it declares in full only the commands that line needs
+ * (see {@linkcode needsInFull}); the others are summaries, enough for
+ * `sockit --help` and for "did you mean" after a mistyped name.
+ */
+export async function buildProgram(args?: string[]): Promise<Command> {
   const program = new Command()
     .name("sockit")
     .description("Poke TCP and UDP services, run echo servers, fetch pages")
@@ -58,25 +59,48 @@ export function buildProgram(): Command {
         ],
       }),
     );
-  echoTcpCommand(program);
-  echoUdpCommand(program);
-  sendCommand(program);
-  getCommand(program);
-  scanCommand(program);
-  listenCommand(program);
-  relayCommand(program);
-  oscCommand(program);
-  completionsCommand(program);
+  const inFull = args === undefined ? () => true : needsInFull(args);
+  const declarations = await Promise.all(
+    COMMANDS.map((summary) => inFull(summary.name) ? summary.define() : null),
+  );
+  const summaries = new Map<CommandUnknownOpts, string>();
+  COMMANDS.forEach((summary, i) => {
+    const command = program.command(summary.name)
+      .description(summary.description);
+    const declare = declarations[i];
+    if (declare) declare(command);
+    else summaries.set(command, `${summary.name} ${summary.usage}`.trimEnd());
+  });
+  if (summaries.size > 0) {
+    program.configureHelp({
+      // A summary has no arguments or flags to list: its line is written out.
+      subcommandTerm(command) {
+        return summaries.get(command) ?? new Help().subcommandTerm(command);
+      },
+    });
+  }
   // Last: it lists, and suggests among, every command added before it.
   helpCommand(program);
   return program;
+}
+
+/**
+ * Whether a command line needs a command declared in full: the one it runs
+ * (its first word that is not an option) does, and `help` and `completions`
+ * read every command. `sockit --help` and a mistyped name need none.
+ */
+function needsInFull(args: string[]): (name: string) => boolean {
+  const named = args.find((arg) => !arg.startsWith("-"));
+  if (named === "help" || named === "completions") return () => true;
+  return (name) => name === named;
 }
 
 /** Runs sockit with `args` and resolves with the process exit code. */
 export async function main(args: string[]): Promise<number> {
   Deno.exitCode = ExitCode.Ok;
   try {
-    await buildProgram().parseAsync(args, { from: "user" });
+    const program = await buildProgram(args);
+    await program.parseAsync(args, { from: "user" });
     await flushEventOutputs();
     return finishedCode(Deno.exitCode);
   } catch (error) {

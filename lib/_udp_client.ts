@@ -4,7 +4,7 @@ import { type ReceiveMode, validateReceive } from "./_receive_mode.ts";
 import { withDeadline } from "./_deadline.ts";
 import { toNetAddress } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
-import { DATAGRAM_BUFFER_SIZE, sendDatagram } from "./_udp.ts";
+import { DATAGRAM_BUFFER_SIZE, listenDatagram, sendDatagram } from "./_udp.ts";
 import { isUnix, pathOf, unlinkSocket } from "./_unix.ts";
 import { type DatagramIo, DatagramTurns } from "./_datagram_turns.ts";
 
@@ -107,4 +107,21 @@ function withoutLineEnding(datagram: Uint8Array): Uint8Array {
   if (datagram[end - 1] === 0x0a) end--;
   if (datagram[end - 1] === 0x0d) end--;
   return datagram.subarray(0, end);
+}
+
+/**
+ * Binds an ephemeral UDP port for talking to `peer`: on loopback for a
+ * loopback peer (nothing else needs to reach it, and `localAddress` is then
+ * real), otherwise on every interface of the peer's family.
+ */
+export function openUdpClient(peer: NetAddress): UdpClient {
+  const hostname = peer.address === "::1"
+    ? "::1"
+    : peer.address.startsWith("127.")
+    ? "127.0.0.1"
+    : peer.address.includes(":")
+    ? "::"
+    : "0.0.0.0";
+  const conn = listenDatagram({ transport: "udp", hostname, port: 0 });
+  return new UdpClient(conn, peer);
 }

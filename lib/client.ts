@@ -2,14 +2,10 @@ import type { NetAddress } from "./errors.ts";
 import type { ReceiveMode } from "./_receive_mode.ts";
 import { stripBrackets } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
-import { connectTls } from "./_tls_client.ts";
 import { TcpClient } from "./_tcp_client.ts";
-import { UdpClient } from "./_udp_client.ts";
 import { resolveHost } from "./_resolve.ts";
 import { validatePort } from "./_validate.ts";
 import { deadlineSignal } from "./_deadline.ts";
-import { listenDatagram } from "./_udp.ts";
-import { osPath, tempSocketPath, unixPeer } from "./_unix.ts";
 
 export type { ReceiveMode } from "./_receive_mode.ts";
 
@@ -203,7 +199,7 @@ export function createClient(
   address: UnixAddress,
   options?: ClientOptions,
 ): Promise<SocketClient>;
-export function createClient(
+export async function createClient(
   target: string | UnixAddress,
   portOrOptions?: number | ClientOptions,
   options: ClientOptions = {},
@@ -211,6 +207,9 @@ export function createClient(
   if (typeof target === "string") {
     return connectNet(target, portOrOptions as number, options);
   }
+  // Unix sockets, like UDP and TLS below, are loaded when first used: a
+  // program that only makes plain TCP connections starts without them.
+  const { connectUnix } = await import("./_unix_client.ts");
   return connectUnix(target.path, (portOrOptions ?? {}) as ClientOptions);
 }
 
@@ -226,35 +225,6 @@ export function createClient(
 export interface UnixAddress {
   /** A file path, or `@name` for an abstract socket (Linux). */
   path: string;
-}
-
-async function connectUnix(
-  path: string,
-  options: ClientOptions,
-): Promise<SocketClient> {
-  const { protocol = "tcp", tls, family, signal } = options;
-  if (tls || family) {
-    throw new TypeError(
-      "Cannot connect: TLS and address families do not apply to Unix sockets",
-    );
-  }
-  signal?.throwIfAborted();
-  const peer = unixPeer(path);
-  try {
-    if (protocol === "udp") {
-      const reply = await tempSocketPath();
-      const conn = listenDatagram({ transport: "unixpacket", path: reply });
-      return new UdpClient(conn, peer);
-    }
-    return new TcpClient(
-      await Deno.connect({ transport: "unix", path: osPath(path) }),
-      false,
-      options.keepSendingAfterEof ?? false,
-    );
-  } catch (error) {
-    if (error instanceof TypeError) throw error;
-    throw toSocketError(error, "connect to", peer);
-  }
 }
 
 async function connectNet(
@@ -283,7 +253,10 @@ async function connectNet(
     const address = protocol === "udp" || family
       ? await resolveHost(name, port, family, "connect to", aborted)
       : name;
-    if (protocol === "udp") return openUdpClient({ address, port });
+    if (protocol === "udp") {
+      const { openUdpClient } = await import("./_udp_client.ts");
+      return openUdpClient({ address, port });
+    }
     if (!tls) {
       const conn = await Deno.connect({
         hostname: address,
@@ -294,6 +267,7 @@ async function connectNet(
       return new TcpClient(conn, false, keepSending);
     }
     const settings = tls === true ? {} : tls;
+    const { connectTls } = await import("./_tls_client.ts");
     const session = await connectTls(address, endpoint, settings, aborted);
     const client = new TcpClient(
       session.conn,
@@ -319,21 +293,4 @@ async function connectNet(
   } finally {
     deadline.cancel();
   }
-}
-
-/**
- * Binds an ephemeral UDP port for talking to `peer`: on loopback for a
- * loopback peer (nothing else needs to reach it, and `localAddress` is then
- * real), otherwise on every interface of the peer's family.
- */
-function openUdpClient(peer: NetAddress): UdpClient {
-  const hostname = peer.address === "::1"
-    ? "::1"
-    : peer.address.startsWith("127.")
-    ? "127.0.0.1"
-    : peer.address.includes(":")
-    ? "::"
-    : "0.0.0.0";
-  const conn = listenDatagram({ transport: "udp", hostname, port: 0 });
-  return new UdpClient(conn, peer);
 }

@@ -87,7 +87,7 @@ Deno.test("bash: completes commands, flags, flag values, files and help's argume
 });
 
 Deno.test("completions follow the command tree: a new command needs no edit", async () => {
-  const program = buildProgram();
+  const program = await buildProgram();
   program.command("zz-new").addOption(
     new Option("--colour <when>", "").choices(["auto", "never"]),
   ).command("deeper").option("--flag");

@@ -25,8 +25,8 @@ function helpOf(command: Command): string {
   return text;
 }
 
-Deno.test("every command's --help ends with 2-4 examples and the exit codes", () => {
-  const program = buildProgram();
+Deno.test("every command's --help ends with 2-4 examples and the exit codes", async () => {
+  const program = await buildProgram();
   let checked = 0;
   for (const [path, command] of walk(program)) {
     if (command.name() === "help") continue;
@@ -63,13 +63,28 @@ Deno.test("every command's --help ends with 2-4 examples and the exit codes", ()
   assert(checked >= 5, `only ${checked} commands checked`);
 });
 
-Deno.test("sockit --help lists the duration syntax once, at the top level", () => {
-  const program = buildProgram();
+Deno.test("sockit --help lists the duration syntax once, at the top level", async () => {
+  const program = await buildProgram();
   assertMatch(helpOf(program), /\n {2}DURATION {2}seconds \(5, 0\.5\)/);
   for (const [path, command] of walk(program)) {
     if (path.length === 0) continue;
     assert(!helpOf(command).includes("DURATION "), path.join(" "));
   }
+});
+
+Deno.test("sockit --help from the summaries in cli/_commands.ts is the full tree's", async () => {
+  const full = helpOf(await buildProgram());
+  // `--help` and a mistyped name declare no command; `send` declares one.
+  for (const args of [["--help"], ["snd"], ["send", "--help"]]) {
+    const program = await buildProgram(args);
+    assertEquals(helpOf(program), full, args.join(" "));
+    const names = program.commands.map((c) => c.name());
+    assertEquals(names, (await buildProgram()).commands.map((c) => c.name()));
+  }
+  const send = (await buildProgram(["send"])).commands.find((c) =>
+    c.name() === "send"
+  );
+  assert(send && send.options.length > 0, "send is declared in full");
 });
 
 Deno.test("sockit help and sockit help send print help on stdout and exit 0", async () => {

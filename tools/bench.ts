@@ -485,11 +485,14 @@ async function held(server: Server): Promise<number> {
   return peakRss(server.pid);
 }
 
-/** Mean wall-clock ms of `args` run STARTS times, interleaved with the rest. */
+/**
+ * Median wall-clock ms of `args` run STARTS times, interleaved with the
+ * rest: a median, as one start slowed by another process says nothing.
+ */
 async function startTimes(
   commands: Record<string, string[]>,
 ): Promise<Record<string, number>> {
-  const totals: Record<string, number> = {};
+  const times: Record<string, number[]> = {};
   for (let run = 0; run < STARTS; run++) {
     for (const [name, args] of Object.entries(commands)) {
       const started = performance.now();
@@ -498,11 +501,15 @@ async function startTimes(
         stdout: "null",
         stderr: "null",
       }).output();
-      totals[name] = (totals[name] ?? 0) + performance.now() - started;
+      (times[name] ??= []).push(performance.now() - started);
     }
   }
-  for (const name in totals) totals[name]! /= STARTS;
-  return totals;
+  const medians: Record<string, number> = {};
+  for (const [name, list] of Object.entries(times)) {
+    list.sort((a, b) => a - b);
+    medians[name] = list[Math.floor(list.length / 2)]!;
+  }
+  return medians;
 }
 
 function row(name: string, cells: string[]): void {
@@ -625,7 +632,7 @@ async function benchStart(): Promise<void> {
     send: [...run, "send", "127.0.0.1", `${port}`, "hi"],
   });
   listener.close();
-  row("start-up (ms, mean of 15)", [
+  row(`start-up (ms, median of ${STARTS})`, [
     `deno run empty ${t.empty!.toFixed(0)}`,
     ...["help", "usage", "send"].map((n) =>
       `${n} ${t[n]!.toFixed(0)} (${ratio(t[n]!, t.empty!)}×)`

@@ -5,10 +5,8 @@ import { ExitCode } from "../_exit.ts";
 import { writeAll } from "../_stdio.ts";
 
 /** `sockit completions`: a completion script for bash, zsh or fish. */
-export function completionsCommand(program: Command): void {
-  program
-    .command("completions")
-    .description("Print a completion script for bash, zsh or fish")
+export function completionsCommand(command: Command): void {
+  command
     .addArgument(new Argument("<shell>", "the shell").choices(SHELLS))
     .addHelpText(
       "after",
@@ -31,8 +29,9 @@ export function completionsCommand(program: Command): void {
       }),
     )
     .action(async (shell) => {
-      // Built when asked, so it covers every command added to `program`.
-      const script = completionScript(shell, program);
+      // Built when asked, so it covers every command of the whole tree
+      // (main() builds all of them for `completions`).
+      const script = completionScript(shell, command.parent ?? command);
       await writeAll(Deno.stdout, new TextEncoder().encode(script));
     });
 }

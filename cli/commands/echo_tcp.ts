@@ -1,7 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
-import { runEchoServer } from "../_echo_server.ts";
 import { helpFooter } from "../_help.ts";
-import { allowOption, denyOption, unixOption } from "../_serving.ts";
+import { allowOption, denyOption, unixOption } from "../_server_flags.ts";
 import { tlsCertOption, tlsKeyOption } from "../_tls_options.ts";
 import {
   parseCount,
@@ -11,12 +10,8 @@ import {
 } from "../_options.ts";
 
 /** `sockit echo-tcp`: a concurrent RFC 862 echo server. */
-export function echoTcpCommand(program: Command): void {
-  program
-    .command("echo-tcp")
-    .description(
-      "Run a concurrent TCP echo server (RFC 862) that prints its events",
-    )
+export function echoTcpCommand(command: Command): void {
+  command
     .option("--host <host>", "address to bind", parseHost, "localhost")
     .option(
       "-p, --port <port>",
@@ -66,6 +61,7 @@ export function echoTcpCommand(program: Command): void {
       }),
     )
     .action(async (options) => {
+      const { runEchoServer } = await import("../_echo_server.ts");
       Deno.exitCode = await runEchoServer("tcp", options);
     });
 }

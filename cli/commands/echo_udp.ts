@@ -1,17 +1,12 @@
 import type { Command } from "@commander-js/extra-typings";
-import { runEchoServer } from "../_echo_server.ts";
 import { helpFooter } from "../_help.ts";
-import { allowOption, denyOption, unixOption } from "../_serving.ts";
+import { allowOption, denyOption, unixOption } from "../_server_flags.ts";
 import { parseCountOrZero, parseHost, parseListenPort } from "../_options.ts";
 import { DEFAULT_ANSWER_RATE } from "../_udp_answer_guard.ts";
 
 /** `sockit echo-udp`: answers each datagram with the same payload. */
-export function echoUdpCommand(program: Command): void {
-  program
-    .command("echo-udp")
-    .description(
-      "Run a UDP echo server: each datagram goes back to its sender",
-    )
+export function echoUdpCommand(command: Command): void {
+  command
     .option("--host <host>", "address to bind", parseHost, "localhost")
     .option(
       "-p, --port <port>",
@@ -46,6 +41,7 @@ export function echoUdpCommand(program: Command): void {
       }),
     )
     .action(async (options) => {
+      const { runEchoServer } = await import("../_echo_server.ts");
       Deno.exitCode = await runEchoServer("udp", options);
     });
 }

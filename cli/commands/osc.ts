@@ -4,10 +4,8 @@ import { oscDumpCommand } from "./osc_dump.ts";
 import { helpFooter } from "../_help.ts";
 
 /** `sockit osc`: Open Sound Control, as liblo's oscsend and oscdump. */
-export function oscCommand(program: Command): void {
-  const osc = program
-    .command("osc")
-    .description("Send and dump Open Sound Control messages (oscsend, oscdump)")
+export function oscCommand(command: Command): void {
+  command
     // Lets `osc send` stop option parsing at the host: values may be `-5`.
     .enablePositionalOptions()
     .addHelpText(
@@ -22,6 +20,6 @@ export function oscCommand(program: Command): void {
         ],
       }),
     );
-  oscSendCommand(osc);
-  oscDumpCommand(osc);
+  oscSendCommand(command);
+  oscDumpCommand(command);
 }

@@ -1,34 +1,18 @@
 import type { Command } from "@commander-js/extra-typings";
-import { eventPrinter } from "../_events.ts";
-import { shutdownSignal } from "../_shutdown.ts";
-import {
-  allowOption,
-  bindServer,
-  denyOption,
-  type ListenFlags,
-  listeningEvent,
-} from "../_serving.ts";
-import { RelayReport } from "../_relay_report.ts";
-import { TcpRelay } from "../_tcp_relay.ts";
-import { UdpRelay } from "../_udp_relay.ts";
+import { allowOption, denyOption, type ListenFlags } from "../_server_flags.ts";
 import { helpFooter } from "../_help.ts";
-import { UsageError } from "../_exit.ts";
 import {
   cacertOption,
-  clientTlsOf,
   servernameOption,
   tlsCertOption,
   tlsKeyOption,
 } from "../_tls_options.ts";
 import {
   durationOption,
-  type Endpoint,
-  familyOf,
   parseCount,
   parseDuration,
   parseListenEndpoint,
   parseTargetEndpoint,
-  unixPathOf,
 } from "../_options.ts";
 
 /**
@@ -56,12 +40,8 @@ export interface RelayOptions extends ListenFlags {
 }
 
 /** `sockit relay`: socat's port forwarding, with events. */
-export function relayCommand(program: Command): void {
-  program
-    .command("relay")
-    .description(
-      "Forward each client to a target and print the traffic as events",
-    )
+export function relayCommand(command: Command): void {
+  command
     .argument(
       "<listen>",
       "[host:]port to listen on (host: localhost; port 0 for any), or unix:PATH",
@@ -138,61 +118,7 @@ export function relayCommand(program: Command): void {
       }),
     )
     .action(async (listen, target, options) => {
+      const { runRelay } = await import("../run/relay.ts");
       Deno.exitCode = await runRelay(listen, target, options);
     });
-}
-
-/** Relays until SIGINT or SIGTERM, then closes every pair; exit code 0. */
-export async function runRelay(
-  listen: Endpoint,
-  target: Endpoint,
-  options: RelayOptions,
-): Promise<number> {
-  const protocol = options.udp ? "udp" : "tcp";
-  const family = familyOf(listen.host, options);
-  familyOf(target.host, options);
-  if (options.udp && unixPathOf(listen.host) !== undefined) {
-    // A reply would be sent while the next datagram is awaited on the
-    // same socket, which Deno refuses ("socket already in use").
-    throw new UsageError(
-      `relay -u cannot listen on a Unix datagram socket ("${listen.host}"); a Unix target works`,
-    );
-  }
-  const tls = await clientTlsOf(options.targetTls, "--target-tls", options);
-  if (tls && unixPathOf(target.host) !== undefined) {
-    throw new UsageError(
-      `--target-tls: TLS over a Unix socket is not supported ("${target.host}")`,
-    );
-  }
-  const printer = eventPrinter(protocol, "server", options);
-  const stopping = shutdownSignal();
-  const aborting = new AbortController();
-  const server = await bindServer(listen.host, listen.port, {
-    ...options,
-    unix: unixPathOf(listen.host),
-  }, { protocol, maxConnections: options.maxConns });
-  const report = new RelayReport(
-    printer,
-    { address: target.host, port: target.port },
-    options.quiet ?? false,
-  );
-  const relayTarget = {
-    ...target,
-    family,
-    wait: options.wait,
-    idleTimeout: options.idleTimeout,
-    signal: aborting.signal,
-    tls,
-  };
-  const notifier = protocol === "tcp"
-    ? new TcpRelay(relayTarget, report)
-    : new UdpRelay(relayTarget, report, options.maxConns);
-  printer.emit(listeningEvent(server, report.target));
-  server.run(notifier);
-  await stopping;
-  aborting.abort();
-  await server.stop();
-  if (notifier instanceof UdpRelay) await notifier.close();
-  report.stopped();
-  return 0;
 }

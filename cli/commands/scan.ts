@@ -1,23 +1,24 @@
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError } from "@commander-js/extra-typings";
-import { scanPorts } from "../../lib/mod.ts";
-import { eventPrinter } from "../_events.ts";
 import { ExitCode } from "../_exit.ts";
 import { helpFooter } from "../_help.ts";
-import {
-  durationOption,
-  familyOf,
-  parseCount,
-  parseHost,
-} from "../_options.ts";
+import { durationOption, parseCount, parseHost } from "../_options.ts";
+
+/** The command line of `scan`, as commander parses it. */
+export interface ScanOptions {
+  wait: number;
+  concurrency: number;
+  all?: boolean;
+  banner?: boolean;
+  idleTimeout: number;
+  json?: boolean;
+  ipv4?: boolean;
+  ipv6?: boolean;
+}
 
 /** `sockit scan`: a TCP connect scan, loud by nature; loopback in tests. */
-export function scanCommand(program: Command): void {
-  program
-    .command("scan")
-    .description(
-      "TCP connect scan: which ports are open, closed or filtered (scan only hosts you may)",
-    )
+export function scanCommand(command: Command): void {
+  command
     .argument("<host>", "name, IPv4 or IPv6 address", parseHost)
     .argument("<ports>", "ports and ranges: 22,80,8000-8100", parsePorts)
     .addOption(
@@ -71,26 +72,8 @@ export function scanCommand(program: Command): void {
       }),
     )
     .action(async (host, ports, options) => {
-      const printer = eventPrinter("tcp", "client", options);
-      let open = 0;
-      for await (
-        const result of scanPorts(host, ports, {
-          timeout: options.wait,
-          concurrency: options.concurrency,
-          bannerTimeout: options.banner ? options.idleTimeout : undefined,
-          family: familyOf(host, options),
-        })
-      ) {
-        if (result.state === "open") open++;
-        if (result.state !== "open" && !options.all) continue;
-        printer.emit({
-          event: "port",
-          peer: result.peer,
-          state: result.state,
-          ...(result.banner ? { data: result.banner } : {}),
-        });
-      }
-      Deno.exitCode = open > 0 ? ExitCode.Ok : ExitCode.Network;
+      const { runScan } = await import("../run/scan.ts");
+      Deno.exitCode = await runScan(host, ports, options);
     });
 }
 

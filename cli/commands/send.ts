@@ -1,34 +1,15 @@
 import type { Command } from "@commander-js/extra-typings";
-import {
-  createClient,
-  maxDatagramPayload,
-  type SocketClient,
-  SocketError,
-} from "../../lib/mod.ts";
-import { closedEvent, type EventPrinter, eventPrinter } from "../_events.ts";
-import { ExitCode, UsageError } from "../_exit.ts";
-import { CrlfEncoder } from "../_crlf.ts";
+import { UsageError } from "../_exit.ts";
 import { helpFooter } from "../_help.ts";
-import { idleError, isCleanClose } from "../_session_end.ts";
-import { datagramsOf } from "../_datagram_input.ts";
-import { readChunks, writeAll } from "../_stdio.ts";
-import {
-  cacertOption,
-  clientTlsOf,
-  servernameOption,
-} from "../_tls_options.ts";
+import { cacertOption, servernameOption } from "../_tls_options.ts";
 import {
   durationOption,
-  familyOf,
   parseDuration,
   parseDurationOrZero,
   parsePort,
   parseTarget,
   unixPathOf,
 } from "../_options.ts";
-
-/** How long a UDP session waits for replies after its last send. */
-const UDP_QUIT_AFTER_MS = 1000;
 
 /** The command line of `send`, as commander parses it. */
 export interface SendOptions {
@@ -50,12 +31,8 @@ export interface SendOptions {
 }
 
 /** `sockit send`: nc's client, with the lifecycle nc users ask for. */
-export function sendCommand(program: Command): void {
-  program
-    .command("send")
-    .description(
-      "Send the message (or stdin) to a TCP or UDP peer and print its replies",
-    )
+export function sendCommand(command: Command): void {
+  command
     .argument(
       "<host>",
       "name, IPv4 or IPv6 address ([::1] or ::1), or unix:PATH",
@@ -114,232 +91,17 @@ export function sendCommand(program: Command): void {
       }),
     )
     .action(async (host, portArg, words, options) => {
-      // A Unix target takes no port: what stands there is the message.
+      let port = 0;
+      let message = words;
       if (unixPathOf(host) !== undefined) {
-        const message = portArg === undefined ? words : [portArg, ...words];
-        Deno.exitCode = await runSend(host, 0, message, options);
-        return;
-      }
-      if (portArg === undefined) {
+        // A Unix target takes no port: what stands there is the message.
+        if (portArg !== undefined) message = [portArg, ...words];
+      } else if (portArg === undefined) {
         throw new UsageError("missing required argument 'port'");
-      }
-      Deno.exitCode = await runSend(host, parsePort(portArg), words, options);
-    });
-}
-
-/** Connects, pumps input and replies, and returns the exit code. */
-export async function runSend(
-  host: string,
-  port: number,
-  words: string[],
-  options: SendOptions,
-): Promise<number> {
-  if (options.lines && !options.udp) {
-    throw new UsageError("--lines cuts datagrams: it needs -u (UDP)");
-  }
-  const protocol = options.udp ? "udp" : "tcp";
-  const family = familyOf(host, options);
-  const json = options.json ?? false;
-  const printer = eventPrinter(protocol, "client", options, Deno.stderr);
-  const report = json || options.verbose ? printer : undefined;
-  const path = unixPathOf(host);
-  const client = path !== undefined
-    ? await createClient({ path }, {
-      protocol,
-      tls: options.tls,
-      keepSendingAfterEof: true,
-    })
-    : await createClient(host, port, {
-      protocol,
-      family,
-      timeout: options.wait,
-      keepSendingAfterEof: true,
-      tls: await clientTlsOf(options.tls, "--tls", options),
-    });
-  report?.emit({
-    event: "connected",
-    peer: client.peer,
-    local: { address: client.localAddress, port: client.localPort },
-    ...(client.tls ? { tls: client.tls } : {}),
-  });
-  const session = new Session(
-    client,
-    options,
-    printer,
-    report ?? (options.hex ? printer : undefined),
-  );
-  try {
-    // A --json reader that went away (`| head`) ends the session: 141.
-    return await Promise.race([
-      session.run(
-        words.length > 0
-          ? new TextEncoder().encode(words.join(" "))
-          : undefined,
-      ),
-      printer.broken.then(() => ExitCode.BrokenPipe),
-    ]);
-  } finally {
-    client.close();
-    report?.emit(closedEvent(client));
-  }
-}
-
-/**
- * After a failed write, how long the replies already in the socket get to
- * be read and printed before the failure is reported: a reset connection
- * hands them over at once, so this only bounds a peer that never says.
- */
-const DRAIN_AFTER_WRITE_FAILURE_MS = 1000;
-
-/**
- * One client session: a sender and a receiver running side by side. The
- * receiver alone decides what is printed, so nothing the peer sent is lost
- * to a failed write; the rules of who ends the session are in `run`.
- */
-class Session {
-  #client: SocketClient;
-  #options: SendOptions;
-  #printer: EventPrinter;
-  #report: EventPrinter | undefined;
-  #lastActivity = Date.now();
-  #crlf: CrlfEncoder | undefined;
-
-  constructor(
-    client: SocketClient,
-    options: SendOptions,
-    printer: EventPrinter,
-    report: EventPrinter | undefined,
-  ) {
-    this.#client = client;
-    this.#options = options;
-    this.#printer = printer;
-    this.#report = report;
-    this.#crlf = options.crlf ? new CrlfEncoder() : undefined;
-  }
-
-  /**
-   * Resolves with the exit code. A receive failure (reset, idle timeout)
-   * ends the session at once, after everything before it was printed. The
-   * peer's FIN only means it sends nothing more: unless stdin is a terminal,
-   * the input is still sent to its end, and the exit is 0 once all of it
-   * was written. A failed write waits for the replies already received.
-   */
-  async run(message: Uint8Array | undefined): Promise<number> {
-    const udp = this.#client.protocol === "udp";
-    const receiving = this.#receive();
-    const sending = this.#send(message);
-    // Whichever loses the race must not become an unhandled rejection.
-    receiving.catch(() => {});
-    sending.catch(() => {});
-    const first = await Promise.race([
-      receiving.then(() => "peer closed" as const),
-      sending.then(() => "input sent" as const, () => "send failed" as const),
-    ]);
-    if (first === "peer closed") {
-      if (message === undefined && Deno.stdin.isTerminal()) return 0;
-      await sending;
-      return 0;
-    }
-    if (first === "send failed") {
-      const failure = await sending.catch((error: unknown) => error);
-      if (udp || !(failure instanceof SocketError)) throw failure;
-      const drained = await Promise.race([
-        receiving.then(() => undefined, (error: unknown) => error),
-        delay(DRAIN_AFTER_WRITE_FAILURE_MS).then(() => undefined),
-      ]);
-      // The receiver's error (a reset) says why the write failed.
-      throw drained ?? failure;
-    }
-    const quitAfter = this.#options.quitAfter ??
-      (udp ? UDP_QUIT_AFTER_MS : undefined);
-    if (quitAfter === undefined) {
-      await receiving;
-      return 0;
-    }
-    // Counted from the end of the input, not from the last send.
-    await Promise.race([receiving, delay(quitAfter)]);
-    return 0;
-  }
-
-  /** Sends the message, or all of stdin, then half-closes a TCP session. */
-  async #send(message: Uint8Array | undefined): Promise<void> {
-    const udp = this.#client.protocol === "udp";
-    if (message !== undefined) {
-      // A message argument is sent as one piece: one datagram over UDP.
-      await this.#sendOne(this.#crlf ? this.#crlf.encode(message) : message);
-    } else if (udp) {
-      const max = maxDatagramPayload(this.#client.peer);
-      const input = datagramsOf(this.#encoded(readChunks(Deno.stdin, max)), {
-        lines: this.#options.lines ?? false,
-        max,
-      });
-      for await (const datagram of input) await this.#sendOne(datagram);
-    } else {
-      for await (const chunk of this.#encoded(readChunks())) {
-        await this.#sendOne(chunk);
-      }
-    }
-    if (!udp && this.#options.shutdown) await this.#client.closeWrite();
-  }
-
-  async *#encoded(
-    chunks: AsyncIterable<Uint8Array>,
-  ): AsyncGenerator<Uint8Array> {
-    for await (const chunk of chunks) {
-      yield this.#crlf ? this.#crlf.encode(chunk) : chunk;
-    }
-  }
-
-  async #sendOne(data: Uint8Array): Promise<void> {
-    await this.#client.send(data);
-    this.#lastActivity = Date.now();
-    this.#report?.emit({ event: "sent", peer: this.#client.peer, data });
-  }
-
-  /** Prints replies until the peer closes (resolves) or fails (rejects). */
-  async #receive(): Promise<void> {
-    const idle = this.#options.idleTimeout;
-    while (true) {
-      let data: Uint8Array;
-      try {
-        const left = idle === undefined
-          ? Infinity
-          : Math.max(0, this.#lastActivity + idle - Date.now());
-        data = await this.#client.receiveBytes("*all", left);
-      } catch (error) {
-        if (!(error instanceof SocketError)) throw error;
-        if (error.code === "timeout") {
-          if (idle !== undefined && Date.now() - this.#lastActivity >= idle) {
-            throw idleError(this.#client.peer, idle);
-          }
-          continue;
-        }
-        if (isCleanClose(error)) return;
-        throw error;
-      }
-      this.#lastActivity = Date.now();
-      if (this.#printer.json) {
-        this.#printer.emit({
-          event: "received",
-          peer: this.#client.peer,
-          data,
-        });
-        // The events are the data here: wait for the reader, drop nothing.
-        if (this.#printer.congested) await this.#printer.ready();
       } else {
-        if (this.#options.hex) {
-          this.#printer.emit({
-            event: "received",
-            peer: this.#client.peer,
-            data,
-          });
-        }
-        await writeAll(Deno.stdout, data);
+        port = parsePort(portArg);
       }
-    }
-  }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+      const { runSend } = await import("../run/send.ts");
+      Deno.exitCode = await runSend(host, port, message, options);
+    });
 }

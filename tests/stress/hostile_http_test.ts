@@ -1,7 +1,7 @@
 import { seededRandom } from "./_seeded_random.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { runCli } from "../_cli.ts";
-import { runGet } from "../../cli/commands/get.ts";
+import { runGet } from "../../cli/run/get.ts";
 import { failureOf } from "../../cli/_failure.ts";
 import { mib, pool, record, sleep } from "./_report.ts";
 

@@ -1,0 +1,40 @@
+import { Option } from "@commander-js/extra-typings";
+import { collect, parseSocketPath } from "./_options.ts";
+
+/** The `--allow`/`--deny` lists every sockit server takes. */
+export interface AccessOptions {
+  allow?: string[];
+  deny?: string[];
+}
+
+/** Where and how a server command listens, beyond host and port. */
+export interface ListenFlags extends AccessOptions {
+  ipv4?: boolean;
+  ipv6?: boolean;
+  /** `--unix PATH` (or a relay's `unix:PATH`): in place of host and port. */
+  unix?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** `--unix PATH`, declared once for every server command. */
+export function unixOption() {
+  return new Option(
+    "--unix <path>",
+    "listen on a Unix socket instead (@name: abstract)",
+  ).argParser(parseSocketPath);
+}
+
+/** `--allow CIDR` (repeatable), declared once for every server command. */
+export function allowOption(
+  description = "only accept peers in this network (repeatable)",
+) {
+  return new Option("--allow <cidr>", description).argParser(collect);
+}
+
+/** `--deny CIDR` (repeatable), declared once for every server command. */
+export function denyOption(
+  description = "refuse peers in this network (repeatable)",
+) {
+  return new Option("--deny <cidr>", description).argParser(collect);
+}

@@ -1,0 +1,298 @@
+import {
+  maxDatagramPayload,
+  type Message,
+  type NetAddress,
+  type SocketClient,
+  SocketError,
+  type SocketNotifier,
+  type SocketServer,
+} from "../../lib/mod.ts";
+import type { ListenOptions } from "../commands/listen.ts";
+import { closedEvent, type EventPrinter, eventPrinter } from "../_events.ts";
+import { CrlfEncoder } from "../_crlf.ts";
+import { datagramsOf } from "../_datagram_input.ts";
+import { asSocketError, idleError, isCleanClose } from "../_session_end.ts";
+import { readChunks, writeAll } from "../_stdio.ts";
+import { shutdownSignal } from "../_shutdown.ts";
+import { bindServer, listeningEvent } from "../_serving.ts";
+import { ExitCode, UsageError } from "../_exit.ts";
+
+/**
+ * After the peer's FIN, stdin this quiet counts as done: a busy pipe's
+ * next read comes far sooner even on a loaded machine, and a prompt
+ * still ends within a second of the peer leaving.
+ */
+const INPUT_QUIET_MS = 1000;
+
+/** Listens, pumps stdin and the peers' data, and returns the exit code. */
+export async function runListen(
+  port: number,
+  options: ListenOptions,
+): Promise<number> {
+  if (options.lines && !options.udp) {
+    throw new UsageError("--lines cuts datagrams: it needs -u (UDP)");
+  }
+  const protocol = options.udp ? "udp" : "tcp";
+  const keepOpen = options.keepOpen ?? false;
+  const json = options.json ?? false;
+  const printer = eventPrinter(protocol, "server", options, Deno.stderr);
+  const stopping = shutdownSignal();
+  const server = await bindServer(options.host, port, options, {
+    protocol,
+    // -k closes an idle client alone; otherwise the session watches the
+    // one peer, counting stdin sent to it as activity too, as `send` does.
+    idleTimeout: protocol === "tcp" && keepOpen
+      ? options.idleTimeout
+      : undefined,
+    maxConnections: keepOpen ? options.maxConns : undefined,
+    onePeer: protocol === "udp" && !keepOpen,
+    allowHalfOpen: true,
+  });
+  const session = new ListenSession(server, options, printer);
+  // Port 0 is useless unless the port taken is told, and every interface
+  // is worth a warning: say both even without -v.
+  const listening = listeningEvent(server);
+  const portZero = port === 0 && options.unix === undefined;
+  if (json || options.verbose || portZero || listening.exposed) {
+    printer.emit(listening);
+  }
+  server.run(session);
+  session.pumpStdin();
+  const outcome = await Promise.race([stopping.then(() => 0), session.ended]);
+  await server.stop();
+  session.report({
+    event: "stopped",
+    connections: session.connections,
+    bytesIn: session.bytesIn,
+    bytesOut: session.bytesOut,
+    messages: session.messages,
+  });
+  if (typeof outcome === "number") return outcome;
+  throw outcome;
+}
+
+/**
+ * The notifier behind `listen`: peers' data to stdout, stdin to the peers,
+ * and the rules for when the command ends.
+ */
+class ListenSession implements SocketNotifier {
+  connections = 0;
+  messages = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  /** Resolves with an exit code or the error to exit with. */
+  readonly ended: Promise<number | Error>;
+  #end!: (outcome: number | Error) => void;
+  #server: SocketServer;
+  #options: ListenOptions;
+  #printer: EventPrinter;
+  #udp: boolean;
+  #keepOpen: boolean;
+  /** TCP: connected clients. UDP: the most recent sender. */
+  #peers = new Set<SocketClient>();
+  #peerArrived: (() => void) | undefined;
+  #inputEnded = false;
+  #failure: SocketError | undefined;
+  /** When the last byte or datagram went either way. */
+  #lastActivity = Date.now();
+  #watchingIdle = false;
+  /** When stdin last delivered data or a send of it finished. */
+  #lastInput = Date.now();
+  #sending = false;
+
+  constructor(
+    server: SocketServer,
+    options: ListenOptions,
+    printer: EventPrinter,
+  ) {
+    this.#server = server;
+    this.#options = options;
+    this.#printer = printer;
+    this.#udp = server.protocol === "udp";
+    this.#keepOpen = options.keepOpen ?? false;
+    this.ended = new Promise((resolve) => this.#end = resolve);
+  }
+
+  /** Prints `event` if `--json` or `-v` asked for events. */
+  report(event: Parameters<EventPrinter["emit"]>[0]): void {
+    if (this.#printer.json || this.#options.verbose) this.#printer.emit(event);
+  }
+
+  socketAccepted(client: SocketClient): void {
+    // nc -l: the first client (one the filter let in) is the only one.
+    if (!this.#keepOpen) this.#server.stopAccepting();
+    this.connections++;
+    this.#addPeer(client);
+    this.report({
+      event: "accepted",
+      peer: client.peer,
+      ...(client.tls ? { tls: client.tls } : {}),
+    });
+    if (this.#inputEnded && this.#options.shutdown) {
+      client.closeWrite().catch(() => {});
+    }
+  }
+
+  async socketMessage(client: SocketClient, message: Message): Promise<void> {
+    this.messages++;
+    this.bytesIn += message.length;
+    this.#lastActivity = Date.now();
+    if (this.#udp) this.#addPeer(client);
+    // -x: the block goes to stderr before the bytes go to stdout, as `send`.
+    if (this.#printer.json || this.#options.hex) {
+      this.#printer.emit({
+        event: "message",
+        peer: client.peer,
+        data: message,
+      });
+      if (this.#printer.json) return;
+    }
+    try {
+      await writeAll(Deno.stdout, message);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+      // `| head -c 10`: the reader is gone; end as SIGPIPE would, silently.
+      this.#end(ExitCode.BrokenPipe);
+    }
+  }
+
+  /**
+   * The peer half-closed: its data is all on stdout. The connection is
+   * closed (which ends the command without -k) once stdin has nothing in
+   * flight: at its EOF, or once it has been quiet for a moment, so that a
+   * file piped in is not cut short by a peer that half-closes (nc -N,
+   * `sockit send`), and an idle stdin does not hold the command open.
+   */
+  async socketEnded(client: SocketClient): Promise<void> {
+    while (!this.#inputEnded) {
+      const quietFor = Date.now() - this.#lastInput;
+      if (!this.#sending && quietFor >= INPUT_QUIET_MS) break;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(10, INPUT_QUIET_MS - quietFor))
+      );
+    }
+    client.close();
+  }
+
+  socketClosed(client: SocketClient): void {
+    this.#peers.delete(client);
+    this.report(closedEvent(client));
+    // Everything the peer sent is on stdout by now: the server awaits each
+    // socketMessage before it reads again, and before it closes.
+    if (!this.#keepOpen) this.#end(this.#failure ?? 0);
+  }
+
+  socketRejected(peer: NetAddress, reason: string): void {
+    this.report({ event: "rejected", peer, reason });
+  }
+
+  socketError(error: SocketError): void {
+    this.report({
+      event: "error",
+      ...(error.peer ? { peer: error.peer } : {}),
+      code: error.code,
+      message: error.message,
+    });
+    if (!this.#keepOpen && !this.#udp && !isCleanClose(error)) {
+      this.#failure ??= error;
+    }
+  }
+
+  /** Copies stdin to the peers; returns at once. */
+  pumpStdin(): void {
+    this.#pump().catch((error) => this.#end(error));
+  }
+
+  async #pump(): Promise<void> {
+    const crlf = this.#options.crlf ? new CrlfEncoder() : undefined;
+    const local = {
+      address: this.#server.localAddress,
+      port: this.#server.localPort,
+    };
+    const max = maxDatagramPayload(local);
+    const chunks = encoded(
+      this.#udp ? readChunks(Deno.stdin, max) : readChunks(),
+      crlf,
+    );
+    // The same cut as `send -u`: one datagram per read, or per line.
+    const input = this.#udp
+      ? datagramsOf(chunks, { lines: this.#options.lines ?? false, max })
+      : chunks;
+    for await (const data of input) {
+      this.#lastInput = Date.now();
+      this.#sending = true;
+      // Input before the first peer waits for it (and stdin waits too).
+      while (this.#peers.size === 0) {
+        await new Promise<void>((resolve) => this.#peerArrived = resolve);
+      }
+      // One slow peer holds stdin back for all: nothing is dropped.
+      await Promise.all([...this.#peers].map((peer) => this.#send(peer, data)));
+      this.#sending = false;
+      this.#lastInput = Date.now();
+    }
+    this.#inputEnded = true;
+    if (!this.#udp && this.#options.shutdown) {
+      for (const peer of this.#peers) peer.closeWrite().catch(() => {});
+    }
+    const quitAfter = this.#options.quitAfter;
+    if (quitAfter !== undefined) {
+      setTimeout(() => this.#end(0), quitAfter);
+    }
+  }
+
+  async #send(peer: SocketClient, data: Uint8Array): Promise<void> {
+    try {
+      await peer.send(data);
+    } catch (error) {
+      // A TCP peer's failure reaches socketError through the server; a UDP
+      // send failure (ICMP unreachable) has no other way to be told.
+      if (this.#udp) this.socketError(asSocketError(error, peer.peer));
+      return;
+    }
+    this.bytesOut += data.length;
+    this.#lastActivity = Date.now();
+    if (this.#printer.json || this.#options.hex) {
+      this.#printer.emit({ event: "sent", peer: peer.peer, data });
+    }
+  }
+
+  #addPeer(peer: SocketClient): void {
+    const idle = this.#options.idleTimeout;
+    // Silence counts from the first peer on: waiting for one is not idle.
+    if (
+      idle !== undefined && !this.#watchingIdle &&
+      !(this.#keepOpen && !this.#udp)
+    ) {
+      this.#watchingIdle = true;
+      this.#lastActivity = Date.now();
+      this.#watchIdle(idle);
+    }
+    // UDP: stdin goes to the most recent sender.
+    if (this.#udp) this.#peers.clear();
+    this.#peers.add(peer);
+    this.#peerArrived?.();
+    this.#peerArrived = undefined;
+  }
+
+  async #watchIdle(ms: number): Promise<void> {
+    const local = {
+      address: this.#server.localAddress,
+      port: this.#server.localPort,
+    };
+    while (true) {
+      const left = this.#lastActivity + ms - Date.now();
+      if (left <= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, left));
+    }
+    const [peer] = this.#peers;
+    this.#end(idleError(peer?.peer ?? local, ms));
+  }
+}
+
+/** `-C` applied to a stream of chunks, before any cut into datagrams. */
+async function* encoded(
+  chunks: AsyncIterable<Uint8Array>,
+  crlf: CrlfEncoder | undefined,
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) yield crlf ? crlf.encode(chunk) : chunk;
+}

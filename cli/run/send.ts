@@ -1,0 +1,247 @@
+// The library's modules by name, not lib/mod.ts: a one-shot send loads only
+// what it runs (lib/mod.ts would load every server, HTTP and OSC module).
+import { createClient, type SocketClient } from "../../lib/client.ts";
+import { SocketError } from "../../lib/errors.ts";
+import type { SendOptions } from "../commands/send.ts";
+import type { EventPrinter } from "../_events.ts";
+import { ExitCode, UsageError } from "../_exit.ts";
+import { CrlfEncoder } from "../_crlf.ts";
+import { idleError, isCleanClose } from "../_session_end.ts";
+import { readChunks, writeAll } from "../_stdio.ts";
+import { clientTlsOf } from "../_tls_options.ts";
+import { familyOf, unixPathOf } from "../_options.ts";
+
+/** How long a UDP session waits for replies after its last send. */
+const UDP_QUIT_AFTER_MS = 1000;
+
+/** Connects, pumps input and replies, and returns the exit code. */
+export async function runSend(
+  host: string,
+  port: number,
+  words: string[],
+  options: SendOptions,
+): Promise<number> {
+  if (options.lines && !options.udp) {
+    throw new UsageError("--lines cuts datagrams: it needs -u (UDP)");
+  }
+  const protocol = options.udp ? "udp" : "tcp";
+  const family = familyOf(host, options);
+  const json = options.json ?? false;
+  // Only --json, -v and -x print events: a plain session (its input to the
+  // peer, the replies to stdout) starts without loading their formatting.
+  const events = json || options.verbose || options.hex
+    ? await import("../_events.ts")
+    : undefined;
+  const printer = events?.eventPrinter(
+    protocol,
+    "client",
+    options,
+    Deno.stderr,
+  );
+  const report = json || options.verbose ? printer : undefined;
+  const path = unixPathOf(host);
+  const client = path !== undefined
+    ? await createClient({ path }, {
+      protocol,
+      tls: options.tls,
+      keepSendingAfterEof: true,
+    })
+    : await createClient(host, port, {
+      protocol,
+      family,
+      timeout: options.wait,
+      keepSendingAfterEof: true,
+      tls: await clientTlsOf(options.tls, "--tls", options),
+    });
+  report?.emit({
+    event: "connected",
+    peer: client.peer,
+    local: { address: client.localAddress, port: client.localPort },
+    ...(client.tls ? { tls: client.tls } : {}),
+  });
+  const session = new Session(
+    client,
+    options,
+    printer,
+    report ?? (options.hex ? printer : undefined),
+  );
+  try {
+    // A --json reader that went away (`| head`) ends the session: 141.
+    return await Promise.race([
+      session.run(
+        words.length > 0
+          ? new TextEncoder().encode(words.join(" "))
+          : undefined,
+      ),
+      ...(printer ? [printer.broken.then(() => ExitCode.BrokenPipe)] : []),
+    ]);
+  } finally {
+    client.close();
+    if (events) report?.emit(events.closedEvent(client));
+  }
+}
+
+/**
+ * After a failed write, how long the replies already in the socket get to
+ * be read and printed before the failure is reported: a reset connection
+ * hands them over at once, so this only bounds a peer that never says.
+ */
+const DRAIN_AFTER_WRITE_FAILURE_MS = 1000;
+
+/**
+ * One client session: a sender and a receiver running side by side. The
+ * receiver alone decides what is printed, so nothing the peer sent is lost
+ * to a failed write; the rules of who ends the session are in `run`.
+ */
+class Session {
+  #client: SocketClient;
+  #options: SendOptions;
+  #printer: EventPrinter | undefined;
+  #report: EventPrinter | undefined;
+  #lastActivity = Date.now();
+  #crlf: CrlfEncoder | undefined;
+
+  constructor(
+    client: SocketClient,
+    options: SendOptions,
+    printer: EventPrinter | undefined,
+    report: EventPrinter | undefined,
+  ) {
+    this.#client = client;
+    this.#options = options;
+    this.#printer = printer;
+    this.#report = report;
+    this.#crlf = options.crlf ? new CrlfEncoder() : undefined;
+  }
+
+  /**
+   * Resolves with the exit code. A receive failure (reset, idle timeout)
+   * ends the session at once, after everything before it was printed. The
+   * peer's FIN only means it sends nothing more: unless stdin is a terminal,
+   * the input is still sent to its end, and the exit is 0 once all of it
+   * was written. A failed write waits for the replies already received.
+   */
+  async run(message: Uint8Array | undefined): Promise<number> {
+    const udp = this.#client.protocol === "udp";
+    const receiving = this.#receive();
+    const sending = this.#send(message);
+    // Whichever loses the race must not become an unhandled rejection.
+    receiving.catch(() => {});
+    sending.catch(() => {});
+    const first = await Promise.race([
+      receiving.then(() => "peer closed" as const),
+      sending.then(() => "input sent" as const, () => "send failed" as const),
+    ]);
+    if (first === "peer closed") {
+      if (message === undefined && Deno.stdin.isTerminal()) return 0;
+      await sending;
+      return 0;
+    }
+    if (first === "send failed") {
+      const failure = await sending.catch((error: unknown) => error);
+      if (udp || !(failure instanceof SocketError)) throw failure;
+      const drained = await Promise.race([
+        receiving.then(() => undefined, (error: unknown) => error),
+        delay(DRAIN_AFTER_WRITE_FAILURE_MS).then(() => undefined),
+      ]);
+      // The receiver's error (a reset) says why the write failed.
+      throw drained ?? failure;
+    }
+    const quitAfter = this.#options.quitAfter ??
+      (udp ? UDP_QUIT_AFTER_MS : undefined);
+    if (quitAfter === undefined) {
+      await receiving;
+      return 0;
+    }
+    // Counted from the end of the input, not from the last send.
+    await Promise.race([receiving, delay(quitAfter)]);
+    return 0;
+  }
+
+  /** Sends the message, or all of stdin, then half-closes a TCP session. */
+  async #send(message: Uint8Array | undefined): Promise<void> {
+    const udp = this.#client.protocol === "udp";
+    if (message !== undefined) {
+      // A message argument is sent as one piece: one datagram over UDP.
+      await this.#sendOne(this.#crlf ? this.#crlf.encode(message) : message);
+    } else if (udp) {
+      // Loaded here, so that a TCP session starts without them.
+      const [{ maxDatagramPayload }, { datagramsOf }] = await Promise.all([
+        import("../../lib/_udp.ts"),
+        import("../_datagram_input.ts"),
+      ]);
+      const max = maxDatagramPayload(this.#client.peer);
+      const input = datagramsOf(this.#encoded(readChunks(Deno.stdin, max)), {
+        lines: this.#options.lines ?? false,
+        max,
+      });
+      for await (const datagram of input) await this.#sendOne(datagram);
+    } else {
+      for await (const chunk of this.#encoded(readChunks())) {
+        await this.#sendOne(chunk);
+      }
+    }
+    if (!udp && this.#options.shutdown) await this.#client.closeWrite();
+  }
+
+  async *#encoded(
+    chunks: AsyncIterable<Uint8Array>,
+  ): AsyncGenerator<Uint8Array> {
+    for await (const chunk of chunks) {
+      yield this.#crlf ? this.#crlf.encode(chunk) : chunk;
+    }
+  }
+
+  async #sendOne(data: Uint8Array): Promise<void> {
+    await this.#client.send(data);
+    this.#lastActivity = Date.now();
+    this.#report?.emit({ event: "sent", peer: this.#client.peer, data });
+  }
+
+  /** Prints replies until the peer closes (resolves) or fails (rejects). */
+  async #receive(): Promise<void> {
+    const idle = this.#options.idleTimeout;
+    while (true) {
+      let data: Uint8Array;
+      try {
+        const left = idle === undefined
+          ? Infinity
+          : Math.max(0, this.#lastActivity + idle - Date.now());
+        data = await this.#client.receiveBytes("*all", left);
+      } catch (error) {
+        if (!(error instanceof SocketError)) throw error;
+        if (error.code === "timeout") {
+          if (idle !== undefined && Date.now() - this.#lastActivity >= idle) {
+            throw idleError(this.#client.peer, idle);
+          }
+          continue;
+        }
+        if (isCleanClose(error)) return;
+        throw error;
+      }
+      this.#lastActivity = Date.now();
+      if (this.#printer?.json) {
+        this.#printer.emit({
+          event: "received",
+          peer: this.#client.peer,
+          data,
+        });
+        // The events are the data here: wait for the reader, drop nothing.
+        if (this.#printer.congested) await this.#printer.ready();
+      } else {
+        if (this.#options.hex) {
+          this.#printer?.emit({
+            event: "received",
+            peer: this.#client.peer,
+            data,
+          });
+        }
+        await writeAll(Deno.stdout, data);
+      }
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
