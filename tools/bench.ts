@@ -39,6 +39,8 @@ const HELD = 10_000;
 const STARTS = 15;
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const REQUEST_SECONDS = 2;
+/** Linux's USER_HZ, the unit of CPU times in /proc/PID/stat. */
+const CLOCK_TICKS = 100;
 /** Each relay is measured this often, interleaved; the median counts. */
 const RELAY_ROUNDS = 5;
 
@@ -435,12 +437,16 @@ async function requestResponse(
   return result as Load;
 }
 
-function peakRss(pid: number): number {
-  // Deno reads /proc only with --allow-all: ask cat.
-  const status = new TextDecoder().decode(
-    new Deno.Command("cat", { args: [`/proc/${pid}/status`] }).outputSync()
+/** `/proc/PID/NAME`: Deno reads /proc only with --allow-all, so cat does. */
+function procFile(pid: number, name: string): string {
+  return new TextDecoder().decode(
+    new Deno.Command("cat", { args: [`/proc/${pid}/${name}`] }).outputSync()
       .stdout,
   );
+}
+
+function peakRss(pid: number): number {
+  const status = procFile(pid, "status");
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
 }
 
@@ -756,7 +762,19 @@ async function compareRelays(
     ? await startCEcho(C_ECHO)
     : await denoReference(DENO_TCP);
   const runs: Record<string, number[]> = {};
+  const cpu: Record<string, number[]> = {};
   const record = (who: string, value: number) => (runs[who] ??= []).push(value);
+  /** `measure`, and the relay's CPU µs per unit of work while it ran. */
+  const measured = async (who: string, relay: Server) => {
+    const cpuBefore = cpuSeconds(relay.pid);
+    const started = performance.now();
+    const value = await measure(relay.port);
+    const seconds = (performance.now() - started) / 1000;
+    record(who, value);
+    (cpu[who] ??= []).push(
+      (cpuSeconds(relay.pid) - cpuBefore) * 1e6 / (value * seconds),
+    );
+  };
   const contenders: [string, () => Promise<Server>][] = [
     ["minimal", () => denoReference(REFERENCE_RELAY, String(echo.port))],
     ["socat", () => startSocatRelay(echo.port)],
@@ -768,7 +786,7 @@ async function compareRelays(
     record("direct", await measure(echo.port));
     for (const [who, start] of contenders) {
       const relay = await start();
-      record(who, await measure(relay.port));
+      await measured(who, relay);
       await relay.stop();
     }
   }
@@ -788,6 +806,24 @@ async function compareRelays(
       C_ECHO ? "C echo" : "Deno echo"
     }, ${load})`,
   );
+  const cpuOf = (who: string) => median(cpu[who]!).toFixed(0);
+  console.log(
+    `${"".padEnd(28)} relay CPU µs per ${unit.split("/")[0]}: sockit ${
+      cpuOf("sockit")
+    }  socat ${cpuOf("socat")}  minimal deno ${cpuOf("minimal")}`,
+  );
+}
+
+/**
+ * CPU seconds (user + system, with reaped children: socat forks one per
+ * connection) that process `pid` has used so far.
+ */
+function cpuSeconds(pid: number): number {
+  const stat = procFile(pid, "stat");
+  // Fields after the command name, which may hold spaces: state is [0].
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+  return ticks / CLOCK_TICKS;
 }
 
 function median(values: number[]): number {
