@@ -293,15 +293,27 @@ async function untilAccepting(port: number): Promise<void> {
 }
 
 /** socat as a forking relay; ready once a connection gets through. */
-async function startSocatRelay(target: number): Promise<Server> {
+function startSocatRelay(target: number): Promise<Server> {
+  return startOnFreePort("socat", (port) => [
+    `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork,backlog=1024`,
+    `TCP:127.0.0.1:${target}`,
+  ]);
+}
+
+/**
+ * Runs `command` with the arguments `args(port)` for a free port, ready
+ * once a connection to that port gets through.
+ */
+async function startOnFreePort(
+  command: string,
+  args: (port: number) => string[],
+): Promise<Server> {
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = probe.addr.port;
   probe.close();
-  const child = new Deno.Command("socat", {
-    args: [
-      `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork,backlog=1024`,
-      `TCP:127.0.0.1:${target}`,
-    ],
+  const child = new Deno.Command(command, {
+    args: args(port),
+    stdout: "null",
     stderr: "null",
   }).spawn();
   await untilAccepting(port);
@@ -835,24 +847,8 @@ function median(values: number[]): number {
 }
 
 /** The C echo server of ../shared/bench on a free port. */
-async function startCEcho(path: string): Promise<Server> {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = probe.addr.port;
-  probe.close();
-  const child = new Deno.Command(path, {
-    args: ["tcp", String(port)],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  await untilAccepting(port);
-  return {
-    port,
-    pid: child.pid,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+function startCEcho(path: string): Promise<Server> {
+  return startOnFreePort(path, (port) => ["tcp", String(port)]);
 }
 
 /**
