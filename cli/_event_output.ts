@@ -17,9 +17,10 @@ const STALLED_MS = 500;
  * A busy output whose batches stay small waits this long for more lines
  * before writing: every write is a hop to a worker thread and back
  * (~45 µs whatever its size). A relay's 3 lines per connection took one
- * write each; lingering cut its CPU per connection by 12% (300 to 263 µs)
- * and raised its connection rate ~5%. Busy outputs with big batches
- * (an echo server's message events) gain nothing and do not wait.
+ * write each; lingering took its CPU per connection from 294–317 µs to
+ * 245–273 µs in four of five alternating runs (the fifth: no change).
+ * Busy outputs with big batches (an echo server's message events) gained
+ * nothing, so they do not wait.
  */
 export const LINGER_MS = 5;
 /** A batch this long is big enough: the next one does not linger. */
