@@ -259,25 +259,26 @@ async function denoReference(
   ], jsonPort);
 }
 
-/** `sockit relay -q` in front of `target`. */
+/**
+ * `sockit relay --json -q` in front of `target`, its events (three lines a
+ * connection) written to /dev/null: read through a pipe by this process,
+ * they would cost the load generator, not the relay, as the silent
+ * minimal relay's do not.
+ */
 function startSockitRelay(target: number): Promise<Server> {
-  return startServer(
-    Deno.execPath(),
-    [
-      "run",
-      "--quiet",
-      "--allow-net",
-      MAIN,
-      "relay",
-      "--json",
-      "-q",
-      "-m",
-      "5000",
-      "127.0.0.1:0",
-      `127.0.0.1:${target}`,
-    ],
-    jsonPort,
-  );
+  return startOnFreePort(Deno.execPath(), (port) => [
+    "run",
+    "--quiet",
+    "--allow-net",
+    MAIN,
+    "relay",
+    "--json",
+    "-q",
+    "-m",
+    "5000",
+    `127.0.0.1:${port}`,
+    `127.0.0.1:${target}`,
+  ]);
 }
 
 /** Resolves once a connection to `port` gets through (or after ~2 s). */
