@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-net --allow-read --allow-write
+#!/usr/bin/env -S deno run --allow-net --allow-read --allow-write --unstable-lazy-dynamic-imports
 /**
  * The `sockit` command: netcat's jobs, done carefully.
  *
