@@ -44,19 +44,29 @@ const CLOCK_TICKS = 100;
 /** Each relay is measured this often, interleaved; the median counts. */
 const RELAY_ROUNDS = 5;
 
-const DENO_TCP = `
+/**
+ * The reference scripts' copy loop, from `from` to `to` until EOF: the echo
+ * server and the relay measure the same plain read/write loop.
+ */
+function copyLoop(from: string, to: string): string {
+  return `
+    while (true) {
+      const n = await ${from}.read(buffer);
+      if (n === null) break;
+      let offset = 0;
+      while (offset < n) offset += await ${to}.write(buffer.subarray(offset, n));
+    }`;
+}
+
+const LISTEN = `
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-console.log(JSON.stringify({ port: listener.addr.port }));
+console.log(JSON.stringify({ port: listener.addr.port }));`;
+
+const DENO_TCP = `${LISTEN}
 for await (const conn of listener) {
   (async () => {
     const buffer = new Uint8Array(65536);
-    try {
-      while (true) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        let offset = 0;
-        while (offset < n) offset += await conn.write(buffer.subarray(offset, n));
-      }
+    try {${copyLoop("conn", "conn")}
     } catch { /* reset */ }
     try { conn.close(); } catch { /* closed */ }
   })();
@@ -64,18 +74,10 @@ for await (const conn of listener) {
 `;
 
 const REFERENCE_RELAY = `
-const target = Number(Deno.args[0]);
-const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-console.log(JSON.stringify({ port: listener.addr.port }));
+const target = Number(Deno.args[0]);${LISTEN}
 async function copy(from: Deno.TcpConn, to: Deno.TcpConn) {
   const buffer = new Uint8Array(65536);
-  try {
-    while (true) {
-      const n = await from.read(buffer);
-      if (n === null) break;
-      let offset = 0;
-      while (offset < n) offset += await to.write(buffer.subarray(offset, n));
-    }
+  try {${copyLoop("from", "to")}
     await to.closeWrite();
   } catch {
     try { from.close(); } catch { /* closed */ }
