@@ -193,6 +193,18 @@ interface Server {
   stop(): Promise<void>;
 }
 
+/** `child`, serving on `port`, as a {@linkcode Server} that SIGTERM stops. */
+function running(child: Deno.ChildProcess, port: number): Server {
+  return {
+    port,
+    pid: child.pid,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
+
 /** Starts a server that prints `{"port": N}` first (or a sockit one). */
 async function startServer(
   command: string,
@@ -227,14 +239,7 @@ async function startServer(
     }
     file?.close();
   })();
-  return {
-    port,
-    pid: child.pid,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+  return running(child, port);
 }
 
 const jsonPort = (line: string) => JSON.parse(line).port as number;
@@ -320,14 +325,7 @@ async function startOnFreePort(
     stderr: "null",
   }).spawn();
   await untilAccepting(port);
-  return {
-    port,
-    pid: child.pid,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+  return running(child, port);
 }
 
 async function nodeReference(source: string): Promise<Server> {
