@@ -285,30 +285,58 @@ export async function runPython(
   };
 }
 
-/**
- * Python sends 1 MiB to `port`, half-closes, and reads to EOF: stdout is
- * `same` when everything came back in order, else `differs N`.
- */
-export function echoAfterHalfClose(
-  port: number,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return runPython(
-    `
-import socket, sys
+const PYTHON_EXCHANGE = `
+import socket, sys, hashlib
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-payload = bytes(range(256)) * 4096
+payload = open(sys.argv[2], "rb").read()
 s.sendall(payload)
-s.shutdown(socket.SHUT_WR)
+if sys.argv[3] == "halfclose":
+    s.shutdown(socket.SHUT_WR)
 got = b""
 while True:
     chunk = s.recv(65536)
     if not chunk:
         break
     got += chunk
-print("same" if got == payload else "differs %d" % len(got))
-`,
-    [String(port)],
-  );
+print(hashlib.sha256(got).hexdigest(), len(got))
+s.close()
+`;
+
+/**
+ * A Python client sends `payload` to `port`, half-closes unless `halfClose`
+ * is false, and reads to EOF: stdout is `SHA-256 length` of what came back.
+ */
+export async function pythonExchange(
+  port: number,
+  payload: Uint8Array,
+  halfClose = true,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const file = await Deno.makeTempFile();
+  try {
+    await Deno.writeFile(file, payload);
+    return await runPython(PYTHON_EXCHANGE, [
+      String(port),
+      file,
+      halfClose ? "halfclose" : "keep",
+    ]);
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
+/**
+ * Python sends 1 MiB to `port`, half-closes, and reads to EOF: stdout is
+ * `same` when everything came back in order, else `differs N`.
+ */
+export async function echoAfterHalfClose(
+  port: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const payload = new Uint8Array(256 * 4096).map((_, i) => i % 256);
+  const result = await pythonExchange(port, payload);
+  const [hash, length] = result.stdout.trim().split(" ");
+  const same = hash === await sha256(payload) &&
+    Number(length) === payload.length;
+  return { ...result, stdout: same ? "same\n" : `differs ${length}\n` };
 }
 
 /**
