@@ -182,14 +182,7 @@ export class SpawnedServer {
 
   /** Sends `signal`, waits for the exit, and returns the exit code. */
   async stop(signal: Deno.Signal = "SIGTERM"): Promise<number> {
-    try {
-      this.child.kill(signal);
-    } catch {
-      // Already gone.
-    }
-    const status = await this.child.status;
-    await this.#done;
-    return status.code;
+    return await stopProcess(this.child, this.#done, signal);
   }
 
   async #readStdout(): Promise<void> {
@@ -216,6 +209,25 @@ export class SpawnedServer {
       this.stderr += decoder.decode(chunk, { stream: true });
     }
   }
+}
+
+/**
+ * Sends `signal` to `child` (if it still runs), waits for its exit and for
+ * `drained` (its output read), and returns the exit code.
+ */
+export async function stopProcess(
+  child: Deno.ChildProcess,
+  drained: Promise<void>,
+  signal: Deno.Signal,
+): Promise<number> {
+  try {
+    child.kill(signal);
+  } catch {
+    // Already gone.
+  }
+  const status = await child.status;
+  await drained;
+  return status.code;
 }
 
 /** sha256 of `bytes`, as hex. */

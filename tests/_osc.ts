@@ -4,16 +4,11 @@
  *
  * @module
  */
-import { cliCommand } from "./_cli.ts";
+import { cliCommand, freePort as freeTcpPort, stopProcess } from "./_cli.ts";
 
 /** A port that was free a moment ago (for tools that cannot take 0). */
 export function freePort(transport: "udp" | "tcp"): number {
-  if (transport === "tcp") {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const { port } = listener.addr;
-    listener.close();
-    return port;
-  }
+  if (transport === "tcp") return freeTcpPort();
   const conn = Deno.listenDatagram({
     transport: "udp",
     hostname: "127.0.0.1",
@@ -102,14 +97,7 @@ export class LineProcess {
 
   /** Sends `signal` and resolves with the exit code once output is read. */
   async stop(signal: Deno.Signal = "SIGTERM"): Promise<number> {
-    try {
-      this.child.kill(signal);
-    } catch {
-      // Already gone.
-    }
-    const status = await this.child.status;
-    await this.#done;
-    return status.code;
+    return await stopProcess(this.child, this.#done, signal);
   }
 }
 
