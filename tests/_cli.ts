@@ -416,3 +416,13 @@ export function freePort(): number {
   listener.close();
   return port;
 }
+
+/** socat's forking TCP echo (`EXEC:cat`) on a free port, a peer nobody here wrote. */
+export function socatEcho(): { port: number; child: Deno.ChildProcess } {
+  const port = freePort();
+  const child = new Deno.Command("socat", {
+    args: [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, "EXEC:cat"],
+    stderr: "null",
+  }).spawn();
+  return { port, child };
+}

@@ -5,6 +5,7 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   echoAfterHalfClose,
+  freePort,
   has,
   PythonPeer,
   randomBytes,
@@ -12,6 +13,7 @@ import {
   runPython,
   sha256,
   sleep,
+  socatEcho,
   SpawnedServer,
 } from "./_cli.ts";
 
@@ -168,9 +170,7 @@ Deno.test("relay: events name the client, show direction, escape, cut at 256 byt
 Deno.test("relay: a get through it is byte-identical to a direct get from python3 -m http.server", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeFile(`${dir}/blob.bin`, randomBytes(3 << 20));
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = probe.addr.port;
-  probe.close();
+  const port = freePort();
   const http = new Deno.Command("python3", {
     args: ["-m", "http.server", "--bind", "127.0.0.1", "-d", dir, String(port)],
     stdout: "null",
@@ -334,9 +334,7 @@ Deno.test("relay: SIGTERM stops at once while a pair is stuck writing to a targe
 });
 
 Deno.test("relay: a target that is down is an error event naming client and target; the next client is served", async () => {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = probe.addr.port;
-  probe.close();
+  const port = freePort();
   const server = await relay(["--json", "-w", "1s"], port);
   const first = await Deno.connect({
     hostname: "127.0.0.1",
@@ -505,13 +503,7 @@ Deno.test({
   name: "socat: relay forwards a socat client to a socat server",
   ignore: !has("socat"),
   async fn() {
-    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = probe.addr.port;
-    probe.close();
-    const socat = new Deno.Command("socat", {
-      args: [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, "EXEC:cat"],
-      stderr: "null",
-    }).spawn();
+    const { port, child: socat } = socatEcho();
     const server = await relay(["-q"], port);
     try {
       let output = "";
