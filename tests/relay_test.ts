@@ -450,15 +450,7 @@ Deno.test("relay: 200 concurrent pairs x 1 MiB through echo-tcp, every byte veri
 
 Deno.test("relay -u: each client gets its own upstream; no cross-talk; idle mappings close", async () => {
   const echo = await SpawnedServer.start(["echo-udp", "--port", "0", "-q"]);
-  const server = await SpawnedServer.start([
-    "relay",
-    "-u",
-    "--json",
-    "-i",
-    "500ms",
-    "0",
-    `127.0.0.1:${echo.port}`,
-  ]);
+  const server = await relay(["-u", "--json", "-i", "500ms"], echo.port);
   const python = await runPython(
     `
 import socket, sys
@@ -572,13 +564,7 @@ Deno.test("relay: SIGTERM closes every open pair (TCP and UDP), prints closed an
   await echo.stop();
 
   const udpEcho = await SpawnedServer.start(["echo-udp", "--port", "0", "-q"]);
-  const udp = await SpawnedServer.start([
-    "relay",
-    "-u",
-    "--json",
-    "0",
-    `127.0.0.1:${udpEcho.port}`,
-  ]);
+  const udp = await relay(["-u", "--json"], udpEcho.port);
   const python = await runPython(
     `
 import socket, sys
