@@ -116,6 +116,37 @@ async function collect(
   if (pending) into.push(pending);
 }
 
+/**
+ * Accepts one TCP connection and resolves with all it received; `close()`
+ * stops waiting for it (`received` then rejects).
+ */
+export function tcpSink(): {
+  port: number;
+  received: Promise<Uint8Array>;
+  close(): void;
+} {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let listening = true;
+  const close = () => {
+    if (listening) listener.close();
+    listening = false;
+  };
+  const received = (async () => {
+    const conn = await listener.accept();
+    close();
+    const chunks: number[] = [];
+    const buffer = new Uint8Array(4096);
+    while (true) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      chunks.push(...buffer.subarray(0, n));
+    }
+    conn.close();
+    return new Uint8Array(chunks);
+  })();
+  return { port: listener.addr.port, received, close };
+}
+
 /** A line without its leading `%08x.%08x ` timestamp. */
 export function withoutTime(line: string): string {
   return line.replace(/^[0-9a-f]{8}\.[0-9a-f]{8} /, "");
