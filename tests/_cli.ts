@@ -261,6 +261,55 @@ export async function readHead(conn: Deno.Conn): Promise<string> {
   return text;
 }
 
+/** Writes all of `data` (a string as UTF-8) to `conn`. */
+export async function writeAll(
+  conn: Deno.Conn,
+  data: string | Uint8Array,
+): Promise<void> {
+  let bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  while (bytes.length > 0) bytes = bytes.subarray(await conn.write(bytes));
+}
+
+/**
+ * A scripted raw TCP server on a free port for the length of `test`: `serve`
+ * gets each connection; what it throws is the client going away, whose exit
+ * code is what is under test. At the end every connection is closed.
+ */
+export async function withScriptedServer(
+  serve: (conn: Deno.Conn, port: number) => Promise<void>,
+  test: (base: string, port: number) => Promise<void>,
+): Promise<void> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  const open = new Set<Deno.Conn>();
+  const serving = (async () => {
+    for await (const conn of listener) {
+      open.add(conn);
+      (async () => {
+        try {
+          await serve(conn, port);
+        } catch {
+          // The client went away first.
+        }
+        open.delete(conn);
+      })();
+    }
+  })();
+  try {
+    await test(`http://127.0.0.1:${port}`, port);
+  } finally {
+    listener.close();
+    for (const conn of open) {
+      try {
+        conn.close();
+      } catch {
+        // Closed by the script.
+      }
+    }
+    await serving;
+  }
+}
+
 /** Runs a peer tool with `input` on stdin, then its stdin closed. */
 export async function pipeThrough(tool: string, args: string[], input: string) {
   const child = new Deno.Command(tool, {

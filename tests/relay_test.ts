@@ -15,6 +15,7 @@ import {
   sleep,
   socatEcho,
   SpawnedServer,
+  writeAll,
 } from "./_cli.ts";
 
 function relay(args: string[], target: number): Promise<SpawnedServer> {
@@ -37,12 +38,6 @@ async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
     offset += chunk.length;
   }
   return out;
-}
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < data.length;) {
-    offset += await conn.write(data.subarray(offset));
-  }
 }
 
 Deno.test("relay: 1 MiB through echo-tcp; the client's FIN reaches the target and the echo still comes back", async () => {
