@@ -20,6 +20,16 @@ import {
 const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write"];
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
+/** `deno` arguments that run `sockit get`, for a child process or a shell. */
+const SOCKIT_GET = [
+  "run",
+  "--quiet",
+  "--config",
+  CONFIG,
+  ...PERMISSIONS,
+  MAIN,
+  "get",
+];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -41,16 +51,7 @@ async function run(
   const command = tool === "curl"
     ? new Deno.Command("curl", { args, cwd, stdout: "piped", stderr: "piped" })
     : new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--config",
-        CONFIG,
-        ...PERMISSIONS,
-        MAIN,
-        "get",
-        ...args,
-      ],
+      args: [...SOCKIT_GET, ...args],
       cwd,
       stdout: "piped",
       stderr: "piped",
@@ -530,16 +531,7 @@ Deno.test({
         }).output();
         return { code: out.code, text: decoder.decode(out.stdout) };
       };
-      const sockit = [
-        Deno.execPath(),
-        "run",
-        "--quiet",
-        "--config",
-        CONFIG,
-        ...PERMISSIONS,
-        MAIN,
-        "get",
-      ].join(" ");
+      const sockit = [Deno.execPath(), ...SOCKIT_GET].join(" ");
       const curl = await inTerminal(`curl ${base}`);
       const ours = await inTerminal(`${sockit} ${base}`);
       assertEquals([curl.code, ours.code], [23, 23], ours.text);
