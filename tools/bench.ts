@@ -399,33 +399,18 @@ async function requestResponse(
   const [command, args] = ECHOLOAD
     ? [
       ECHOLOAD,
-      mode === "tcp"
-        ? [
-          "tcp-rr",
-          "127.0.0.1",
-          `${port}`,
-          "--conns",
-          "64",
-          "--size",
-          "64",
-          "--duration",
-          `${RR_SECONDS}`,
-          "--warmup",
-          "1",
-        ]
-        : [
-          "udp-rr",
-          "127.0.0.1",
-          `${port}`,
-          "--clients",
-          "8",
-          "--size",
-          "64",
-          "--duration",
-          `${RR_SECONDS}`,
-          "--warmup",
-          "1",
-        ],
+      [
+        `${mode}-rr`,
+        "127.0.0.1",
+        `${port}`,
+        ...(mode === "tcp" ? ["--conns", "64"] : ["--clients", "8"]),
+        "--size",
+        "64",
+        "--duration",
+        `${RR_SECONDS}`,
+        "--warmup",
+        "1",
+      ],
     ]
     : [Deno.execPath(), [
       "run",
