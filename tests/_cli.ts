@@ -41,6 +41,9 @@ export function has(tool: string): boolean {
   }
 }
 
+/** The permissions of a sockit that reads or writes files (certificates, `-o`). */
+export const RW = ["--allow-net", "--allow-read", "--allow-write"];
+
 /** The `deno run …` command line for the CLI with `args`. */
 export function cliCommand(args: string[], permissions = ["--allow-net"]) {
   return new Deno.Command(Deno.execPath(), {

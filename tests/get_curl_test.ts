@@ -11,13 +11,13 @@ import {
   has,
   readHead,
   runCli,
+  RW,
   sha256,
   sleep,
   withScriptedServer,
   writeAll,
 } from "./_cli.ts";
 
-const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write"];
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 /** `deno` arguments that run `sockit get`, for a child process or a shell. */
@@ -26,7 +26,7 @@ const SOCKIT_GET = [
   "--quiet",
   "--config",
   CONFIG,
-  ...PERMISSIONS,
+  ...RW,
   MAIN,
   "get",
 ];
@@ -67,7 +67,7 @@ async function run(
 }
 
 function get(args: string[]) {
-  return runCli(["get", ...args], { permissions: PERMISSIONS });
+  return runCli(["get", ...args], { permissions: RW });
 }
 
 /** The requests a raw server saw, by path. */

@@ -3,17 +3,17 @@ import {
   randomBytes,
   readHead,
   runCli,
+  RW,
   sha256,
   sleep,
   withScriptedServer,
   writeAll,
 } from "./_cli.ts";
 
-const GET_PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write"];
 const encoder = new TextEncoder();
 
 function get(args: string[], timeoutMs = 20_000) {
-  return runCli(["get", ...args], { permissions: GET_PERMISSIONS, timeoutMs });
+  return runCli(["get", ...args], { permissions: RW, timeoutMs });
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   randomBytes,
   runCli,
   runPython,
+  RW,
   sha256,
   sleep,
   socatEcho,
@@ -173,19 +174,18 @@ Deno.test("relay: a get through it is byte-identical to a direct get from python
   }).spawn();
   const server = await relay(["-q"], port);
   try {
-    const permissions = ["--allow-net", "--allow-read", "--allow-write"];
     let direct = await runCli(["get", `http://127.0.0.1:${port}/blob.bin`], {
-      permissions,
+      permissions: RW,
     });
     for (let i = 0; i < 50 && direct.code !== 0; i++) {
       await sleep(100);
       direct = await runCli(["get", `http://127.0.0.1:${port}/blob.bin`], {
-        permissions,
+        permissions: RW,
       });
     }
     const relayed = await runCli(
       ["get", `http://127.0.0.1:${server.port}/blob.bin`],
-      { permissions },
+      { permissions: RW },
     );
     assertEquals(direct.code, 0, direct.stderr);
     assertEquals(relayed.code, 0, relayed.stderr);
