@@ -349,21 +349,26 @@ export async function runPython(
   };
 }
 
-const PYTHON_EXCHANGE = `
-import socket, sys, hashlib
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-payload = open(sys.argv[2], "rb").read()
-s.sendall(payload)
-if sys.argv[3] == "halfclose":
-    s.shutdown(socket.SHUT_WR)
+/** Python that reads the socket `c` until EOF into `got`. */
+export const PYTHON_READ_TO_EOF = `
 got = b""
 while True:
-    chunk = s.recv(65536)
+    chunk = c.recv(65536)
     if not chunk:
         break
     got += chunk
+`;
+
+const PYTHON_EXCHANGE = `
+import socket, sys, hashlib
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+payload = open(sys.argv[2], "rb").read()
+c.sendall(payload)
+if sys.argv[3] == "halfclose":
+    c.shutdown(socket.SHUT_WR)
+${PYTHON_READ_TO_EOF}
 print(hashlib.sha256(got).hexdigest(), len(got))
-s.close()
+c.close()
 `;
 
 /**

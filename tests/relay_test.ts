@@ -7,6 +7,7 @@ import {
   echoAfterHalfClose,
   freePort,
   has,
+  PYTHON_READ_TO_EOF,
   PythonPeer,
   randomBytes,
   runCli,
@@ -85,12 +86,7 @@ Deno.test("relay: the target's FIN reaches the client, and the client can still 
 import hashlib
 c.sendall(b"hello from target\\n")
 c.shutdown(socket.SHUT_WR)
-got = b""
-while True:
-    chunk = c.recv(65536)
-    if not chunk:
-        break
-    got += chunk
+${PYTHON_READ_TO_EOF}
 print(hashlib.sha256(got).hexdigest(), len(got))
 `);
   const server = await relay(["-q"], target.port);
