@@ -10,15 +10,7 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \1-----/g;
 export async function readCaCerts(paths: string[]): Promise<string[]> {
   return await Promise.all(paths.map(async (path) => {
     const text = await readPem(path, "--cacert");
-    const certificates = await parseBlocks(
-      path,
-      "--cacert",
-      text,
-      "CERTIFICATE",
-    );
-    if (certificates.length === 0) {
-      throw new UsageError(`--cacert "${path}" holds no PEM certificate`);
-    }
+    await certificatesIn(path, "--cacert", text);
     return text;
   }));
 }
@@ -43,16 +35,7 @@ export async function readServerPair(
   }
   const cert = await readPem(certPath, "--tls-cert");
   const key = await readPem(keyPath, "--tls-key");
-  const certificates = await parseBlocks(
-    certPath,
-    "--tls-cert",
-    cert,
-    "CERTIFICATE",
-  );
-  const leaf = certificates[0];
-  if (leaf === undefined) {
-    throw new UsageError(`--tls-cert "${certPath}" holds no PEM certificate`);
-  }
+  const [leaf] = await certificatesIn(certPath, "--tls-cert", cert);
   const { createPrivateKey, X509Certificate } = await import("node:crypto");
   let privateKey;
   try {
@@ -74,6 +57,19 @@ async function readPem(path: string, flag: string): Promise<string> {
   } catch (error) {
     throw new UsageError(`cannot read ${flag} "${path}": ${messageOf(error)}`);
   }
+}
+
+/** The certificates in `text`, at least one, else the user's mistake. */
+async function certificatesIn(
+  path: string,
+  flag: string,
+  text: string,
+): Promise<[string, ...string[]]> {
+  const [first, ...rest] = await parseBlocks(path, flag, text, "CERTIFICATE");
+  if (first === undefined) {
+    throw new UsageError(`${flag} "${path}" holds no PEM certificate`);
+  }
+  return [first, ...rest];
 }
 
 /**

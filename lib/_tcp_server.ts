@@ -1,6 +1,6 @@
 import type { NetAddress } from "./errors.ts";
 import type { SocketNotifier, SocketServer } from "./server.ts";
-import { Message } from "./message.ts";
+import { receivedMessage } from "./_received_message.ts";
 import { NotifierDispatch } from "./_notifier_dispatch.ts";
 import { TcpClient } from "./_tcp_client.ts";
 import { toNetAddress } from "./_address.ts";
@@ -238,13 +238,7 @@ export class TcpServer implements SocketServer {
       if (count === null) break;
       const chunk = stream.take(count);
       idle?.touch();
-      const message = borrow
-        ? new Message(
-          chunk.buffer as ArrayBuffer,
-          chunk.byteOffset,
-          chunk.length,
-        )
-        : new Message(chunk);
+      const message = receivedMessage(chunk, borrow);
       // Awaited here rather than through a catching then(): one promise
       // less per message.
       const handled = dispatch.message(client, message);

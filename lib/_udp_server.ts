@@ -1,6 +1,6 @@
 import type { NetAddress } from "./errors.ts";
 import type { SocketNotifier, SocketServer } from "./server.ts";
-import { Message } from "./message.ts";
+import { receivedMessage } from "./_received_message.ts";
 import { NotifierDispatch } from "./_notifier_dispatch.ts";
 import { UdpPeer } from "./_udp_peer.ts";
 import { toNetAddress } from "./_address.ts";
@@ -112,9 +112,7 @@ export class UdpServer implements SocketServer {
         continue;
       }
       const client = new UdpPeer(this.#conn, peer, data.length, local);
-      const message = this.#borrow
-        ? new Message(data.buffer as ArrayBuffer, data.byteOffset, data.length)
-        : new Message(data);
+      const message = receivedMessage(data, this.#borrow);
       const handled = dispatch.message(client, message);
       if (handled !== undefined) {
         try {

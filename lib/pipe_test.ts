@@ -4,19 +4,23 @@ import {
   createServer,
   type NetAddress,
   pipe,
+  type PipeOptions,
   type PipeResult,
   type SocketClient,
 } from "./mod.ts";
 import { TcpClient } from "./_tcp_client.ts";
 
-/** A relay on `pipe()` in front of a raw Deno listener the test drives. */
+/**
+ * A relay on `pipe(…, options)` in front of a raw Deno listener the test
+ * drives.
+ */
 async function withRelay(
   test: (
     user: SocketClient,
     target: Deno.Conn,
     result: Promise<PipeResult>,
   ) => Promise<void>,
-  idleTimeout?: number,
+  options: PipeOptions = {},
 ): Promise<void> {
   const upstream = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const relay = await createServer("127.0.0.1", 0);
@@ -25,7 +29,7 @@ async function withRelay(
   relay.run({
     async socketAccepted(client) {
       const target = await createClient("127.0.0.1", upstream.addr.port);
-      resolveResult(await pipe(client, target, { idleTimeout }));
+      resolveResult(await pipe(client, target, options));
     },
   });
   const user = await createClient("127.0.0.1", relay.localPort);
@@ -89,7 +93,7 @@ Deno.test("pipe's idle timeout closes a silent pair with a timeout error", async
     assertEquals(error?.code, "timeout");
     assert(Date.now() - started >= 150, `after ${Date.now() - started} ms`);
     await assertRejects(() => user.receive("*all", 2000));
-  }, 200);
+  }, { idleTimeout: 200 });
 });
 
 Deno.test("stopAccepting closes the port but keeps the connection", async () => {
@@ -164,33 +168,17 @@ Deno.test("onePeer: the first sender owns a UDP server; others are rejected once
 });
 
 Deno.test("pipe reports a throwing onData as a callback error and closes both", async () => {
-  const upstream = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const relay = await createServer("127.0.0.1", 0);
-  let resolveResult!: (result: PipeResult) => void;
-  const result = new Promise<PipeResult>((r) => resolveResult = r);
-  relay.run({
-    async socketAccepted(client) {
-      const target = await createClient("127.0.0.1", upstream.addr.port);
-      resolveResult(
-        await pipe(client, target, {
-          onData: () => {
-            throw new Error("boom");
-          },
-        }),
-      );
+  await withRelay(async (user, _target, result) => {
+    await user.send("x");
+    const { error } = await result;
+    assertEquals(error?.code, "callback");
+    assert(error?.message.includes("onData threw: boom"), error?.message);
+    await assertRejects(() => user.receive("*all", 2000));
+  }, {
+    onData: () => {
+      throw new Error("boom");
     },
   });
-  const user = await createClient("127.0.0.1", relay.localPort);
-  const target = await upstream.accept();
-  await user.send("x");
-  const { error } = await result;
-  assertEquals(error?.code, "callback");
-  assert(error?.message.includes("onData threw: boom"), error?.message);
-  await assertRejects(() => user.receive("*all", 2000));
-  user.close();
-  target.close();
-  upstream.close();
-  await relay.stop();
 });
 
 /**

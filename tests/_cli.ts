@@ -41,6 +41,9 @@ export function has(tool: string): boolean {
   }
 }
 
+/** The permissions of a sockit that reads or writes files (certificates, `-o`). */
+export const RW = ["--allow-net", "--allow-read", "--allow-write"];
+
 /** The `deno run …` command line for the CLI with `args`. */
 export function cliCommand(args: string[], permissions = ["--allow-net"]) {
   return new Deno.Command(Deno.execPath(), {
@@ -182,14 +185,7 @@ export class SpawnedServer {
 
   /** Sends `signal`, waits for the exit, and returns the exit code. */
   async stop(signal: Deno.Signal = "SIGTERM"): Promise<number> {
-    try {
-      this.child.kill(signal);
-    } catch {
-      // Already gone.
-    }
-    const status = await this.child.status;
-    await this.#done;
-    return status.code;
+    return await stopProcess(this.child, this.#done, signal);
   }
 
   async #readStdout(): Promise<void> {
@@ -216,6 +212,25 @@ export class SpawnedServer {
       this.stderr += decoder.decode(chunk, { stream: true });
     }
   }
+}
+
+/**
+ * Sends `signal` to `child` (if it still runs), waits for its exit and for
+ * `drained` (its output read), and returns the exit code.
+ */
+export async function stopProcess(
+  child: Deno.ChildProcess,
+  drained: Promise<void>,
+  signal: Deno.Signal,
+): Promise<number> {
+  try {
+    child.kill(signal);
+  } catch {
+    // Already gone.
+  }
+  const status = await child.status;
+  await drained;
+  return status.code;
 }
 
 /** sha256 of `bytes`, as hex. */
@@ -247,6 +262,55 @@ export async function readHead(conn: Deno.Conn): Promise<string> {
     text += new TextDecoder().decode(buffer.subarray(0, count));
   }
   return text;
+}
+
+/** Writes all of `data` (a string as UTF-8) to `conn`. */
+export async function writeAll(
+  conn: Deno.Conn,
+  data: string | Uint8Array,
+): Promise<void> {
+  let bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  while (bytes.length > 0) bytes = bytes.subarray(await conn.write(bytes));
+}
+
+/**
+ * A scripted raw TCP server on a free port for the length of `test`: `serve`
+ * gets each connection; what it throws is the client going away, whose exit
+ * code is what is under test. At the end every connection is closed.
+ */
+export async function withScriptedServer(
+  serve: (conn: Deno.Conn, port: number) => Promise<void>,
+  test: (base: string, port: number) => Promise<void>,
+): Promise<void> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  const open = new Set<Deno.Conn>();
+  const serving = (async () => {
+    for await (const conn of listener) {
+      open.add(conn);
+      (async () => {
+        try {
+          await serve(conn, port);
+        } catch {
+          // The client went away first.
+        }
+        open.delete(conn);
+      })();
+    }
+  })();
+  try {
+    await test(`http://127.0.0.1:${port}`, port);
+  } finally {
+    listener.close();
+    for (const conn of open) {
+      try {
+        conn.close();
+      } catch {
+        // Closed by the script.
+      }
+    }
+    await serving;
+  }
 }
 
 /** Runs a peer tool with `input` on stdin, then its stdin closed. */
@@ -285,30 +349,63 @@ export async function runPython(
   };
 }
 
+/** Python that reads the socket `c` until EOF into `got`. */
+export const PYTHON_READ_TO_EOF = `
+got = b""
+while True:
+    chunk = c.recv(65536)
+    if not chunk:
+        break
+    got += chunk
+`;
+
+const PYTHON_EXCHANGE = `
+import socket, sys, hashlib
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+payload = open(sys.argv[2], "rb").read()
+c.sendall(payload)
+if sys.argv[3] == "halfclose":
+    c.shutdown(socket.SHUT_WR)
+${PYTHON_READ_TO_EOF}
+print(hashlib.sha256(got).hexdigest(), len(got))
+c.close()
+`;
+
+/**
+ * A Python client sends `payload` to `port`, half-closes unless `halfClose`
+ * is false, and reads to EOF: stdout is `SHA-256 length` of what came back.
+ */
+export async function pythonExchange(
+  port: number,
+  payload: Uint8Array,
+  halfClose = true,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const file = await Deno.makeTempFile();
+  try {
+    await Deno.writeFile(file, payload);
+    return await runPython(PYTHON_EXCHANGE, [
+      String(port),
+      file,
+      halfClose ? "halfclose" : "keep",
+    ]);
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
 /**
  * Python sends 1 MiB to `port`, half-closes, and reads to EOF: stdout is
  * `same` when everything came back in order, else `differs N`.
  */
-export function echoAfterHalfClose(
+export async function echoAfterHalfClose(
   port: number,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return runPython(
-    `
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-payload = bytes(range(256)) * 4096
-s.sendall(payload)
-s.shutdown(socket.SHUT_WR)
-got = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    got += chunk
-print("same" if got == payload else "differs %d" % len(got))
-`,
-    [String(port)],
-  );
+  const payload = new Uint8Array(256 * 4096).map((_, i) => i % 256);
+  const result = await pythonExchange(port, payload);
+  const [hash, length] = result.stdout.trim().split(" ");
+  const same = hash === await sha256(payload) &&
+    Number(length) === payload.length;
+  return { ...result, stdout: same ? "same\n" : `differs ${length}\n` };
 }
 
 /**
@@ -375,4 +472,14 @@ export function freePort(): number {
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   return port;
+}
+
+/** socat's forking TCP echo (`EXEC:cat`) on a free port, a peer nobody here wrote. */
+export function socatEcho(): { port: number; child: Deno.ChildProcess } {
+  const port = freePort();
+  const child = new Deno.Command("socat", {
+    args: [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, "EXEC:cat"],
+    stderr: "null",
+  }).spawn();
+  return { port, child };
 }

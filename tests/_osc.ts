@@ -4,16 +4,11 @@
  *
  * @module
  */
-import { cliCommand } from "./_cli.ts";
+import { cliCommand, freePort as freeTcpPort, stopProcess } from "./_cli.ts";
 
 /** A port that was free a moment ago (for tools that cannot take 0). */
 export function freePort(transport: "udp" | "tcp"): number {
-  if (transport === "tcp") {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const { port } = listener.addr;
-    listener.close();
-    return port;
-  }
+  if (transport === "tcp") return freeTcpPort();
   const conn = Deno.listenDatagram({
     transport: "udp",
     hostname: "127.0.0.1",
@@ -102,14 +97,7 @@ export class LineProcess {
 
   /** Sends `signal` and resolves with the exit code once output is read. */
   async stop(signal: Deno.Signal = "SIGTERM"): Promise<number> {
-    try {
-      this.child.kill(signal);
-    } catch {
-      // Already gone.
-    }
-    const status = await this.child.status;
-    await this.#done;
-    return status.code;
+    return await stopProcess(this.child, this.#done, signal);
   }
 }
 
@@ -126,6 +114,37 @@ async function collect(
     into.push(...parts);
   }
   if (pending) into.push(pending);
+}
+
+/**
+ * Accepts one TCP connection and resolves with all it received; `close()`
+ * stops waiting for it (`received` then rejects).
+ */
+export function tcpSink(): {
+  port: number;
+  received: Promise<Uint8Array>;
+  close(): void;
+} {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let listening = true;
+  const close = () => {
+    if (listening) listener.close();
+    listening = false;
+  };
+  const received = (async () => {
+    const conn = await listener.accept();
+    close();
+    const chunks: number[] = [];
+    const buffer = new Uint8Array(4096);
+    while (true) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      chunks.push(...buffer.subarray(0, n));
+    }
+    conn.close();
+    return new Uint8Array(chunks);
+  })();
+  return { port: listener.addr.port, received, close };
 }
 
 /** A line without its leading `%08x.%08x ` timestamp. */

@@ -2,6 +2,37 @@ import { assert, assertEquals } from "./_assert.ts";
 import { runCli, runPython, SpawnedServer } from "./_cli.ts";
 import { createClient } from "../lib/mod.ts";
 
+/**
+ * Python sends `text` from `address:sourcePort` to 127.0.0.1:`port`; stdout
+ * is `answered` or `silent` (after 0.5 s), or `skip` when it may not bind.
+ */
+function sendFrom(
+  address: string,
+  sourcePort: number,
+  port: number,
+  text: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runPython(
+    `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.bind((sys.argv[1], int(sys.argv[2])))
+except PermissionError:
+    print("skip")
+    sys.exit(0)
+s.settimeout(0.5)
+s.sendto(sys.argv[4].encode(), ("127.0.0.1", int(sys.argv[3])))
+try:
+    s.recvfrom(100)
+    print("answered")
+except socket.timeout:
+    print("silent")
+`,
+    [address, String(sourcePort), String(port), text],
+  );
+}
+
 Deno.test("echo-udp answers 10 senders at once, each with its own reply", async () => {
   const server = await SpawnedServer.start(["echo-udp", "--port", "0", "-q"]);
   const results = await Promise.all(
@@ -78,24 +109,11 @@ Deno.test("echo-udp never answers the classic service ports (echo loops)", async
     "0",
     "--json",
   ]);
-  const python = await runPython(
-    `
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-try:
-    s.bind(("127.0.0.1", 19))
-except PermissionError:
-    print("skip")
-    sys.exit(0)
-s.settimeout(0.5)
-s.sendto(b"chargen says hi", ("127.0.0.1", int(sys.argv[1])))
-try:
-    s.recvfrom(100)
-    print("answered")
-except socket.timeout:
-    print("silent")
-`,
-    [String(server.port)],
+  const python = await sendFrom(
+    "127.0.0.1",
+    19,
+    server.port,
+    "chargen says hi",
   );
   if (python.stdout.trim() !== "skip") {
     assertEquals(python.stdout.trim(), "silent", python.stderr);
@@ -144,21 +162,11 @@ Deno.test("echo-udp never answers a source using its own port (itself, spoofed, 
     "--json",
   ]);
   // 127.0.0.2 with the server's port: its twin on "another host".
-  const python = await runPython(
-    `
-import socket, sys
-port = int(sys.argv[1])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.2", port))
-s.settimeout(0.5)
-s.sendto(b"ping from my twin", ("127.0.0.1", port))
-try:
-    s.recvfrom(100)
-    print("answered")
-except socket.timeout:
-    print("silent")
-`,
-    [String(server.port)],
+  const python = await sendFrom(
+    "127.0.0.2",
+    server.port,
+    server.port,
+    "ping from my twin",
   );
   assertEquals(python.stdout.trim(), "silent", python.stderr);
   await server.waitFor((l) => l.includes('"rejected"'));

@@ -7,11 +7,29 @@
  * @module
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { has, readHead, runCli, sha256, sleep } from "./_cli.ts";
+import {
+  has,
+  readHead,
+  runCli,
+  RW,
+  sha256,
+  sleep,
+  withScriptedServer,
+  writeAll,
+} from "./_cli.ts";
 
-const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write"];
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
+/** `deno` arguments that run `sockit get`, for a child process or a shell. */
+const SOCKIT_GET = [
+  "run",
+  "--quiet",
+  "--config",
+  CONFIG,
+  ...RW,
+  MAIN,
+  "get",
+];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -33,16 +51,7 @@ async function run(
   const command = tool === "curl"
     ? new Deno.Command("curl", { args, cwd, stdout: "piped", stderr: "piped" })
     : new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--config",
-        CONFIG,
-        ...PERMISSIONS,
-        MAIN,
-        "get",
-        ...args,
-      ],
+      args: [...SOCKIT_GET, ...args],
       cwd,
       stdout: "piped",
       stderr: "piped",
@@ -58,7 +67,7 @@ async function run(
 }
 
 function get(args: string[]) {
-  return runCli(["get", ...args], { permissions: PERMISSIONS });
+  return runCli(["get", ...args], { permissions: RW });
 }
 
 /** The requests a raw server saw, by path. */
@@ -68,7 +77,7 @@ type Seen = Map<string, string>;
  * A raw HTTP server: `respond` returns the bytes for a request path (or
  * writes them itself and returns nothing). Every request head is kept.
  */
-async function withServer(
+function withServer(
   respond: (
     path: string,
     conn: Deno.Conn,
@@ -76,50 +85,15 @@ async function withServer(
   ) => Promise<string | Uint8Array | void> | string | Uint8Array,
   test: (base: string, seen: Seen, port: number) => Promise<void>,
 ): Promise<void> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
   const seen: Seen = new Map();
-  const open = new Set<Deno.Conn>();
-  const serving = (async () => {
-    for await (const conn of listener) {
-      open.add(conn);
-      (async () => {
-        try {
-          const head = await readHead(conn);
-          const path = /^[A-Z]+ (\S+)/.exec(head)?.[1] ?? "/";
-          seen.set(path, head);
-          const reply = await respond(path, conn, port);
-          if (reply !== undefined) {
-            await writeAll(
-              conn,
-              typeof reply === "string" ? encoder.encode(reply) : reply,
-            );
-          }
-          conn.close();
-        } catch {
-          // The client went away: its exit code is what is under test.
-        }
-        open.delete(conn);
-      })();
-    }
-  })();
-  try {
-    await test(`http://127.0.0.1:${port}`, seen, port);
-  } finally {
-    listener.close();
-    for (const conn of open) {
-      try {
-        conn.close();
-      } catch {
-        // Already closed.
-      }
-    }
-    await serving;
-  }
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  while (bytes.length > 0) bytes = bytes.subarray(await conn.write(bytes));
+  return withScriptedServer(async (conn, port) => {
+    const head = await readHead(conn);
+    const path = /^[A-Z]+ (\S+)/.exec(head)?.[1] ?? "/";
+    seen.set(path, head);
+    const reply = await respond(path, conn, port);
+    if (reply !== undefined) await writeAll(conn, reply);
+    conn.close();
+  }, (base, port) => test(base, seen, port));
 }
 
 /** A header's value in a raw request head, or undefined. */
@@ -557,16 +531,7 @@ Deno.test({
         }).output();
         return { code: out.code, text: decoder.decode(out.stdout) };
       };
-      const sockit = [
-        Deno.execPath(),
-        "run",
-        "--quiet",
-        "--config",
-        CONFIG,
-        ...PERMISSIONS,
-        MAIN,
-        "get",
-      ].join(" ");
+      const sockit = [Deno.execPath(), ...SOCKIT_GET].join(" ");
       const curl = await inTerminal(`curl ${base}`);
       const ours = await inTerminal(`${sockit} ${base}`);
       assertEquals([curl.code, ours.code], [23, 23], ours.text);

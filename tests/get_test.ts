@@ -1,58 +1,33 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { randomBytes, readHead, runCli, sha256, sleep } from "./_cli.ts";
+import {
+  randomBytes,
+  readHead,
+  runCli,
+  RW,
+  sha256,
+  sleep,
+  withScriptedServer,
+  writeAll,
+} from "./_cli.ts";
 
-const GET_PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write"];
 const encoder = new TextEncoder();
 
 function get(args: string[], timeoutMs = 20_000) {
-  return runCli(["get", ...args], { permissions: GET_PERMISSIONS, timeoutMs });
+  return runCli(["get", ...args], { permissions: RW, timeoutMs });
 }
 
 /**
  * A scripted raw HTTP server: reads each request head, then lets `respond`
  * write whatever bytes it likes, at whatever pace, and close or not.
  */
-async function withRawServer(
+function withRawServer(
   respond: (conn: Deno.Conn, path: string) => Promise<void>,
   test: (base: string) => Promise<void>,
 ): Promise<void> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const open = new Set<Deno.Conn>();
-  const serving = (async () => {
-    for await (const conn of listener) {
-      open.add(conn);
-      (async () => {
-        const head = await readHead(conn);
-        const path = /^GET (\S+)/.exec(head)?.[1] ?? "/";
-        try {
-          await respond(conn, path);
-        } catch {
-          // The client went away first: its exit code is under test.
-        }
-      })();
-    }
-  })();
-  try {
-    await test(`http://127.0.0.1:${listener.addr.port}`);
-  } finally {
-    listener.close();
-    for (const conn of open) {
-      try {
-        conn.close();
-      } catch {
-        // Closed by the script.
-      }
-    }
-    await serving;
-  }
-}
-
-async function write(
-  conn: Deno.Conn,
-  data: string | Uint8Array,
-): Promise<void> {
-  let bytes = typeof data === "string" ? encoder.encode(data) : data;
-  while (bytes.length > 0) bytes = bytes.subarray(await conn.write(bytes));
+  return withScriptedServer(async (conn) => {
+    const head = await readHead(conn);
+    await respond(conn, /^GET (\S+)/.exec(head)?.[1] ?? "/");
+  }, test);
 }
 
 Deno.test("get fetches a 5 MiB binary file from Python's http.server byte-exact", async () => {
@@ -109,7 +84,7 @@ Deno.test("get sends an HTTP/1.1 request whose -H headers override defaults", as
   const serving = (async () => {
     const conn = await listener.accept();
     seen = await readHead(conn);
-    await write(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     conn.close();
   })();
   const result = await get([
@@ -139,9 +114,9 @@ Deno.test("get --http1.0 sends the seed's exact request and reads a close-delimi
   const serving = (async () => {
     const conn = await listener.accept();
     seen = await readHead(conn);
-    await write(conn, "HTTP/1.0 200 OK\r\nServer: old\r\n\r\nuntil ");
+    await writeAll(conn, "HTTP/1.0 200 OK\r\nServer: old\r\n\r\nuntil ");
     await sleep(100);
-    await write(conn, "the close");
+    await writeAll(conn, "the close");
     conn.close();
   })();
   const result = await get([
@@ -167,7 +142,7 @@ Deno.test("get decodes chunked bodies split at every awkward boundary, trailers 
     "5;ext=1\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n";
   await withRawServer(async (conn) => {
     for (const byte of encoder.encode(response)) {
-      await write(conn, new Uint8Array([byte]));
+      await writeAll(conn, new Uint8Array([byte]));
     }
     // The connection stays open: the last chunk alone must end the read.
     await sleep(3000);
@@ -185,7 +160,10 @@ Deno.test("get decodes chunked bodies split at every awkward boundary, trailers 
 
 Deno.test("get stops at Content-Length without waiting for the idle timeout", async () => {
   await withRawServer(async (conn) => {
-    await write(conn, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA");
+    await writeAll(
+      conn,
+      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA",
+    );
     await sleep(3000);
   }, async (base) => {
     const started = Date.now();
@@ -198,10 +176,10 @@ Deno.test("get stops at Content-Length without waiting for the idle timeout", as
 
 Deno.test("get survives a slow server that trickles under the idle timeout", async () => {
   await withRawServer(async (conn) => {
-    await write(conn, "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n");
+    await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n");
     for (const letter of "trickl") {
       await sleep(150);
-      await write(conn, letter);
+      await writeAll(conn, letter);
     }
   }, async (base) => {
     const result = await get(["--idle-timeout", "500ms", base]);
@@ -212,7 +190,7 @@ Deno.test("get survives a slow server that trickles under the idle timeout", asy
 
 Deno.test("get gives up on a silent server after --idle-timeout with exit 1", async () => {
   await withRawServer(async (conn) => {
-    await write(conn, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf");
+    await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf");
     await sleep(3000);
   }, async (base) => {
     const result = await get(["--idle-timeout", "400ms", base]);
@@ -227,7 +205,7 @@ Deno.test("get gives up on a silent server after --idle-timeout with exit 1", as
 
 Deno.test("get reports a body that ends early (Content-Length and chunked) with exit 1", async () => {
   await withRawServer(async (conn, path) => {
-    await write(
+    await writeAll(
       conn,
       path === "/length"
         ? "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this"
@@ -273,7 +251,7 @@ Deno.test("get refuses each malformed response with one line and exit 1", async 
     "/conflict": /conflicting Content-Length values 5, 6/,
   };
   await withRawServer(async (conn, path) => {
-    await write(conn, responses[path] ?? "");
+    await writeAll(conn, responses[path] ?? "");
     await sleep(500);
   }, async (base) => {
     for (const path of Object.keys(responses)) {
@@ -301,7 +279,7 @@ Deno.test("get -L follows relative and absolute redirects, and stops at --max-re
       "/loop":
         "HTTP/1.1 302 Loop\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n",
     };
-    await write(
+    await writeAll(
       conn,
       replies[path] ?? "HTTP/1.1 404 No\r\nContent-Length: 0\r\n\r\n",
     );
@@ -328,7 +306,7 @@ Deno.test("get --raw writes the exact socket bytes; -v writes headers to stderr"
   const response =
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
   await withRawServer(async (conn) => {
-    await write(conn, response);
+    await writeAll(conn, response);
     conn.close();
   }, async (base) => {
     const raw = await get(["--raw", base]);
@@ -440,7 +418,7 @@ Deno.test("get https:// verifies certificates: trusted with --cacert, refused wi
   const plainServing = (async () => {
     const conn = await plain.accept();
     downgraded = await readHead(conn);
-    await write(conn, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain");
+    await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain");
     conn.close();
   })();
   // A failed run never connects: closing the listener then ends this.
@@ -450,7 +428,7 @@ Deno.test("get https:// verifies certificates: trusted with --cacert, refused wi
       (async () => {
         try {
           const head = await readHead(conn);
-          await write(
+          await writeAll(
             conn,
             head.startsWith("GET /down ")
               ? `HTTP/1.1 302 Found\r\nLocation: http://u:p@localhost:${plain.addr.port}/\r\nContent-Length: 0\r\n\r\n`

@@ -6,6 +6,7 @@ import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   cliCommand,
   has,
+  pythonExchange,
   randomBytes,
   runCli,
   runPython,
@@ -108,40 +109,16 @@ class Listener {
   }
 }
 
-const PYTHON_EXCHANGE = `
-import socket, sys, hashlib
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-payload = open(sys.argv[2], "rb").read()
-s.sendall(payload)
-if sys.argv[3] == "halfclose":
-    s.shutdown(socket.SHUT_WR)
-got = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    got += chunk
-print(hashlib.sha256(got).hexdigest(), len(got))
-s.close()
-`;
-
 Deno.test("listen: 1 MiB each way with a Python client, byte-exact, half-closes at input EOF", async () => {
   const toClient = randomBytes(1 << 20);
   const fromClient = randomBytes(1 << 20);
-  const file = await Deno.makeTempFile();
-  await Deno.writeFile(file, fromClient);
   const listener = await Listener.start([]);
-  const python = runPython(PYTHON_EXCHANGE, [
-    String(listener.port),
-    file,
-    "keep",
-  ]);
+  const python = pythonExchange(listener.port, fromClient, false);
   await listener.write(toClient);
   // Python prints only after our EOF reached it as a FIN.
   await listener.endInput();
   const printed = await python;
   const result = await listener.result();
-  await Deno.remove(file);
   assertEquals(
     printed.stdout.trim(),
     `${await sha256(toClient)} ${toClient.length}`,
@@ -501,21 +478,9 @@ Deno.test("listen: after the peer half-closes, 1 MiB of stdin still reaches it i
   const listener = await Listener.start([]);
   // As \`cat file | sockit listen\`: the input is there before the client.
   const writing = listener.write(payload).then(() => listener.endInput());
-  const python = runPython(
-    `
-import socket, sys, hashlib
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"send me the file\\n")
-s.shutdown(socket.SHUT_WR)
-got = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    got += chunk
-print(hashlib.sha256(got).hexdigest(), len(got))
-`,
-    [String(listener.port)],
+  const python = pythonExchange(
+    listener.port,
+    new TextEncoder().encode("send me the file\n"),
   );
   const printed = await python;
   await writing;

@@ -6,6 +6,7 @@ import {
   LineProcess,
   oscsend,
   PacketCatcher,
+  tcpSink,
   withoutTime,
 } from "./_osc.ts";
 import { encodeOsc, formatTimetag, frameSize } from "../lib/mod.ts";
@@ -325,25 +326,13 @@ Deno.test("osc dump: a bad port or framing is exit 2", async () => {
 });
 
 Deno.test("osc dump -T --forward sends each packet size-prefixed over one TCP connection", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const received = (async () => {
-    const conn = await listener.accept();
-    const bytes: number[] = [];
-    const buffer = new Uint8Array(4096);
-    while (true) {
-      const n = await conn.read(buffer);
-      if (n === null) break;
-      bytes.push(...buffer.subarray(0, n));
-    }
-    conn.close();
-    return new Uint8Array(bytes);
-  })();
+  const sink = tcpSink();
   const dump = await LineProcess.sockit([
     "osc",
     "dump",
     "-T",
     "--forward",
-    `127.0.0.1:${listener.addr.port}`,
+    `127.0.0.1:${sink.port}`,
     "0",
   ]);
   const packets = [
@@ -360,10 +349,10 @@ Deno.test("osc dump -T --forward sends each packet size-prefixed over one TCP co
     await dump.waitForLines(2);
   } finally {
     assertEquals(await dump.stop(), 0);
-    listener.close();
+    sink.close();
   }
   assertEquals(
-    hex(await received),
+    hex(await sink.received),
     hex(new Uint8Array([...frameSize(packets[0]!), ...frameSize(packets[1]!)])),
   );
 });

@@ -6,6 +6,7 @@ import {
   LineProcess,
   oscsend,
   PacketCatcher,
+  tcpSink,
   withoutTime,
 } from "./_osc.ts";
 import { decodeOsc, type OscBundle, type OscMessage } from "../lib/mod.ts";
@@ -146,25 +147,6 @@ Deno.test("osc send -T: refused is exit 1 with one line", async () => {
     /^sockit: cannot connect to "127\.0\.0\.1:\d+": connection refused\n$/,
   );
 });
-
-/** Accepts one TCP connection and resolves with all it received. */
-function tcpSink(): { port: number; received: Promise<Uint8Array> } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const received = (async () => {
-    const conn = await listener.accept();
-    listener.close();
-    const chunks: number[] = [];
-    const buffer = new Uint8Array(4096);
-    while (true) {
-      const n = await conn.read(buffer);
-      if (n === null) break;
-      chunks.push(...buffer.subarray(0, n));
-    }
-    conn.close();
-    return new Uint8Array(chunks);
-  })();
-  return { port: listener.addr.port, received };
-}
 
 Deno.test({
   name:

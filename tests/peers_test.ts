@@ -4,7 +4,7 @@
  * ignored, never as passed. Python peers are in the other test files.
  */
 import { assertEquals } from "./_assert.ts";
-import { has, pipeThrough, SpawnedServer } from "./_cli.ts";
+import { has, pipeThrough, socatEcho, SpawnedServer } from "./_cli.ts";
 
 Deno.test({
   name: "ncat: echo-tcp answers after ncat half-closes at stdin EOF",
@@ -56,13 +56,7 @@ Deno.test({
   ignore: !has("socat"),
   async fn() {
     const { runCli } = await import("./_cli.ts");
-    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = probe.addr.port;
-    probe.close();
-    const socat = new Deno.Command("socat", {
-      args: [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, "EXEC:cat"],
-      stderr: "null",
-    }).spawn();
+    const { port, child: socat } = socatEcho();
     try {
       let result = await runCli([
         "send",

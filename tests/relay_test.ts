@@ -5,14 +5,19 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   echoAfterHalfClose,
+  freePort,
   has,
+  PYTHON_READ_TO_EOF,
   PythonPeer,
   randomBytes,
   runCli,
   runPython,
+  RW,
   sha256,
   sleep,
+  socatEcho,
   SpawnedServer,
+  writeAll,
 } from "./_cli.ts";
 
 function relay(args: string[], target: number): Promise<SpawnedServer> {
@@ -35,12 +40,6 @@ async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
     offset += chunk.length;
   }
   return out;
-}
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < data.length;) {
-    offset += await conn.write(data.subarray(offset));
-  }
 }
 
 Deno.test("relay: 1 MiB through echo-tcp; the client's FIN reaches the target and the echo still comes back", async () => {
@@ -87,12 +86,7 @@ Deno.test("relay: the target's FIN reaches the client, and the client can still 
 import hashlib
 c.sendall(b"hello from target\\n")
 c.shutdown(socket.SHUT_WR)
-got = b""
-while True:
-    chunk = c.recv(65536)
-    if not chunk:
-        break
-    got += chunk
+${PYTHON_READ_TO_EOF}
 print(hashlib.sha256(got).hexdigest(), len(got))
 `);
   const server = await relay(["-q"], target.port);
@@ -168,9 +162,7 @@ Deno.test("relay: events name the client, show direction, escape, cut at 256 byt
 Deno.test("relay: a get through it is byte-identical to a direct get from python3 -m http.server", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeFile(`${dir}/blob.bin`, randomBytes(3 << 20));
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = probe.addr.port;
-  probe.close();
+  const port = freePort();
   const http = new Deno.Command("python3", {
     args: ["-m", "http.server", "--bind", "127.0.0.1", "-d", dir, String(port)],
     stdout: "null",
@@ -178,19 +170,18 @@ Deno.test("relay: a get through it is byte-identical to a direct get from python
   }).spawn();
   const server = await relay(["-q"], port);
   try {
-    const permissions = ["--allow-net", "--allow-read", "--allow-write"];
     let direct = await runCli(["get", `http://127.0.0.1:${port}/blob.bin`], {
-      permissions,
+      permissions: RW,
     });
     for (let i = 0; i < 50 && direct.code !== 0; i++) {
       await sleep(100);
       direct = await runCli(["get", `http://127.0.0.1:${port}/blob.bin`], {
-        permissions,
+        permissions: RW,
       });
     }
     const relayed = await runCli(
       ["get", `http://127.0.0.1:${server.port}/blob.bin`],
-      { permissions },
+      { permissions: RW },
     );
     assertEquals(direct.code, 0, direct.stderr);
     assertEquals(relayed.code, 0, relayed.stderr);
@@ -334,9 +325,7 @@ Deno.test("relay: SIGTERM stops at once while a pair is stuck writing to a targe
 });
 
 Deno.test("relay: a target that is down is an error event naming client and target; the next client is served", async () => {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = probe.addr.port;
-  probe.close();
+  const port = freePort();
   const server = await relay(["--json", "-w", "1s"], port);
   const first = await Deno.connect({
     hostname: "127.0.0.1",
@@ -452,15 +441,7 @@ Deno.test("relay: 200 concurrent pairs x 1 MiB through echo-tcp, every byte veri
 
 Deno.test("relay -u: each client gets its own upstream; no cross-talk; idle mappings close", async () => {
   const echo = await SpawnedServer.start(["echo-udp", "--port", "0", "-q"]);
-  const server = await SpawnedServer.start([
-    "relay",
-    "-u",
-    "--json",
-    "-i",
-    "500ms",
-    "0",
-    `127.0.0.1:${echo.port}`,
-  ]);
+  const server = await relay(["-u", "--json", "-i", "500ms"], echo.port);
   const python = await runPython(
     `
 import socket, sys
@@ -505,13 +486,7 @@ Deno.test({
   name: "socat: relay forwards a socat client to a socat server",
   ignore: !has("socat"),
   async fn() {
-    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = probe.addr.port;
-    probe.close();
-    const socat = new Deno.Command("socat", {
-      args: [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, "EXEC:cat"],
-      stderr: "null",
-    }).spawn();
+    const { port, child: socat } = socatEcho();
     const server = await relay(["-q"], port);
     try {
       let output = "";
@@ -580,13 +555,7 @@ Deno.test("relay: SIGTERM closes every open pair (TCP and UDP), prints closed an
   await echo.stop();
 
   const udpEcho = await SpawnedServer.start(["echo-udp", "--port", "0", "-q"]);
-  const udp = await SpawnedServer.start([
-    "relay",
-    "-u",
-    "--json",
-    "0",
-    `127.0.0.1:${udpEcho.port}`,
-  ]);
+  const udp = await relay(["-u", "--json"], udpEcho.port);
   const python = await runPython(
     `
 import socket, sys

@@ -11,13 +11,13 @@ import {
   has,
   randomBytes,
   runCli,
+  RW,
   sha256,
   SpawnedServer,
 } from "./_cli.ts";
 import { OPENSSL, startPki } from "./_pki.ts";
 import { sServer, verifiedClients } from "./_tls_peers.ts";
 
-const RW = ["--allow-net", "--allow-read", "--allow-write"];
 const pkiReady = startPki();
 
 /** Connects, writes `line`, reads as many characters back, closes. */

@@ -2,6 +2,7 @@ import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   cliCommand,
   has,
+  PYTHON_READ_TO_EOF,
   PythonPeer,
   randomBytes,
   runCli,
@@ -11,13 +12,7 @@ import {
 } from "./_cli.ts";
 
 /** Reads until EOF on `c` and prints what came, as hex. */
-const RECORD = `
-got = b""
-while True:
-    chunk = c.recv(65536)
-    if not chunk:
-        break
-    got += chunk
+const RECORD = `${PYTHON_READ_TO_EOF}
 print(got.hex())
 `;
 

@@ -10,13 +10,13 @@ import {
   has,
   randomBytes,
   runCli,
+  RW,
   sha256,
   SpawnedServer,
 } from "./_cli.ts";
 import { OPENSSL, startPki } from "./_pki.ts";
 import { sServer, verifiedClients } from "./_tls_peers.ts";
 
-const RW = ["--allow-net", "--allow-read", "--allow-write"];
 const pkiReady = startPki();
 
 function tlsServer(pair: { cert: string; key: string }, extra: string[] = []) {

@@ -10,12 +10,12 @@ import {
   pipeThrough,
   randomBytes,
   runCli,
+  RW,
   sha256,
   SpawnedServer,
 } from "./_cli.ts";
 
 /** Unix sockets need read and write as well as net. */
-const RW = ["--allow-net", "--allow-read", "--allow-write"];
 
 async function exists(path: string): Promise<boolean> {
   try {

@@ -44,19 +44,29 @@ const CLOCK_TICKS = 100;
 /** Each relay is measured this often, interleaved; the median counts. */
 const RELAY_ROUNDS = 5;
 
-const DENO_TCP = `
+/**
+ * The reference scripts' copy loop, from `from` to `to` until EOF: the echo
+ * server and the relay measure the same plain read/write loop.
+ */
+function copyLoop(from: string, to: string): string {
+  return `
+    while (true) {
+      const n = await ${from}.read(buffer);
+      if (n === null) break;
+      let offset = 0;
+      while (offset < n) offset += await ${to}.write(buffer.subarray(offset, n));
+    }`;
+}
+
+const LISTEN = `
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-console.log(JSON.stringify({ port: listener.addr.port }));
+console.log(JSON.stringify({ port: listener.addr.port }));`;
+
+const DENO_TCP = `${LISTEN}
 for await (const conn of listener) {
   (async () => {
     const buffer = new Uint8Array(65536);
-    try {
-      while (true) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        let offset = 0;
-        while (offset < n) offset += await conn.write(buffer.subarray(offset, n));
-      }
+    try {${copyLoop("conn", "conn")}
     } catch { /* reset */ }
     try { conn.close(); } catch { /* closed */ }
   })();
@@ -64,18 +74,10 @@ for await (const conn of listener) {
 `;
 
 const REFERENCE_RELAY = `
-const target = Number(Deno.args[0]);
-const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-console.log(JSON.stringify({ port: listener.addr.port }));
+const target = Number(Deno.args[0]);${LISTEN}
 async function copy(from: Deno.TcpConn, to: Deno.TcpConn) {
   const buffer = new Uint8Array(65536);
-  try {
-    while (true) {
-      const n = await from.read(buffer);
-      if (n === null) break;
-      let offset = 0;
-      while (offset < n) offset += await to.write(buffer.subarray(offset, n));
-    }
+  try {${copyLoop("from", "to")}
     await to.closeWrite();
   } catch {
     try { from.close(); } catch { /* closed */ }
@@ -191,6 +193,18 @@ interface Server {
   stop(): Promise<void>;
 }
 
+/** `child`, serving on `port`, as a {@linkcode Server} that SIGTERM stops. */
+function running(child: Deno.ChildProcess, port: number): Server {
+  return {
+    port,
+    pid: child.pid,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
+
 /** Starts a server that prints `{"port": N}` first (or a sockit one). */
 async function startServer(
   command: string,
@@ -225,14 +239,7 @@ async function startServer(
     }
     file?.close();
   })();
-  return {
-    port,
-    pid: child.pid,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+  return running(child, port);
 }
 
 const jsonPort = (line: string) => JSON.parse(line).port as number;
@@ -318,14 +325,7 @@ async function startOnFreePort(
     stderr: "null",
   }).spawn();
   await untilAccepting(port);
-  return {
-    port,
-    pid: child.pid,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+  return running(child, port);
 }
 
 async function nodeReference(source: string): Promise<Server> {
@@ -399,33 +399,18 @@ async function requestResponse(
   const [command, args] = ECHOLOAD
     ? [
       ECHOLOAD,
-      mode === "tcp"
-        ? [
-          "tcp-rr",
-          "127.0.0.1",
-          `${port}`,
-          "--conns",
-          "64",
-          "--size",
-          "64",
-          "--duration",
-          `${RR_SECONDS}`,
-          "--warmup",
-          "1",
-        ]
-        : [
-          "udp-rr",
-          "127.0.0.1",
-          `${port}`,
-          "--clients",
-          "8",
-          "--size",
-          "64",
-          "--duration",
-          `${RR_SECONDS}`,
-          "--warmup",
-          "1",
-        ],
+      [
+        `${mode}-rr`,
+        "127.0.0.1",
+        `${port}`,
+        ...(mode === "tcp" ? ["--conns", "64"] : ["--clients", "8"]),
+        "--size",
+        "64",
+        "--duration",
+        `${RR_SECONDS}`,
+        "--warmup",
+        "1",
+      ],
     ]
     : [Deno.execPath(), [
       "run",
