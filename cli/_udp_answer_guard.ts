@@ -10,11 +10,24 @@ const SERVICE_PORTS = new Set([7, 13, 19, 37]);
  */
 export const DEFAULT_ANSWER_RATE = 1000;
 
-/** Sources tracked per second: a spoofed flood cannot grow the table. */
+/** Sources tracked at most: a spoofed flood cannot grow the table. */
 const MAX_TRACKED = 10_000;
 
 /** What to do with one datagram: answer it, refuse it with an event, or drop it quietly. */
 export type AnswerVerdict = "answer" | "loop" | "rate" | "drop";
+
+/** One source address and port: its last datagram and its repeats. */
+interface Source {
+  address: string;
+  /** {@linkcode signatureOf} the last datagram. */
+  last: number;
+  /** Repeats since `since`. */
+  repeats: number;
+  /** When the first of those repeats came (ms). */
+  since: number;
+  /** The next source with the same port (another address). */
+  next: Source | undefined;
+}
 
 /**
  * When a UDP server that answers every datagram (an echo) must stay
@@ -34,6 +47,12 @@ export type AnswerVerdict = "answer" | "loop" | "rate" | "drop";
  * and is never throttled. A repeat is judged by length and the first and
  * last bytes, so the check costs the same for any datagram size.
  *
+ * Every datagram goes through here, so the common case is kept to a few
+ * reads: sources are found by port (a number, no key string built per
+ * datagram), and the clock is read only by a repeat that starts a second's
+ * count or goes over it, never for traffic that changes. Each was measured
+ * on `echo-udp -q` under the benchmark's 8 ping-pong clients.
+ *
  * It is a CLI policy and not a library option because it decides which
  * events to print; any server command that answers datagrams can call
  * `verdict` before it replies.
@@ -42,21 +61,26 @@ export class UdpAnswerGuard {
   #local: NetAddress;
   #port: number;
   #rate: number;
-  #sources = new Map<string, { count: number; last: number }>();
-  #windowStart = 0;
+  #clock: () => number;
+  #sources = new Map<number, Source>();
+  #tracked = 0;
 
-  /** `rate` 0 turns the rate limit off; the loop rules always hold. */
-  constructor(local: NetAddress, rate = DEFAULT_ANSWER_RATE) {
+  /**
+   * `rate` 0 turns the rate limit off; the loop rules always hold.
+   * `clock` (ms) is for tests.
+   */
+  constructor(
+    local: NetAddress,
+    rate = DEFAULT_ANSWER_RATE,
+    clock: () => number = Date.now,
+  ) {
     this.#local = local;
     this.#port = local.port;
     this.#rate = rate;
+    this.#clock = clock;
   }
 
-  verdict(
-    peer: NetAddress,
-    data: Uint8Array,
-    now = Date.now(),
-  ): AnswerVerdict {
+  verdict(peer: NetAddress, data: Uint8Array): AnswerVerdict {
     // A Unix datagram peer has no port: only its own path is a loop.
     if (peer.address.startsWith("unix:")) {
       if (peer.address === this.#local.address) return "loop";
@@ -64,26 +88,42 @@ export class UdpAnswerGuard {
       return "loop";
     }
     if (this.#rate === 0) return "answer";
-    if (now - this.#windowStart >= 1000) {
-      this.#sources.clear();
-      this.#windowStart = now;
-    }
-    const key = `${peer.address} ${peer.port}`;
     const signature = signatureOf(data);
-    const source = this.#sources.get(key);
+    let source = this.#sources.get(peer.port);
+    while (source !== undefined && source.address !== peer.address) {
+      source = source.next;
+    }
     if (source === undefined) {
-      if (this.#sources.size < MAX_TRACKED) {
-        this.#sources.set(key, { count: 0, last: signature });
+      // A full table starts again: at worst a loop gets `rate` more answers.
+      if (this.#tracked >= MAX_TRACKED) {
+        this.#sources.clear();
+        this.#tracked = 0;
       }
+      this.#tracked++;
+      this.#sources.set(peer.port, {
+        address: peer.address,
+        last: signature,
+        repeats: 0,
+        since: 0,
+        next: this.#sources.get(peer.port),
+      });
       return "answer";
     }
     if (source.last !== signature) {
       source.last = signature;
       return "answer";
     }
-    const count = ++source.count;
-    if (count <= this.#rate) return "answer";
-    return count === this.#rate + 1 ? "rate" : "drop";
+    if (source.repeats === 0) source.since = this.#clock();
+    const repeats = ++source.repeats;
+    if (repeats <= this.#rate) return "answer";
+    const now = this.#clock();
+    if (now - source.since >= 1000) {
+      // A new second, a new budget: this repeat is its first.
+      source.since = now;
+      source.repeats = 1;
+      return "answer";
+    }
+    return repeats === this.#rate + 1 ? "rate" : "drop";
   }
 }
 

@@ -8,26 +8,29 @@ Deno.test("UdpAnswerGuard refuses service ports and the server's own port as loo
   const guard = new UdpAnswerGuard(local);
   for (const port of [7, 13, 19, 37, 5000]) {
     assertEquals(
-      guard.verdict({ address: "127.0.0.1", port }, ping, 0),
+      guard.verdict({ address: "127.0.0.1", port }, ping),
       "loop",
     );
   }
   assertEquals(
-    guard.verdict({ address: "10.0.0.1", port: 5000 }, ping, 0),
+    guard.verdict({ address: "10.0.0.1", port: 5000 }, ping),
     "loop",
   );
   assertEquals(
-    guard.verdict({ address: "127.0.0.1", port: 5001 }, ping, 0),
+    guard.verdict({ address: "127.0.0.1", port: 5001 }, ping),
     "answer",
   );
 });
 
 Deno.test("UdpAnswerGuard refuses repeats once per burst over the rate, per source, per second", () => {
-  const guard = new UdpAnswerGuard(local, 3);
+  let now = 100;
+  const guard = new UdpAnswerGuard(local, 3, () => now);
   const a = { address: "127.0.0.1", port: 40000 };
   const b = { address: "127.0.0.1", port: 40001 };
+  // Another address on a's port is another source.
+  const c = { address: "127.0.0.2", port: 40000 };
   // The first datagram, then three repeats within budget, then over it.
-  const verdicts = [1, 2, 3, 4, 5, 6].map(() => guard.verdict(a, ping, 100));
+  const verdicts = [1, 2, 3, 4, 5, 6].map(() => guard.verdict(a, ping));
   assertEquals(verdicts, [
     "answer",
     "answer",
@@ -36,9 +39,31 @@ Deno.test("UdpAnswerGuard refuses repeats once per burst over the rate, per sour
     "rate",
     "drop",
   ]);
-  assertEquals(guard.verdict(b, ping, 200), "answer");
-  // A new second, a new budget.
-  assertEquals(guard.verdict(a, ping, 1100), "answer");
+  assertEquals(guard.verdict(b, ping), "answer");
+  assertEquals(
+    [1, 2, 3, 4, 5].map(() => guard.verdict(c, ping)),
+    ["answer", "answer", "answer", "answer", "rate"],
+  );
+  now = 1099;
+  assertEquals(guard.verdict(a, ping), "drop");
+  // A second after the first repeat, a new budget.
+  now = 1100;
+  assertEquals(
+    [1, 2, 3, 4].map(() => guard.verdict(a, ping)),
+    ["answer", "answer", "answer", "rate"],
+  );
+});
+
+Deno.test("UdpAnswerGuard reads the clock only for repeats", () => {
+  let reads = 0;
+  const guard = new UdpAnswerGuard(local, 3, () => ++reads);
+  const a = { address: "127.0.0.1", port: 40000 };
+  for (let i = 0; i < 100; i++) {
+    guard.verdict(a, new Uint8Array([i]));
+  }
+  assertEquals(reads, 0);
+  guard.verdict(a, new Uint8Array([99]));
+  assertEquals(reads, 1);
 });
 
 Deno.test("UdpAnswerGuard never throttles a source that sends something new each time", () => {
@@ -46,24 +71,24 @@ Deno.test("UdpAnswerGuard never throttles a source that sends something new each
   const a = { address: "127.0.0.1", port: 40000 };
   const numbered = (i: number) => new Uint8Array(64).fill(i % 256, 0, 16);
   for (let i = 0; i < 5000; i++) {
-    assertEquals(guard.verdict(a, numbered(i), 0), "answer");
+    assertEquals(guard.verdict(a, numbered(i)), "answer");
   }
   // A change past the sampled ends is not seen: a loop never changes at all.
   const big = new Uint8Array(4096);
-  assertEquals(guard.verdict(a, big, 0), "answer");
+  assertEquals(guard.verdict(a, big), "answer");
   for (let i = 0; i < 3; i++) {
-    assertEquals(guard.verdict(a, big.slice().fill(1, 100, 200), 0), "answer");
+    assertEquals(guard.verdict(a, big.slice().fill(1, 100, 200)), "answer");
   }
-  assertEquals(guard.verdict(a, big, 0), "rate");
+  assertEquals(guard.verdict(a, big), "rate");
 });
 
 Deno.test("UdpAnswerGuard with rate 0 answers everything but loops", () => {
   const guard = new UdpAnswerGuard(local, 0);
   const a = { address: "127.0.0.1", port: 40000 };
   for (let i = 0; i < 5000; i++) {
-    assertEquals(guard.verdict(a, ping, 0), "answer");
+    assertEquals(guard.verdict(a, ping), "answer");
   }
-  assertEquals(guard.verdict({ address: "::1", port: 19 }, ping, 0), "loop");
+  assertEquals(guard.verdict({ address: "::1", port: 19 }, ping), "loop");
 });
 
 Deno.test("UdpAnswerGuard on a Unix socket: port 0 is no loop, its own path is", () => {
