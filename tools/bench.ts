@@ -193,16 +193,45 @@ interface Server {
   stop(): Promise<void>;
 }
 
+/** Servers still running: a Ctrl-C of the bench stops them too. */
+const live = new Set<Deno.ChildProcess>();
+
 /** `child`, serving on `port`, as a {@linkcode Server} that SIGTERM stops. */
 function running(child: Deno.ChildProcess, port: number): Server {
+  live.add(child);
   return {
     port,
     pid: child.pid,
     async stop() {
       child.kill("SIGTERM");
       await child.status;
+      live.delete(child);
     },
   };
+}
+
+/**
+ * `command` with `args` as a server, in a session of its own as
+ * ../shared/bench/bench.py starts every server (and as a service, or a
+ * command in another terminal, runs). It matters with Linux's autogroup
+ * scheduling: in the load generator's session, each of socat's forked
+ * children competes for CPU as a process of its own; in its own session a
+ * server gets one fair share, however many processes it forks.
+ * `setsid` execs in place (its caller leads no process group), so the
+ * server keeps the PID that /proc and `kill` are given.
+ */
+function serverCommand(
+  command: string,
+  args: string[],
+  stdout: "piped" | "null",
+): Deno.Command {
+  return SETSID
+    ? new Deno.Command("setsid", {
+      args: [command, ...args],
+      stdout,
+      stderr: "null",
+    })
+    : new Deno.Command(command, { args, stdout, stderr: "null" });
 }
 
 /** Starts a server that prints `{"port": N}` first (or a sockit one). */
@@ -212,11 +241,7 @@ async function startServer(
   portFrom: (line: string) => number,
   stdoutFile?: string,
 ): Promise<Server> {
-  const child = new Deno.Command(command, {
-    args,
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
+  const child = serverCommand(command, args, "piped").spawn();
   const reader = child.stdout.getReader();
   const decoder = new TextDecoder();
   let text = "";
@@ -319,11 +344,7 @@ async function startOnFreePort(
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = probe.addr.port;
   probe.close();
-  const child = new Deno.Command(command, {
-    args: args(port),
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const child = serverCommand(command, args(port), "null").spawn();
   await untilAccepting(port);
   return running(child, port);
 }
@@ -385,6 +406,7 @@ const C_ECHO = ECHOLOAD && (() => {
   }
 })();
 const NODE = have("node");
+const SETSID = have("setsid");
 
 interface Load {
   msgs_s: number;
@@ -946,6 +968,14 @@ function wanted(name: string): boolean {
 }
 
 if (import.meta.main) {
+  // Servers run in sessions of their own: a terminal's Ctrl-C reaches only
+  // this process, which stops them before it goes.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      for (const child of live) child.kill("SIGTERM");
+      Deno.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  }
   console.log(
     `sockit bench on ${Deno.build.target}, Deno ${Deno.version.deno}; load: ${
       ECHOLOAD ?? "Deno load process (../shared/bench not built)"
