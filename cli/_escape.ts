@@ -14,9 +14,24 @@ export function escapeBytes(bytes: Uint8Array): string {
   if (scratch.length < bytes.length * 4) {
     scratch = new Uint8Array(Math.max(bytes.length * 4, scratch.length * 2));
   }
-  const out = scratch;
+  const n = escapeInto(bytes, scratch, 0);
+  return latinOnly(scratch, n) ? asciiText(scratch, n) : textDecoder.decode(
+    scratch.subarray(0, n),
+  );
+}
+
+/**
+ * {@linkcode escapeBytes} as UTF-8 bytes, written into `out` from `at`;
+ * returns where they end. `out` must have room for `4 × bytes.length`
+ * more: the event writer escapes peer data straight into its queue.
+ */
+export function escapeInto(
+  bytes: Uint8Array,
+  out: Uint8Array,
+  at: number,
+): number {
   const escapes = asciiEscapeBytes();
-  let n = 0;
+  let n = at;
   let i = 0;
   while (i < bytes.length) {
     const byte = bytes[i]!;
@@ -48,9 +63,7 @@ export function escapeBytes(bytes: Uint8Array): string {
     }
     i += length;
   }
-  return latinOnly(out, n) ? asciiText(out, n) : textDecoder.decode(
-    out.subarray(0, n),
-  );
+  return n;
 }
 
 let scratch = new Uint8Array(1024);

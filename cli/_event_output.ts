@@ -2,15 +2,15 @@ import { stdoutBroke } from "./_shutdown.ts";
 import { withDeadline } from "../lib/_deadline.ts";
 
 /**
- * Queued text above this is "congested": servers drop message events
+ * Queued bytes above this are "congested": servers drop message events
  * rather than queue more. 256 KiB is several hundred ms of a terminal's
  * speed and well under a second of a pipe reader that keeps up.
  */
-export const CONGESTED_CHARS = 256 * 1024;
+export const CONGESTED_BYTES = 256 * 1024;
 /** Above this every event is dropped, so the queue is bounded. */
-export const FULL_CHARS = 4 * CONGESTED_CHARS;
-/** The largest encode buffer kept between batches. */
-const REUSED_BYTES = 256 * 1024;
+export const FULL_BYTES = 4 * CONGESTED_BYTES;
+/** A queue buffer is made this big at first, and again after a burst. */
+const FIRST_QUEUE_BYTES = 16 * 1024;
 /** At exit, give up on a reader that took nothing for this long. */
 const STALLED_MS = 500;
 /**
@@ -26,18 +26,35 @@ export const LINGER_MS = 5;
 /** A batch this long is big enough: the next one does not linger. */
 const SMALL_BATCH = 32;
 
+/**
+ * Writes a rendering of `data` into `out` from `at`, at most `4 ×
+ * data.length` bytes, and returns where it ended (an escaper such as
+ * `escapeInto`).
+ */
+export type ByteRenderer = (
+  data: Uint8Array,
+  out: Uint8Array,
+  at: number,
+) => number;
+
 /** What the output writes to: `Deno.stdout`, `Deno.stderr` or a test's pipe. */
 export interface OutputStream {
   write(bytes: Uint8Array): Promise<number>;
 }
 
 /**
- * Event lines on their way to stdout or stderr: queued, written in batches
- * by one asynchronous write at a time, so a slow or stalled reader never
- * blocks the network loop (Deno runs a pipe write on a worker thread).
+ * Event lines on their way to stdout or stderr: queued as UTF-8 in one
+ * buffer, written in batches by one asynchronous write at a time, so a
+ * slow or stalled reader never blocks the network loop (Deno runs a pipe
+ * write on a worker thread).
  *
- * The queue is bounded: past {@linkcode CONGESTED_CHARS} the caller should
- * drop what it can, past {@linkcode FULL_CHARS} lines are dropped and
+ * Lines go into the buffer as they come ({@linkcode EventOutput.write}),
+ * and peer data is rendered straight into it
+ * ({@linkcode EventOutput.writeRendered}): a message event makes no string
+ * of its data, none to join into a batch and none to encode again.
+ *
+ * The queue is bounded: past {@linkcode CONGESTED_BYTES} the caller should
+ * drop what it can, past {@linkcode FULL_BYTES} lines are dropped and
  * counted here. A reader that went away (EPIPE) on stdout resolves
  * {@linkcode EventOutput.broken} and, through `stdoutBroke()`, stops the
  * command with exit 141.
@@ -47,20 +64,22 @@ export class EventOutput {
   readonly broken: Promise<void>;
   #stream: OutputStream;
   #isStdout: boolean;
-  #lines: string[] = [];
-  #chars = 0;
-  /** Characters handed to the current write, until it completes. */
+  /** The batch being filled: `#queued` bytes, `#lines` lines. */
+  #queue = new Uint8Array(FIRST_QUEUE_BYTES);
+  #queued = 0;
+  #lines = 0;
+  /**
+   * The other buffer: the batch being written, then the next one to fill.
+   * Two buffers, because the write of one batch is still running while
+   * the next one fills.
+   */
+  #spare = new Uint8Array(FIRST_QUEUE_BYTES);
+  /** Bytes handed to the current write, until it completes. */
   #inFlight = 0;
   #writing: Promise<void> | undefined;
   #isBroken = false;
   #onBroken!: () => void;
   #encoder = new TextEncoder();
-  /**
-   * Batches are encoded into this one buffer rather than a new array each:
-   * only one write runs at a time, and it has finished before the next
-   * batch is encoded.
-   */
-  #bytes = new Uint8Array(0);
   #progressAt = 0;
   /** When the last write finished, and how many lines it had. */
   #wroteAt = -Infinity;
@@ -77,12 +96,12 @@ export class EventOutput {
 
   /** Whether the queue is long enough that droppable events should go. */
   get congested(): boolean {
-    return this.#chars + this.#inFlight > CONGESTED_CHARS;
+    return this.#queued + this.#inFlight > CONGESTED_BYTES;
   }
 
   /** Whether the queue is at its bound: nothing more is taken. */
   get full(): boolean {
-    return this.#chars + this.#inFlight > FULL_CHARS;
+    return this.#queued + this.#inFlight > FULL_BYTES;
   }
 
   get isBroken(): boolean {
@@ -96,14 +115,44 @@ export class EventOutput {
    */
   write(line: string): boolean {
     if (this.#isBroken || this.full) return false;
-    this.#lines.push(line);
-    this.#chars += line.length + 1;
-    this.#writing ??= this.#drain();
+    // A UTF-16 unit takes at most 3 bytes.
+    this.#reserve(line.length * 3 + 1);
+    const { written } = this.#encoder.encodeInto(
+      line,
+      this.#queue.subarray(this.#queued),
+    );
+    this.#queued += written;
+    this.#endLine();
     return true;
   }
 
   /**
-   * Resolves once the queue is below {@linkcode CONGESTED_CHARS} again (or
+   * Queues the line `head`, `data` as `render` writes it, `tail` (both
+   * UTF-8): the same as writing `head + render(data) + tail` without
+   * making a string of the data. `render` runs before this returns, so
+   * `data` may be a view that the next read overwrites.
+   */
+  writeRendered(
+    head: Uint8Array,
+    data: Uint8Array,
+    tail: Uint8Array,
+    render: ByteRenderer,
+  ): boolean {
+    if (this.#isBroken || this.full) return false;
+    this.#reserve(head.length + data.length * 4 + tail.length + 1);
+    const queue = this.#queue;
+    let at = this.#queued;
+    // By hand: `set` costs more than these few bytes.
+    for (let i = 0; i < head.length; i++) queue[at++] = head[i]!;
+    at = render(data, queue, at);
+    for (let i = 0; i < tail.length; i++) queue[at++] = tail[i]!;
+    this.#queued = at;
+    this.#endLine();
+    return true;
+  }
+
+  /**
+   * Resolves once the queue is below {@linkcode CONGESTED_BYTES} again (or
    * the reader went away), however long that takes: backpressure for a
    * command whose events are its data.
    */
@@ -128,16 +177,19 @@ export class EventOutput {
     }
   }
 
-  /** `text` as UTF-8, in the reused buffer unless the batch is huge. */
-  #encode(text: string): Uint8Array {
-    // A UTF-16 unit takes at most 3 bytes.
-    const needed = text.length * 3;
-    if (needed > REUSED_BYTES) return this.#encoder.encode(text);
-    if (this.#bytes.length < needed) {
-      this.#bytes = new Uint8Array(Math.min(REUSED_BYTES, needed * 2));
-    }
-    const { written } = this.#encoder.encodeInto(text, this.#bytes);
-    return this.#bytes.subarray(0, written);
+  /** Room for `bytes` more in the queue buffer. */
+  #reserve(bytes: number): void {
+    const needed = this.#queued + bytes;
+    if (needed <= this.#queue.length) return;
+    const grown = new Uint8Array(Math.max(needed, this.#queue.length * 2));
+    grown.set(this.#queue.subarray(0, this.#queued));
+    this.#queue = grown;
+  }
+
+  #endLine(): void {
+    this.#queue[this.#queued++] = 0x0a;
+    this.#lines++;
+    this.#writing ??= this.#drain();
   }
 
   /**
@@ -166,27 +218,29 @@ export class EventOutput {
     // Lines written in the same turn of the event loop share one write.
     await Promise.resolve();
     try {
-      while (this.#lines.length > 0) {
+      while (this.#queued > 0) {
         await this.#linger();
-        const text = this.#lines.length === 1
-          ? this.#lines[0] + "\n"
-          : this.#lines.join("\n") + "\n";
-        this.#lastBatch = this.#lines.length;
-        this.#lines = [];
-        this.#inFlight = this.#chars;
-        this.#chars = 0;
-        const bytes = this.#encode(text);
+        const filled = this.#queue;
+        const batch = filled.subarray(0, this.#queued);
+        this.#lastBatch = this.#lines;
+        this.#inFlight = this.#queued;
+        // Lines that come during the write fill the other buffer; one a
+        // burst made big is not kept.
+        this.#queue = this.#spare.length > CONGESTED_BYTES
+          ? new Uint8Array(FIRST_QUEUE_BYTES)
+          : this.#spare;
+        this.#spare = filled;
+        this.#queued = this.#lines = 0;
         let offset = 0;
-        while (offset < bytes.length) {
-          offset += await this.#stream.write(bytes.subarray(offset));
+        while (offset < batch.length) {
+          offset += await this.#stream.write(batch.subarray(offset));
           this.#progressAt = performance.now();
         }
         this.#wroteAt = this.#progressAt;
         this.#inFlight = 0;
       }
     } catch (error) {
-      this.#lines = [];
-      this.#chars = this.#inFlight = 0;
+      this.#queued = this.#lines = this.#inFlight = 0;
       this.#isBroken = true;
       // Only stdout's reader leaving ends the command; a closed stderr just
       // silences the events, as it did before.

@@ -1,8 +1,8 @@
 import { assert, assertEquals } from "../tests/_assert.ts";
 import {
-  CONGESTED_CHARS,
+  CONGESTED_BYTES,
   EventOutput,
-  FULL_CHARS,
+  FULL_BYTES,
   LINGER_MS,
 } from "./_event_output.ts";
 import { EventPrinter } from "./_events.ts";
@@ -62,7 +62,7 @@ Deno.test("EventOutput is bounded; the printer drops and counts message events",
   assert(!output.write("x"), "a full queue takes nothing");
   printer.emit({ event: "rejected", peer, reason: "rate" });
   // Congested to full is room for thousands of non-message events.
-  assert(others * 100 > FULL_CHARS - CONGESTED_CHARS, `${others} others`);
+  assert(others * 100 > FULL_BYTES - CONGESTED_BYTES, `${others} others`);
   stream.release();
   await output.ready();
   printer.emit({
@@ -126,4 +126,36 @@ Deno.test("EventOutput: a busy output's small batches share a write; flush ends 
   await output.flush();
   assert(performance.now() - started < LINGER_MS, "flush waits for no timer");
   assertEquals(stream.writes, ["first\n", "second\nthird\n"]);
+});
+
+Deno.test("a message line rendered into the queue equals the one made as a string", async () => {
+  const stream = stalledStream(false);
+  const output = new EventOutput(stream, false);
+  const queued = new EventPrinter("udp", "server", false, output);
+  const lines: string[] = [];
+  const made = new EventPrinter("udp", "server", false, (l) => lines.push(l));
+  const utf8 = new TextEncoder();
+  const long = utf8.encode("x".repeat(255) + "é" + "y".repeat(40));
+  const samples = [
+    utf8.encode("hello\r\n\t'quoted' \\ back"),
+    new Uint8Array([0, 1, 0x1b, 0x7f, 0x80, 0xc3, 0xff, 0xe2, 0x82]),
+    utf8.encode("ünïcødé \u0085 \u202e bidi \u200b zw €"),
+    new Uint8Array(0),
+    long,
+    new Uint8Array(1000).map((_, i) => (i * 37) & 0xff),
+  ];
+  for (const data of samples) {
+    for (const direction of [undefined, "up", "down"] as const) {
+      const peer = { address: "::1", port: 40000 };
+      const event = direction
+        ? { event: "message" as const, peer, data, direction }
+        : { event: "message" as const, peer, data };
+      queued.emit(event);
+      made.emit(event);
+    }
+  }
+  await output.flush();
+  assertEquals(stream.writes.join(""), lines.map((l) => l + "\n").join(""));
+  assert(lines.some((l) => l.endsWith("'... (+42 bytes)")), lines.join("\n"));
+  assert(lines.some((l) => l.startsWith("client [::1]:40000 received '")));
 });

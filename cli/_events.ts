@@ -1,5 +1,5 @@
 import type { NetAddress, SocketClient, TlsInfo } from "../lib/mod.ts";
-import { escapeBytes, utf8Text } from "./_escape.ts";
+import { escapeBytes, escapeInto, utf8Text } from "./_escape.ts";
 import {
   EventOutput,
   eventOutput,
@@ -7,7 +7,7 @@ import {
 } from "./_event_output.ts";
 import { hexDump, toHex } from "./_hex_dump.ts";
 import { Utf8Carry } from "./_utf8_carry.ts";
-import { formatPeer, peerTextOf } from "./_peer_text.ts";
+import { formatPeer, type MessageHeads, peerTextOf } from "./_peer_text.ts";
 import {
   formatOscLine,
   type OscEventData,
@@ -212,6 +212,22 @@ export class EventPrinter {
       this.#dropped = 0;
       this.#print({ event: "dropped", count });
     }
+    if (
+      event.event === "message" && this.#output && !this.json && !this.#hex
+    ) {
+      // The hot line: peer data escaped straight into the output's queue.
+      const data = event.data;
+      const heads = messageHeads(event.peer);
+      this.#output.writeRendered(
+        heads.bytes[event.direction === "down" ? 1 : 0],
+        shownPart(data),
+        data.length <= HUMAN_MESSAGE_LIMIT
+          ? CLOSING_QUOTE
+          : utf8.encode(quoteEnd(data)),
+        escapeInto,
+      );
+      return;
+    }
     const line = this.json ? this.#toJson(event) : this.#toHuman(event);
     if (line !== undefined) this.#write(line);
   }
@@ -258,9 +274,8 @@ export class EventPrinter {
           const direction = event.direction === "up" ? ">" : "<";
           return this.#hexBlock(direction, event);
         }
-        return `client ${formatPeer(event.peer)} ${
-          event.direction === "down" ? "received" : "sent"
-        } ${quote(event.data)}`;
+        return messageHead(event.peer, event.direction) +
+          escapeBytes(shownPart(event.data)) + quoteEnd(event.data);
       case "closed":
         this.#offsets.delete(`< ${formatPeer(event.peer)}`);
         this.#offsets.delete(`> ${formatPeer(event.peer)}`);
@@ -400,16 +415,58 @@ function carryKey(direction: ">" | "<", peer: NetAddress): string {
 
 /** `'…'`, escaped, cut after {@linkcode HUMAN_MESSAGE_LIMIT} bytes. */
 function quote(data: Uint8Array): string {
-  if (data.length <= HUMAN_MESSAGE_LIMIT) return `'${escapeBytes(data)}'`;
+  return `'${escapeBytes(shownPart(data))}${quoteEnd(data)}`;
+}
+
+/** What a human line shows of `data`: all of it, or its first 256 bytes. */
+function shownPart(data: Uint8Array): Uint8Array {
+  return data.length <= HUMAN_MESSAGE_LIMIT
+    ? data
+    : data.subarray(0, humanCut(data));
+}
+
+/** The closing quote, and what was cut off. */
+function quoteEnd(data: Uint8Array): string {
+  return data.length <= HUMAN_MESSAGE_LIMIT
+    ? "'"
+    : `'... (+${data.length - humanCut(data)} bytes)`;
+}
+
+/** Where a long message's line is cut: not inside a UTF-8 sequence. */
+function humanCut(data: Uint8Array): number {
   let cut = HUMAN_MESSAGE_LIMIT;
-  // Do not split a UTF-8 sequence: back up to its lead byte.
+  // Back up to the lead byte of a sequence the limit would split.
   while (cut > HUMAN_MESSAGE_LIMIT - 3 && ((data[cut] ?? 0) & 0xc0) === 0x80) {
     cut--;
   }
-  return `'${escapeBytes(data.subarray(0, cut))}'... (+${
-    data.length - cut
-  } bytes)`;
+  return cut;
 }
+
+/**
+ * `client A:P sent '` (up, or a server's message) or `client A:P
+ * received '` (down): built once per peer and direction.
+ */
+function messageHead(peer: NetAddress, direction?: "up" | "down"): string {
+  return messageHeads(peer).text[direction === "down" ? 1 : 0];
+}
+
+/** {@linkcode messageHead}'s two texts, and as UTF-8, made once per peer. */
+function messageHeads(peer: NetAddress): MessageHeads {
+  const entry = peerTextOf(peer);
+  if (entry.messageHeads) return entry.messageHeads;
+  const text: [string, string] = [
+    `client ${entry.text} sent '`,
+    `client ${entry.text} received '`,
+  ];
+  entry.messageHeads = {
+    text,
+    bytes: [utf8.encode(text[0]), utf8.encode(text[1])],
+  };
+  return entry.messageHeads;
+}
+
+const utf8 = new TextEncoder();
+const CLOSING_QUOTE = utf8.encode("'");
 
 let isoMs = 0;
 let isoText = "";

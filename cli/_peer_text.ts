@@ -15,6 +15,14 @@ export interface PeerText {
   text: string;
   /** The Utf8Carry keys of its two directions, `>` then `<`. */
   carry?: [string, string];
+  /** Its message lines' starts: sent (up), then received (down). */
+  messageHeads?: MessageHeads;
+}
+
+/** `client A:P sent '` and `client A:P received '`, as text and UTF-8. */
+export interface MessageHeads {
+  text: [string, string];
+  bytes: [Uint8Array, Uint8Array];
 }
 
 /**
