@@ -1,0 +1,56 @@
+import { assert, assertEquals } from "../tests/_assert.ts";
+import { deadlineSignal } from "./_deadline.ts";
+
+/**
+ * When `signal` aborts. A timer keeps the test alive meanwhile: like an
+ * unref'd timer, the deadline clock does not.
+ */
+async function aborted(signal: AbortSignal): Promise<number> {
+  const alive = setTimeout(() => {}, 5000);
+  try {
+    return await new Promise((resolve) =>
+      signal.addEventListener("abort", () => resolve(performance.now()), {
+        once: true,
+      })
+    );
+  } finally {
+    clearTimeout(alive);
+  }
+}
+
+Deno.test("deadlineSignal aborts with a TimeoutError once its time is up", async () => {
+  const started = performance.now();
+  const deadline = deadlineSignal(30);
+  assert(!deadline.signal.aborted);
+  const at = await aborted(deadline.signal);
+  assert(at - started >= 29, `aborted after ${at - started} ms`);
+  assert(deadline.expired);
+  assertEquals((deadline.signal.reason as DOMException).name, "TimeoutError");
+  assert(deadlineSignal(0).signal.aborted, "0 ms is over at once");
+});
+
+Deno.test("deadlineSignal: cancelled ones never abort, the others abort in order of expiry", async () => {
+  const order: string[] = [];
+  const started = performance.now();
+  const late = deadlineSignal(80);
+  const cancelled = deadlineSignal(20);
+  // Earlier than every deadline before it: the shared clock re-arms.
+  const early = deadlineSignal(10);
+  cancelled.cancel();
+  const many = Array.from({ length: 200 }, () => deadlineSignal(40));
+  many.forEach((deadline, i) => i % 2 === 0 && deadline.cancel());
+  for (const [name, deadline] of [["late", late], ["early", early]] as const) {
+    deadline.signal.addEventListener("abort", () => order.push(name));
+  }
+  many[1]!.signal.addEventListener("abort", () => order.push("many"));
+  const earlyAt = aborted(early.signal);
+  await aborted(late.signal);
+  assert((await earlyAt) - started < 60, "the early one did not wait");
+  assert(performance.now() - started >= 79);
+  assertEquals(order, ["early", "many", "late"]);
+  assert(!cancelled.signal.aborted && !cancelled.expired);
+  assertEquals(
+    many.filter((deadline) => deadline.signal.aborted).length,
+    100,
+  );
+});
