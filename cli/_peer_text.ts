@@ -5,7 +5,14 @@ import type { NetAddress } from "../lib/mod.ts";
  * Unix peer is `unix:PATH` already.
  */
 export function formatPeer(peer: NetAddress): string {
-  return peerTextOf(peer).text;
+  // Looked up, not cached on a miss: most peers formatted once (a relay's
+  // target and local address, each event's own object) would only fill
+  // the cache, and adding to a WeakMap costs more than the text.
+  const known = peerTexts.get(peer);
+  return known !== undefined && known.address === peer.address &&
+      known.port === peer.port
+    ? known.text
+    : peerText(peer);
 }
 
 /** A peer's texts, built once per peer object. */
@@ -40,12 +47,19 @@ export function peerTextOf(peer: NetAddress): PeerText {
   ) {
     return known;
   }
-  const text = peer.address.startsWith("unix:")
+  const entry: PeerText = {
+    address: peer.address,
+    port: peer.port,
+    text: peerText(peer),
+  };
+  peerTexts.set(peer, entry);
+  return entry;
+}
+
+function peerText(peer: NetAddress): string {
+  return peer.address.startsWith("unix:")
     ? peer.address
     : peer.address.includes(":")
     ? `[${peer.address}]:${peer.port}`
     : `${peer.address}:${peer.port}`;
-  const entry: PeerText = { address: peer.address, port: peer.port, text };
-  peerTexts.set(peer, entry);
-  return entry;
 }

@@ -35,6 +35,11 @@ export class Utf8Carry {
     return whole.subarray(0, whole.length - tail);
   }
 
+  /** Whether nothing is held for any stream: nothing to flush. */
+  get isEmpty(): boolean {
+    return this.#held.size === 0;
+  }
+
   /** What is still held for `key` (a stream that ended mid-character), forgotten. */
   flush(key: string): Uint8Array | undefined {
     const held = this.#held.get(key);
