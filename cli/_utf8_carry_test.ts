@@ -80,3 +80,15 @@ Deno.test("EventPrinter JSON keeps split text as text and flushes a cut tail at 
     ["closed", undefined, undefined],
   ]);
 });
+
+Deno.test("Utf8Carry holds up to three bytes, and joins them byte-exact", () => {
+  const carry = new Utf8Carry();
+  const emoji = utf8("😀"); // f0 9f 98 80
+  assertEquals(carry.join(emoji.subarray(0, 3), "x"), utf8(""));
+  assertEquals(carry.join(emoji.subarray(3), "x"), emoji);
+  // Held across a join that itself ends inside a character.
+  assertEquals(carry.join(bytes(0x41, 0xf0), "x"), utf8("A"));
+  assertEquals(carry.join(bytes(0x9f, 0x98), "x"), utf8(""));
+  assertEquals(carry.flush("x"), bytes(0xf0, 0x9f, 0x98));
+  assertEquals(carry.isEmpty, true);
+});
