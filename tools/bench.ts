@@ -30,6 +30,7 @@
  */
 
 import { codecBench, dumpBench } from "./bench_osc.ts";
+import { RUN_FLAGS } from "./install.ts";
 
 const MiB = 1024 * 1024;
 const TCP_CLIENTS = 8;
@@ -38,6 +39,7 @@ const RR_SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 4);
 const HELD = 10_000;
 const STARTS = 15;
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
+const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 const REQUEST_SECONDS = 2;
 /** Linux's USER_HZ, the unit of CPU times in /proc/PID/stat. */
 const CLOCK_TICKS = 100;
@@ -650,20 +652,36 @@ async function benchStart(): Promise<void> {
       })();
     }
   })().catch(() => {});
-  const run = ["run", "--quiet", "--allow-net", MAIN];
-  const t = await startTimes({
+  // As `deno run --allow-net cli/main.ts`, and as the installed `sockit`
+  // command runs it (the flags of its shim).
+  const runs = {
+    "deno run": ["run", "--quiet", "--allow-net", MAIN],
+    installed: ["run", "--quiet", ...RUN_FLAGS, "--config", CONFIG, MAIN],
+  };
+  const lines = {
+    help: ["--help"],
+    usage: ["send"],
+    send: ["send", "127.0.0.1", `${port}`, "hi"],
+  };
+  const commands: Record<string, string[]> = {
     empty: ["run", "--quiet", empty],
-    help: [...run, "--help"],
-    usage: [...run, "send"],
-    send: [...run, "send", "127.0.0.1", `${port}`, "hi"],
-  });
+  };
+  for (const [how, run] of Object.entries(runs)) {
+    for (const [what, args] of Object.entries(lines)) {
+      commands[`${how} ${what}`] = [...run, ...args];
+    }
+  }
+  const t = await startTimes(commands);
   listener.close();
-  row(`start-up (ms, median of ${STARTS})`, [
-    `deno run empty ${t.empty!.toFixed(0)}`,
-    ...["help", "usage", "send"].map((n) =>
-      `${n} ${t[n]!.toFixed(0)} (${ratio(t[n]!, t.empty!)}×)`
-    ),
-  ]);
+  for (const how of Object.keys(runs)) {
+    row(`start-up, ${how} (ms, median of ${STARTS})`, [
+      `deno run empty ${t.empty!.toFixed(0)}`,
+      ...Object.keys(lines).map((what) => {
+        const ms = t[`${how} ${what}`]!;
+        return `${what} ${ms.toFixed(0)} (${ratio(ms, t.empty!)}×)`;
+      }),
+    ]);
+  }
 }
 
 /**

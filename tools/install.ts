@@ -14,7 +14,7 @@ const NAME = "sockit";
  * every command's modules before main() starts: `sockit --help` 1.25×
  * of an empty `deno run` instead of 1.40× (README, Benchmark).
  */
-const RUN_FLAGS = [
+export const RUN_FLAGS = [
   "--allow-net",
   "--allow-read",
   "--allow-write",
