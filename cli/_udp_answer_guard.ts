@@ -12,6 +12,11 @@ export const DEFAULT_ANSWER_RATE = 1000;
 
 /** Sources tracked at most: a spoofed flood cannot grow the table. */
 const MAX_TRACKED = 10_000;
+/**
+ * Addresses tracked at most on one source port; past it, the port's older
+ * ones are forgotten (a loop among them gets `rate` more answers at worst).
+ */
+const MAX_PER_PORT = 16;
 
 /** What to do with one datagram: answer it, refuse it with an event, or drop it quietly. */
 export type AnswerVerdict = "answer" | "loop" | "rate" | "drop";
@@ -90,8 +95,10 @@ export class UdpAnswerGuard {
     if (this.#rate === 0) return "answer";
     const signature = signatureOf(data);
     let source = this.#sources.get(peer.port);
+    let depth = 0;
     while (source !== undefined && source.address !== peer.address) {
       source = source.next;
+      depth++;
     }
     if (source === undefined) {
       // A full table starts again: at worst a loop gets `rate` more answers.
@@ -105,7 +112,9 @@ export class UdpAnswerGuard {
         last: signature,
         repeats: 0,
         since: 0,
-        next: this.#sources.get(peer.port),
+        // A port shared by many addresses (a spoofed flood from port 53)
+        // keeps its newest few: no lookup walks a long chain.
+        next: depth >= MAX_PER_PORT ? undefined : this.#sources.get(peer.port),
       });
       return "answer";
     }

@@ -103,3 +103,20 @@ Deno.test("UdpAnswerGuard on a Unix socket: port 0 is no loop, its own path is",
     "loop",
   );
 });
+
+Deno.test("UdpAnswerGuard keeps the newest 16 addresses of one source port", () => {
+  const guard = new UdpAnswerGuard(local, 1, () => 0);
+  const first = { address: "10.0.0.1", port: 53 };
+  assertEquals(guard.verdict(first, ping), "answer");
+  assertEquals(guard.verdict(first, ping), "answer"); // its one repeat
+  for (let i = 2; i <= 16; i++) {
+    guard.verdict({ address: `10.0.0.${i}`, port: 53 }, ping);
+  }
+  // Still tracked among 16: the next repeat is over the rate.
+  assertEquals(guard.verdict(first, ping), "rate");
+  for (let i = 17; i <= 40; i++) {
+    guard.verdict({ address: `10.0.0.${i}`, port: 53 }, ping);
+  }
+  // Forgotten once the port had more: it starts again.
+  assertEquals(guard.verdict(first, ping), "answer");
+});

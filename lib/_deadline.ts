@@ -53,7 +53,8 @@ export interface DeadlineSignal {
 export function deadlineSignal(ms: number): DeadlineSignal {
   const deadline = new Deadline(performance.now() + ms);
   if (ms <= 0) deadline.expire();
-  else clock.add(deadline);
+  // No time limit (`Infinity`) is never due: the clock never waits for it.
+  else if (Number.isFinite(ms)) clock.add(deadline);
   return deadline;
 }
 

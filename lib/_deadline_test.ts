@@ -54,3 +54,34 @@ Deno.test("deadlineSignal: cancelled ones never abort, the others abort in order
     100,
   );
 });
+
+Deno.test("deadlineSignal(Infinity) never aborts and never holds the clock", async () => {
+  // Count the clock's waits that never end: a clock armed "for Infinity"
+  // would leave one behind for every finite deadline after it.
+  const realWait = Atomics.waitAsync;
+  let pending = 0;
+  Atomics.waitAsync = ((...args: Parameters<typeof Atomics.waitAsync>) => {
+    const wait = realWait(...args);
+    if (wait.async) {
+      pending++;
+      wait.value.then(() => pending--);
+    }
+    return wait;
+  }) as typeof Atomics.waitAsync;
+  try {
+    const forever = deadlineSignal(Infinity);
+    const started = performance.now();
+    const at = await aborted(deadlineSignal(15).signal);
+    assert(at - started < 500, `aborted after ${at - started} ms`);
+    for (let i = 0; i < 20; i++) {
+      deadlineSignal(1).cancel();
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert(!forever.signal.aborted && !forever.expired);
+    assert(pending <= 1, `${pending} waits never ended`);
+    forever.cancel();
+  } finally {
+    Atomics.waitAsync = realWait;
+  }
+});
