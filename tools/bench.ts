@@ -227,13 +227,10 @@ function serverCommand(
   args: string[],
   stdout: "piped" | "null",
 ): Deno.Command {
-  return SETSID
-    ? new Deno.Command("setsid", {
-      args: [command, ...args],
-      stdout,
-      stderr: "null",
-    })
-    : new Deno.Command(command, { args, stdout, stderr: "null" });
+  const [program, argv] = SETSID
+    ? ["setsid", [command, ...args]]
+    : [command, args];
+  return new Deno.Command(program, { args: argv, stdout, stderr: "null" });
 }
 
 /** Starts a server that prints `{"port": N}` first (or a sockit one). */
