@@ -1,5 +1,5 @@
 import { assertEquals } from "../tests/_assert.ts";
-import { escapeBytes, isValidUtf8 } from "./_escape.ts";
+import { escapeBytes, escapeInto, isValidUtf8 } from "./_escape.ts";
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -77,4 +77,47 @@ Deno.test("escapeBytes() escapes the characters that reorder or hide text, not j
     "\u200c\u200d\u2027\u202f\u2065",
   );
   assertEquals(escapeBytes(utf8("👩‍💻")), "👩‍💻");
+});
+
+Deno.test("escapeBytes() shows each lone byte value as C would", () => {
+  const named: Record<number, string> = {
+    0x09: "\\t",
+    0x0a: "\\n",
+    0x0d: "\\r",
+    0x27: "\\'",
+    0x5c: "\\\\",
+  };
+  for (let byte = 0; byte < 256; byte++) {
+    // Alone, no byte of 0x80 and above is a whole UTF-8 character.
+    const expected = named[byte] ??
+      (byte >= 0x20 && byte < 0x7f
+        ? String.fromCharCode(byte)
+        : `\\x${byte.toString(16).padStart(2, "0")}`);
+    assertEquals(escapeBytes(Uint8Array.of(byte)), expected, `byte ${byte}`);
+    assertEquals(
+      escapeBytes(Uint8Array.of(0x41, byte, 0x42)),
+      `A${expected}B`,
+      `byte ${byte} between letters`,
+    );
+  }
+});
+
+Deno.test("escapeInto() writes only inside the room it is given", () => {
+  const encoder = new TextEncoder();
+  const inputs = [
+    Uint8Array.of(0x41),
+    Uint8Array.of(0xff, 0x00, 0x1b),
+    encoder.encode("é'\\\u200e日本😀\n"),
+    Uint8Array.of(0xe6, 0x97),
+  ];
+  for (const input of inputs) {
+    const at = 3;
+    const out = new Uint8Array(at + 4 * input.length).fill(0xee);
+    const end = escapeInto(input, out, at);
+    assertEquals(out.subarray(0, at), Uint8Array.of(0xee, 0xee, 0xee));
+    assertEquals(
+      new TextDecoder().decode(out.subarray(at, end)),
+      escapeBytes(input),
+    );
+  }
 });
