@@ -44,6 +44,7 @@ export class EchoNotifier implements SocketNotifier {
     }
     this.messages++;
     this.bytesIn += message.length;
+    let backlog: Promise<void> | undefined;
     if (!this.#quiet) {
       this.#printer.emit({
         event: "message",
@@ -56,14 +57,17 @@ export class EchoNotifier implements SocketNotifier {
           ? client.bytesReceived - message.length
           : undefined,
       });
+      backlog = this.#printer.backlog();
     }
     const sent = client.send(message);
     // A TCP connection's bytes out are added up once, when it closes: no
     // extra promise per message on the hot path.
-    if (client.protocol === "tcp") return sent;
-    return sent.then(() => {
+    const counted = client.protocol === "tcp" ? sent : sent.then(() => {
       this.bytesOut += message.length;
     });
+    // The server reads on once this settles: output to a file that is
+    // backed up paces the peer instead of losing its events.
+    return backlog ? Promise.all([counted, backlog]).then(() => {}) : counted;
   }
 
   socketClosed(client: SocketClient): void {

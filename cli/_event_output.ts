@@ -2,17 +2,24 @@ import { stdoutBroke } from "./_shutdown.ts";
 import { withDeadline } from "../lib/_deadline.ts";
 
 /**
- * Queued bytes above this are "congested": servers drop message events
+ * Queued bytes above this are "congested": message events wait for the
+ * reader (a file or pipe) or are dropped (a terminal, a stalled reader)
  * rather than queue more. 256 KiB is several hundred ms of a terminal's
  * speed and well under a second of a pipe reader that keeps up.
  */
 export const CONGESTED_BYTES = 256 * 1024;
-/** Above this every event is dropped, so the queue is bounded. */
+/**
+ * Above this every event is dropped, so the queue is bounded, unless the
+ * reader is a file or pipe that still takes lines (see `full`).
+ */
 export const FULL_BYTES = 4 * CONGESTED_BYTES;
 /** A queue buffer is made this big at first, and again after a burst. */
 const FIRST_QUEUE_BYTES = 16 * 1024;
-/** At exit, give up on a reader that took nothing for this long. */
-const STALLED_MS = 500;
+/**
+ * A reader that took nothing for this long is stalled: message events no
+ * longer wait for it, and an exit gives up on it.
+ */
+export const STALLED_MS = 500;
 /**
  * A busy output whose batches stay small waits this long for more lines
  * before writing: every write is a hop to a worker thread and back
@@ -40,6 +47,8 @@ export type ByteRenderer = (
 /** What the output writes to: `Deno.stdout`, `Deno.stderr` or a test's pipe. */
 export interface OutputStream {
   write(bytes: Uint8Array): Promise<number>;
+  /** A terminal is watched, not kept: its events are dropped, never waited for. */
+  isTerminal?(): boolean;
 }
 
 /**
@@ -53,17 +62,24 @@ export interface OutputStream {
  * ({@linkcode EventOutput.writeRendered}): a message event makes no string
  * of its data, none to join into a batch and none to encode again.
  *
- * The queue is bounded: past {@linkcode CONGESTED_BYTES} the caller should
- * drop what it can, past {@linkcode FULL_BYTES} lines are dropped and
- * counted here. A reader that went away (EPIPE) on stdout resolves
+ * The queue is bounded. Past {@linkcode CONGESTED_BYTES} a command waits
+ * for a file or pipe ({@linkcode EventOutput.backlog}), as `socat -x` does,
+ * so a dump into a file is whole; a terminal's events, or a reader that
+ * took nothing for {@linkcode STALLED_MS}, are dropped instead
+ * ({@linkcode EventOutput.shedding}), so that nobody watching can stop the
+ * network. Past {@linkcode FULL_BYTES} lines are dropped and counted here. A reader that went away (EPIPE) on stdout resolves
  * {@linkcode EventOutput.broken} and, through `stdoutBroke()`, stops the
  * command with exit 141.
  */
 export class EventOutput {
   /** Resolves when stdout's reader went away (EPIPE); never rejects. */
   readonly broken: Promise<void>;
+  /** `stdout` or `stderr`, for the drop notice. */
+  readonly name: string;
   #stream: OutputStream;
   #isStdout: boolean;
+  /** A file or pipe: worth waiting for while it takes lines. */
+  #paced: boolean;
   /** The batch being filled: `#queued` bytes, `#lines` lines. */
   #queue = new Uint8Array(FIRST_QUEUE_BYTES);
   #queued = 0;
@@ -91,6 +107,8 @@ export class EventOutput {
   constructor(stream: OutputStream, isStdout: boolean) {
     this.#stream = stream;
     this.#isStdout = isStdout;
+    this.name = isStdout ? "stdout" : "stderr";
+    this.#paced = !(stream.isTerminal?.() ?? false);
     this.broken = new Promise((resolve) => this.#onBroken = resolve);
   }
 
@@ -99,9 +117,35 @@ export class EventOutput {
     return this.#queued + this.#inFlight > CONGESTED_BYTES;
   }
 
-  /** Whether the queue is at its bound: nothing more is taken. */
+  /**
+   * Whether droppable events should go: the queue is congested and its
+   * reader is a terminal or stalled.
+   */
+  get shedding(): boolean {
+    return this.congested && (!this.#paced || this.#stalled);
+  }
+
+  /**
+   * While congested, for a file or pipe: resolves once the queue is below
+   * {@linkcode CONGESTED_BYTES} again or the reader stalls. Otherwise
+   * `undefined`, so the hot path makes no promise. A command awaits it
+   * before reading on.
+   */
+  backlog(): Promise<void> | undefined {
+    return this.#paced && this.congested && !this.#stalled
+      ? this.#whileTaking()
+      : undefined;
+  }
+
+  /**
+   * Whether the queue is at its bound: nothing more is taken. A file or
+   * pipe still taking lines has none: its emitters wait after each event
+   * ({@linkcode EventOutput.backlog}), which bounds it, and a hex dump of
+   * one 256 KiB read alone is 1.3 MB.
+   */
   get full(): boolean {
-    return this.#queued + this.#inFlight > FULL_BYTES;
+    return this.#queued + this.#inFlight > FULL_BYTES &&
+      (!this.#paced || this.#stalled);
   }
 
   get isBroken(): boolean {
@@ -168,13 +212,32 @@ export class EventOutput {
   async flush(): Promise<void> {
     this.#flushing = true;
     this.#endLinger?.();
-    while (this.#writing && !this.#isBroken) {
-      const stalled = this.#progressAt + STALLED_MS - performance.now();
-      if (stalled <= 0) return;
-      // Not setTimeout: its first use costs a one-shot command ~30 ms.
-      await withDeadline(this.#writing, stalled, () => new Error("stalled"))
-        .catch(() => {});
+    while (this.#writing && !this.#isBroken && await this.#progressed()) {
+      // Until the queue is empty.
     }
+  }
+
+  get #stalled(): boolean {
+    return this.#writing !== undefined &&
+      performance.now() - this.#progressAt > STALLED_MS;
+  }
+
+  async #whileTaking(): Promise<void> {
+    while (this.congested && this.#writing && await this.#progressed()) {
+      // Until the queue is short again.
+    }
+  }
+
+  /**
+   * Waits for the running write to finish; false, at once or later, when
+   * the reader took nothing for {@linkcode STALLED_MS}.
+   */
+  async #progressed(): Promise<boolean> {
+    const left = this.#progressAt + STALLED_MS - performance.now();
+    if (left <= 0 || !this.#writing) return false;
+    // Not setTimeout: its first use costs a one-shot command ~30 ms.
+    return await withDeadline(this.#writing, left, () => new Error("stalled"))
+      .then(() => true, () => !this.#stalled);
   }
 
   /** Room for `bytes` more in the queue buffer. */

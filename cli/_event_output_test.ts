@@ -4,16 +4,22 @@ import {
   EventOutput,
   FULL_BYTES,
   LINGER_MS,
+  STALLED_MS,
 } from "./_event_output.ts";
 import { EventPrinter } from "./_events.ts";
 
-/** A stream that takes nothing while stalled; it records each write. */
-function stalledStream(stalled = true) {
+/**
+ * A stream that takes nothing while stalled; it records each write. A
+ * terminal's events are dropped at once when it backs up; a file's or a
+ * pipe's are waited for until it stalls.
+ */
+function stalledStream(stalled = true, terminal = false) {
   const writes: string[] = [];
   let release = () => {};
   const gate = new Promise<void>((resolve) => release = resolve);
   return {
     writes,
+    isTerminal: () => terminal,
     release() {
       stalled = false;
       release();
@@ -36,8 +42,8 @@ Deno.test("EventOutput writes the lines of one turn as one write", async () => {
   assertEquals(stream.writes[0]!.split("\n").length, 101);
 });
 
-Deno.test("EventOutput is bounded; the printer drops and counts message events", async () => {
-  const stream = stalledStream();
+Deno.test("EventOutput is bounded; the printer drops and counts a terminal's message events", async () => {
+  const stream = stalledStream(true, true);
   const output = new EventOutput(stream, false);
   const printer = new EventPrinter("udp", "server", false, output);
   const peer = { address: "127.0.0.1", port: 5000 };
@@ -80,9 +86,9 @@ Deno.test("EventOutput is bounded; the printer drops and counts message events",
   assertEquals(
     text.split("\n").filter((l) => !/ sent '|\(rate\)$/.test(l)),
     [
-      "events dropped: 1000 (stdout too slow)",
+      "events dropped: 1000 (stderr too slow)",
       "rejected client 127.0.0.1:5000 (loop)",
-      "events dropped: 1 (stdout too slow)",
+      "events dropped: 1 (stderr too slow)",
       "stopped: 0 datagrams, 0 bytes in, 0 bytes out",
       "",
     ],
@@ -91,6 +97,82 @@ Deno.test("EventOutput is bounded; the printer drops and counts message events",
     text.split("\n").filter((l) => l.includes(" sent '")).length,
     emitted,
   );
+});
+
+/** A file on a slow disk: every write is taken, a millisecond later. */
+function slowFile() {
+  const writes: string[] = [];
+  return {
+    writes,
+    async write(bytes: Uint8Array): Promise<number> {
+      writes.push(new TextDecoder().decode(bytes));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return bytes.length;
+    },
+  };
+}
+
+Deno.test("a file that takes its lines slowly gets every message event: the emitter waits", async () => {
+  const stream = slowFile();
+  const output = new EventOutput(stream, true);
+  // JSON carries all of each chunk: ~87 KiB a line, as a relay's --json.
+  const printer = new EventPrinter("udp", "server", true, output);
+  const peer = { address: "127.0.0.1", port: 5000 };
+  const data = new Uint8Array(64 * 1024).fill(0x01);
+  let waits = 0;
+  for (let i = 0; i < 40; i++) {
+    printer.emit({ event: "message", peer, data });
+    const backlog = printer.backlog();
+    if (backlog) {
+      waits++;
+      await backlog;
+    }
+  }
+  await output.flush();
+  const lines = stream.writes.join("").split("\n").filter((l) => l !== "");
+  assertEquals(lines.length, 40);
+  assert(
+    lines.every((line) => line.includes('"event":"message"')),
+    "nothing dropped",
+  );
+  assert(waits > 0, "the emitter was asked to wait");
+});
+
+Deno.test("a file or pipe that stops taking lines is waited for only until it stalls", async () => {
+  const stream = stalledStream();
+  const output = new EventOutput(stream, true);
+  const printer = new EventPrinter("udp", "server", true, output);
+  const peer = { address: "127.0.0.1", port: 5000 };
+  const data = new Uint8Array(64 * 1024).fill(0x61);
+  // A real stalled write is a pending op that keeps the process alive.
+  const alive = setTimeout(() => {}, 10_000);
+  printer.emit({ event: "message", peer, data });
+  await Promise.resolve();
+  while (!output.congested) printer.emit({ event: "message", peer, data });
+  assert(!output.shedding, "a pipe is waited for first");
+  const started = performance.now();
+  await printer.backlog();
+  const waited = performance.now() - started;
+  assert(waited >= STALLED_MS - 50, `waited ${waited} ms`);
+  assert(output.shedding, "a stalled pipe's message events are dropped");
+  assertEquals(printer.backlog(), undefined);
+  // Lossless: the events are the data (`listen --json`), nothing is shed.
+  const lossless = new EventPrinter("udp", "server", true, output, {
+    lossless: true,
+  });
+  const before = output.congested;
+  lossless.emit({ event: "message", peer, data: data.subarray(0, 10) });
+  assert(before, "still congested");
+  let released = false;
+  const waiting = lossless.backlog()!.then(() => released = true);
+  await new Promise((resolve) => setTimeout(resolve, STALLED_MS + 100));
+  assert(!released, "a lossless printer waits however long it takes");
+  stream.release();
+  await waiting;
+  await output.flush();
+  clearTimeout(alive);
+  const text = stream.writes.join("");
+  assert(text.includes('"bytes":10'), "the lossless event was queued");
 });
 
 Deno.test("EventOutput stops quietly on a failed write that is not stdout's", async () => {

@@ -82,9 +82,10 @@ export type SockitEvent =
   | ({ event: "osc"; direction: "in" | "out" } & OscEventData);
 
 /**
- * Events a server drops, counted, when stdout's reader falls behind: the
- * network must never wait for output. Everything else is only dropped when
- * the bounded queue is full.
+ * Events dropped, counted, when output backs up and its reader is a
+ * terminal or stalled: then the network does not wait for output (a file
+ * or a pipe that takes lines is waited for: `backlog()`). Everything else
+ * is only dropped when the bounded queue is full.
  */
 const DROPPABLE = new Set<SockitEvent["event"]>(["message"]);
 
@@ -114,6 +115,7 @@ export class EventPrinter {
   #write: (line: string) => unknown;
   #dropped = 0;
   #hex: boolean;
+  #lossless: boolean;
   /**
    * Bytes dumped so far per direction and peer, for events that do not
    * bring their own offset (a UDP server's datagrams, `send`'s chunks).
@@ -126,14 +128,17 @@ export class EventPrinter {
    * @param output Where lines go: {@linkcode lineWriter}'s bounded writer,
    *   or any function (tests collect lines with one).
    * @param options `hex` shows message data as `hexdump -C` blocks (JSON: a
-   *   `hex` field).
+   *   `hex` field). `lossless`: the events carry the command's data (`send`
+   *   and `listen` with `--json`), so none is dropped for a slow reader and
+   *   {@linkcode EventPrinter.backlog} waits however long it takes.
    */
   constructor(
     transport: "tcp" | "udp",
     role: "server" | "client",
     json: boolean,
     output: EventOutput | ((line: string) => void),
-    { hex = false }: { hex?: boolean } = {},
+    { hex = false, lossless = false }: { hex?: boolean; lossless?: boolean } =
+      {},
   ) {
     this.#transport = transport;
     this.#role = role;
@@ -145,6 +150,7 @@ export class EventPrinter {
       this.#write = output;
     }
     this.#hex = hex;
+    this.#lossless = lossless;
   }
 
   /**
@@ -169,9 +175,23 @@ export class EventPrinter {
   }
 
   /**
-   * Formats and queues one event. Never blocks: with stdout backed up,
-   * message events are dropped unformatted and counted, and an `events
-   * dropped` notice precedes the next event that gets through. The line
+   * After an event with peer data: what to await before reading on, while
+   * output to a file or pipe is backed up and its reader still takes lines
+   * (see {@linkcode EventOutput.backlog}), or for a lossless printer while
+   * output is backed up at all; `undefined` when there is nothing to wait
+   * for. A command that skips it loses events, not data.
+   */
+  backlog(): Promise<void> | undefined {
+    const output = this.#output;
+    if (!this.#lossless) return output?.backlog();
+    return output?.congested ? output.ready() : undefined;
+  }
+
+  /**
+   * Formats and queues one event. Never blocks: with output backed up and
+   * its reader a terminal or stalled, message events are dropped
+   * unformatted and counted, and an `events dropped` notice precedes the
+   * next event that gets through. The line
    * is made before this returns: `data` may be a view into a read buffer
    * that the next read overwrites (relay, borrowed messages).
    */
@@ -202,7 +222,8 @@ export class EventPrinter {
     const output = this.#output;
     if (
       output &&
-      (output.full || (output.congested && DROPPABLE.has(event.event)))
+      (output.full ||
+        (output.shedding && !this.#lossless && DROPPABLE.has(event.event)))
     ) {
       this.#dropped++;
       return;
@@ -329,7 +350,9 @@ export class EventPrinter {
           event.data ? ` ${quote(event.data)}` : ""
         }`;
       case "dropped":
-        return `events dropped: ${event.count} (stdout too slow)`;
+        return `events dropped: ${event.count} (${
+          this.#output?.name ?? "output"
+        } too slow)`;
       case "sent":
       case "received":
         // A client's data is its stdout, raw; only -x shows it, as hex.
@@ -519,7 +542,7 @@ function toBase64(bytes: Uint8Array): string {
 export function eventPrinter(
   transport: "tcp" | "udp",
   role: "server" | "client",
-  flags: { json?: boolean; hex?: boolean },
+  flags: { json?: boolean; hex?: boolean; lossless?: boolean },
   human: OutputStream = Deno.stdout,
 ): EventPrinter {
   const json = flags.json ?? false;
@@ -528,7 +551,7 @@ export function eventPrinter(
     role,
     json,
     lineWriter(json ? Deno.stdout : human),
-    { hex: flags.hex ?? false },
+    { hex: flags.hex ?? false, lossless: flags.lossless ?? false },
   );
 }
 

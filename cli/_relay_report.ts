@@ -51,8 +51,16 @@ export class RelayReport {
     });
   }
 
-  /** Counts a chunk on `pair` and, unless quiet, prints it. */
-  message(pair: RelayPair, direction: "up" | "down", data: Uint8Array): void {
+  /**
+   * Counts a chunk on `pair` and, unless quiet, prints it. Returns what to
+   * await before passing on more: output to a file that is backed up (see
+   * {@linkcode EventPrinter.backlog}).
+   */
+  message(
+    pair: RelayPair,
+    direction: "up" | "down",
+    data: Uint8Array,
+  ): Promise<void> | undefined {
     const offset = pair[direction];
     pair[direction] += data.length;
     if (this.quiet) return;
@@ -63,6 +71,7 @@ export class RelayReport {
       offset,
       data,
     });
+    return this.#printer.backlog();
   }
 
   /** A pair's failure names its client and the target; others their peer. */

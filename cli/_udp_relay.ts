@@ -90,13 +90,14 @@ export class UdpRelay implements SocketNotifier {
   ): Promise<void> {
     const upstream = await mapping.upstream;
     if (upstream === undefined || !upstream.isOpen) return;
-    this.#report.message(mapping.pair, "up", message);
+    const backlog = this.#report.message(mapping.pair, "up", message);
     try {
       await upstream.send(message);
     } catch (error) {
       this.#report.error(asSocketError(error, client.peer), client.peer);
       upstream.close();
     }
+    if (backlog) await backlog;
   }
 
   socketRejected(peer: NetAddress, reason: string): void {
@@ -164,8 +165,9 @@ export class UdpRelay implements SocketNotifier {
           throw error;
         }
         mapping.lastActivity = Date.now();
-        this.#report.message(mapping.pair, "down", data);
+        const backlog = this.#report.message(mapping.pair, "down", data);
         await client.send(data);
+        if (backlog) await backlog;
       }
     } catch (error) {
       // Our own close() on shutdown is not a failure worth an event.

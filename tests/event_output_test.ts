@@ -1,5 +1,11 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { cliCommand, PythonPeer } from "./_cli.ts";
+import {
+  cliCommand,
+  PythonPeer,
+  randomBytes,
+  sha256,
+  SpawnedServer,
+} from "./_cli.ts";
 import { createClient } from "../lib/mod.ts";
 
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
@@ -178,4 +184,95 @@ except OSError:
   await peer.output();
   assertEquals(out.trim(), "141");
   assert(elapsed < 8000, `send took ${elapsed} ms to notice`);
+});
+
+/** Bytes back from hex rows (`00000000  68 69 ... |hi|`), in order. */
+function unhex(rows: string[]): Uint8Array {
+  const bytes: number[] = [];
+  for (const row of rows) {
+    const hex = row.slice(10, 59).trim();
+    for (const pair of hex.split(/\s+/)) bytes.push(parseInt(pair, 16));
+  }
+  return new Uint8Array(bytes);
+}
+
+Deno.test("relay -x into a file: every byte of 1 MiB each way is in the dump", async () => {
+  const payload = randomBytes(1 << 20);
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/payload`, payload);
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  // A file never stalls: the relay waits for it rather than drop rows
+  // (socat -x). The client sends it all, half-closes, reads the echo.
+  const out = await bash(`
+sockit relay -x 0 127.0.0.1:${echo.port} > "${dir}/dump" &
+relay=$!
+for i in $(seq 200); do grep -q listening "${dir}/dump" && break; sleep 0.05; done
+port=$(grep -o '127.0.0.1:[0-9]*' "${dir}/dump" | head -1 | cut -d: -f2)
+python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(open(sys.argv[2], "rb").read())
+s.shutdown(socket.SHUT_WR)
+n = 0
+while True:
+    b = s.recv(65536)
+    if not b: break
+    n += len(b)
+print(n)
+' "$port" "${dir}/payload"
+for i in $(seq 200); do grep -q disconnected "${dir}/dump" && break; sleep 0.05; done
+# $relay is the subshell running the sockit function: signal its deno.
+pkill -TERM -P $relay; wait $relay; echo "exit $?"
+`);
+  await echo.stop();
+  assertEquals(out.trim().split("\n"), [String(1 << 20), "exit 0"]);
+  const lines = (await Deno.readTextFile(`${dir}/dump`)).split("\n");
+  await Deno.remove(dir, { recursive: true });
+  assert(!lines.some((l) => l.includes("dropped")), "no event dropped");
+  const rows = { ">": [] as string[], "<": [] as string[] };
+  let direction: ">" | "<" | undefined;
+  for (const line of lines) {
+    if (/^[<>] /.test(line)) direction = line[0] as ">" | "<";
+    else if (/^[0-9a-f]{8} {2}/.test(line)) rows[direction!].push(line);
+    else direction = undefined;
+  }
+  const want = await sha256(payload);
+  assertEquals(await sha256(unhex(rows[">"])), want, "up");
+  assertEquals(await sha256(unhex(rows["<"])), want, "down");
+});
+
+Deno.test("listen --json into a file: the events hold every byte of a 1 MiB upload", async () => {
+  const payload = randomBytes(1 << 20);
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/payload`, payload);
+  const out = await bash(`
+sockit listen --json 0 < /dev/null > "${dir}/events" &
+listen=$!
+for i in $(seq 200); do grep -q '"port"' "${dir}/events" && break; sleep 0.05; done
+port=$(grep -o '"port":[0-9]*' "${dir}/events" | head -1 | cut -d: -f2)
+python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(open(sys.argv[2], "rb").read())
+s.close()
+' "$port" "${dir}/payload"
+wait $listen; echo "exit $?"
+`);
+  assertEquals(out.trim(), "exit 0");
+  const events = (await Deno.readTextFile(`${dir}/events`)).trim().split("\n")
+    .map((line) => JSON.parse(line));
+  await Deno.remove(dir, { recursive: true });
+  assertEquals(events.filter((e) => e.event === "dropped"), []);
+  const chunks = events.filter((e) => e.event === "message").map((e) =>
+    e.base64 !== undefined
+      ? Uint8Array.from(atob(e.base64), (c) => c.charCodeAt(0))
+      : new TextEncoder().encode(e.text)
+  );
+  const received = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    received.set(chunk, offset);
+    offset += chunk.length;
+  }
+  assertEquals(await sha256(received), await sha256(payload));
 });

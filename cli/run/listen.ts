@@ -35,7 +35,13 @@ export async function runListen(
   const protocol = options.udp ? "udp" : "tcp";
   const keepOpen = options.keepOpen ?? false;
   const json = options.json ?? false;
-  const printer = eventPrinter(protocol, "server", options, Deno.stderr);
+  // With --json the events are the peer's data: none may be dropped.
+  const printer = eventPrinter(
+    protocol,
+    "server",
+    { json, hex: options.hex, lossless: json },
+    Deno.stderr,
+  );
   const stopping = shutdownSignal();
   const server = await bindServer(options.host, port, options, {
     protocol,
@@ -145,6 +151,7 @@ class ListenSession implements SocketNotifier {
         peer: client.peer,
         data: message,
       });
+      await this.#printer.backlog();
       if (this.#printer.json) return;
     }
     try {
@@ -253,6 +260,7 @@ class ListenSession implements SocketNotifier {
     this.#lastActivity = Date.now();
     if (this.#printer.json || this.#options.hex) {
       this.#printer.emit({ event: "sent", peer: peer.peer, data });
+      await this.#printer.backlog();
     }
   }
 

@@ -61,6 +61,8 @@ export async function runOscDump(
         message,
         bundles: info.bundles,
       });
+      // A file or pipe that falls behind paces the server, not its memory.
+      return out.backlog();
     },
     socketError: reportError,
     socketAccepted(client: SocketClient) {

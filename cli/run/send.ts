@@ -32,10 +32,11 @@ export async function runSend(
   const events = json || options.verbose || options.hex
     ? await import("../_events.ts")
     : undefined;
+  // With --json the events are the replies: none may be dropped.
   const printer = events?.eventPrinter(
     protocol,
     "client",
-    options,
+    { json, hex: options.hex, lossless: json },
     Deno.stderr,
   );
   const report = json || options.verbose ? printer : undefined;
@@ -195,7 +196,10 @@ class Session {
   async #sendOne(data: Uint8Array): Promise<void> {
     await this.#client.send(data);
     this.#lastActivity = Date.now();
-    this.#report?.emit({ event: "sent", peer: this.#client.peer, data });
+    if (this.#report) {
+      this.#report.emit({ event: "sent", peer: this.#client.peer, data });
+      await this.#report.backlog();
+    }
   }
 
   /** Prints replies until the peer closes (resolves) or fails (rejects). */
@@ -220,24 +224,17 @@ class Session {
         throw error;
       }
       this.#lastActivity = Date.now();
-      if (this.#printer?.json) {
-        this.#printer.emit({
+      if (this.#printer?.json || this.#options.hex) {
+        this.#printer?.emit({
           event: "received",
           peer: this.#client.peer,
           data,
         });
-        // The events are the data here: wait for the reader, drop nothing.
-        if (this.#printer.congested) await this.#printer.ready();
-      } else {
-        if (this.#options.hex) {
-          this.#printer?.emit({
-            event: "received",
-            peer: this.#client.peer,
-            data,
-          });
-        }
-        await writeAll(Deno.stdout, data);
+        await this.#printer?.backlog();
       }
+      // With --json the events are the data; -x's block goes to stderr
+      // before the bytes go to stdout.
+      if (!this.#printer?.json) await writeAll(Deno.stdout, data);
     }
   }
 }
