@@ -11,6 +11,8 @@ import {
   runCli,
   runPython,
   sha256,
+  sleep,
+  writeAll,
 } from "./_cli.ts";
 import { hexdumpC } from "./_hexdump.ts";
 
@@ -445,6 +447,23 @@ Deno.test("listen -q: ends with exit 0 that long after stdin's EOF, the peer sti
   conn.close();
   assertEquals(result.code, 0, listener.stderr);
   assert(Date.now() - started >= 250, `${Date.now() - started} ms`);
+});
+
+Deno.test("listen -q with stdin already ended waits for a client, then quits that long after it came (nc -l -q)", async () => {
+  const listener = await Listener.start(["-q", "300ms"]);
+  await listener.endInput();
+  await sleep(800);
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: listener.port,
+  });
+  const arrived = Date.now();
+  await writeAll(conn, new TextEncoder().encode("upload\n"));
+  const result = await listener.result();
+  conn.close();
+  assertEquals(result.code, 0, listener.stderr);
+  assertEquals(result.text, "upload\n");
+  assert(Date.now() - arrived >= 250, `${Date.now() - arrived} ms`);
 });
 
 Deno.test("listen -u -i: silence after the first datagram is exit 1; stdin sent counts as activity", async () => {

@@ -243,6 +243,11 @@ class ListenSession implements SocketNotifier {
     }
     const quitAfter = this.#options.quitAfter;
     if (quitAfter !== undefined) {
+      // nc -l -q: the count starts once somebody is there, so that
+      // `listen -q 1 9000 </dev/null >upload` waits for the upload.
+      while (this.#peers.size === 0) {
+        await new Promise<void>((resolve) => this.#peerArrived = resolve);
+      }
       setTimeout(() => this.#end(0), quitAfter);
     }
   }
