@@ -305,6 +305,13 @@ function parseEndpoint(value: string, listen: boolean): Endpoint {
       `address "${value}" is not ${listen ? "[host:]port" : "host:port"}`,
     );
   }
+  if (
+    rawHost !== undefined && rawHost.startsWith("[") !== rawHost.endsWith("]")
+  ) {
+    throw new InvalidArgumentError(
+      `address "${value}" has an unclosed [: write an IPv6 host in brackets, as in [::1]:8080`,
+    );
+  }
   // A bare IPv6 literal's last group would read as the port: ask for [].
   if (rawHost?.includes(":") && !rawHost.startsWith("[")) {
     throw new InvalidArgumentError(

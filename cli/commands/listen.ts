@@ -1,4 +1,7 @@
-import type { Command } from "@commander-js/extra-typings";
+import {
+  type Command,
+  InvalidArgumentError,
+} from "@commander-js/extra-typings";
 import {
   allowOption,
   denyOption,
@@ -38,7 +41,7 @@ export function listenCommand(command: Command): void {
     .argument(
       "[port]",
       "port to listen on, 0 for any (none with --unix)",
-      parseListenPort,
+      listenPort,
     )
     .option("--host <host>", "address to bind", parseHost, "localhost")
     .addOption(unixOption())
@@ -110,4 +113,14 @@ export function listenCommand(command: Command): void {
       const { runListen } = await import("../run/listen.ts");
       Deno.exitCode = await runListen(port ?? 0, options);
     });
+}
+
+/** nc's `HOST:PORT` habit gets told where the host goes. */
+function listenPort(value: string): number {
+  if (value.includes(":")) {
+    throw new InvalidArgumentError(
+      `port "${value}" holds a host: bind it with --host, as in --host 127.0.0.1 9000`,
+    );
+  }
+  return parseListenPort(value);
 }
