@@ -18,6 +18,9 @@ export const UDP_MAPPING_IDLE_MS = 60_000;
  */
 const MAX_HELD = 64;
 
+/** Refused client addresses remembered, so spoofed ones cannot grow memory. */
+const MAX_REFUSED = 4096;
+
 /** One client address and its own socket towards the target. */
 interface Mapping {
   pair: RelayPair;
@@ -42,6 +45,8 @@ export class UdpRelay implements SocketNotifier {
   #maxMappings: number;
   #idleMs: number;
   #mappings = new Map<string, Mapping>();
+  /** Clients told `max-conns` since a mapping last closed. */
+  #refused = new Set<string>();
   #closing = false;
 
   constructor(target: RelayTarget, report: RelayReport, maxMappings: number) {
@@ -56,6 +61,9 @@ export class UdpRelay implements SocketNotifier {
     let mapping = this.#mappings.get(key);
     if (mapping === undefined) {
       if (this.#mappings.size >= this.#maxMappings) {
+        // Once per address while it is refused, as listen -u's `locked`.
+        if (this.#refused.has(key) || this.#refused.size >= MAX_REFUSED) return;
+        this.#refused.add(key);
         return this.#report.rejected(client.peer, "max-conns");
       }
       mapping = this.#open(key, client);
@@ -141,6 +149,8 @@ export class UdpRelay implements SocketNotifier {
     upstream.then(() => mapping.ready = true);
     mapping.done = this.#downstream(mapping, client).finally(() => {
       this.#mappings.delete(key);
+      // Room again: a client refused before may now get in, or be told anew.
+      this.#refused.clear();
       this.#report.closed(pair);
     });
     this.#mappings.set(key, mapping);

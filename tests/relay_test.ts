@@ -538,6 +538,30 @@ print(repr(d.recv(100)))
   assertMatch(rejected[1]!, /^rejected client 127\.0\.0\.2:\d+ \(denied\)$/);
 });
 
+Deno.test("relay -u -m 1: a second client is told max-conns once, however many datagrams it sends", async () => {
+  const echo = await SpawnedServer.start(["echo-udp", "--port", "0", "-q"]);
+  const server = await relay(["-u", "-m", "1"], echo.port);
+  const python = await runPython(
+    `
+import socket, sys, time
+port = int(sys.argv[1])
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.settimeout(3)
+a.sendto(b"first", ("127.0.0.1", port)); print(a.recv(100).decode())
+b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(5):
+    b.sendto(b"refused", ("127.0.0.1", port))
+a.sendto(b"still", ("127.0.0.1", port)); print(a.recv(100).decode())
+`,
+    [String(server.port)],
+  );
+  assertEquals(python.stdout.trim().split("\n"), ["first", "still"]);
+  await server.stop();
+  await echo.stop();
+  const rejected = server.lines.filter((l) => l.startsWith("rejected"));
+  assertEquals(rejected.length, 1, server.lines.join("\n"));
+  assertMatch(rejected[0]!, /\(max-conns\)$/);
+});
+
 Deno.test("relay: SIGTERM closes every open pair (TCP and UDP), prints closed and stopped, exit 0", async () => {
   const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
   const server = await relay(["--json"], echo.port);
