@@ -2,7 +2,7 @@ import { eventPrinter } from "./_events.ts";
 import { EchoNotifier } from "./_echo_notifier.ts";
 import { shutdownSignal } from "./_shutdown.ts";
 import { bindServer, listeningEvent } from "./_serving.ts";
-import type { ListenFlags } from "./_server_flags.ts";
+import { type ListenFlags, refuseQuietHex } from "./_server_flags.ts";
 import { UdpAnswerGuard } from "./_udp_answer_guard.ts";
 
 /** What `echo-tcp` and `echo-udp` share on their command lines. */
@@ -26,6 +26,7 @@ export async function runEchoServer(
   protocol: "tcp" | "udp",
   options: EchoServerOptions,
 ): Promise<number> {
+  refuseQuietHex(options);
   const printer = eventPrinter(protocol, "server", options);
   const stopping = shutdownSignal();
   const server = await bindServer(options.host, options.port, options, {

@@ -1,5 +1,6 @@
 import { Option } from "@commander-js/extra-typings";
 import { collect, parseSocketPath } from "./_options.ts";
+import { UsageError } from "./_exit.ts";
 
 /** The `--allow`/`--deny` lists every sockit server takes. */
 export interface AccessOptions {
@@ -37,4 +38,13 @@ export function denyOption(
   description = "refuse peers in this network (repeatable)",
 ) {
   return new Option("--deny <cidr>", description).argParser(collect);
+}
+
+/** `-q` with `-x` on a server: one drops the message events, one dumps them. */
+export function refuseQuietHex(options: { quiet?: boolean; hex?: boolean }) {
+  if (options.quiet && options.hex) {
+    throw new UsageError(
+      "-q drops the messages -x would dump: use one of them",
+    );
+  }
 }

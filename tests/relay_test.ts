@@ -612,6 +612,8 @@ Deno.test("listen and relay: bad command lines are exit 2 with one line naming t
     [["listen", "70000"], /port "70000"/],
     [["listen", "-k", "-m", "0", "0"], /count "0"/],
     [["relay", "0", "[::1"], /address "\[::1" has an unclosed \[/],
+    [["relay", "-q", "-x", "0", "localhost:80"], /-q drops .* -x/],
+    [["echo-udp", "-q", "-x", "-p", "0"], /-q drops .* -x/],
     [["listen", "127.0.0.1:0"], /port "127\.0\.0\.1:0" holds a host: .*--host/],
   ];
   await Promise.all(cases.map(async ([args, message]) => {

@@ -6,6 +6,7 @@ import { RelayReport } from "../_relay_report.ts";
 import { TcpRelay } from "../_tcp_relay.ts";
 import { UdpRelay } from "../_udp_relay.ts";
 import { UsageError } from "../_exit.ts";
+import { refuseQuietHex } from "../_server_flags.ts";
 import { clientTlsOf } from "../_tls_options.ts";
 import { type Endpoint, familyOf, unixPathOf } from "../_options.ts";
 
@@ -15,6 +16,11 @@ export async function runRelay(
   target: Endpoint,
   options: RelayOptions,
 ): Promise<number> {
+  if (options.quiet && options.hex) {
+    throw new UsageError(
+      "-q drops the messages -x would dump: use one of them",
+    );
+  }
   const protocol = options.udp ? "udp" : "tcp";
   const family = familyOf(listen.host, options);
   familyOf(target.host, options);
