@@ -67,7 +67,8 @@ export interface OutputStream {
  * so a dump into a file is whole; a terminal's events, or a reader that
  * took nothing for {@linkcode STALLED_MS}, are dropped instead
  * ({@linkcode EventOutput.shedding}), so that nobody watching can stop the
- * network. Past {@linkcode FULL_BYTES} lines are dropped and counted here. A reader that went away (EPIPE) on stdout resolves
+ * network. Past {@linkcode FULL_BYTES} lines are dropped and counted here.
+ * A reader that went away (EPIPE) on stdout resolves
  * {@linkcode EventOutput.broken} and, through `stdoutBroke()`, stops the
  * command with exit 141.
  */

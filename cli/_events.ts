@@ -191,9 +191,9 @@ export class EventPrinter {
    * Formats and queues one event. Never blocks: with output backed up and
    * its reader a terminal or stalled, message events are dropped
    * unformatted and counted, and an `events dropped` notice precedes the
-   * next event that gets through. The line
-   * is made before this returns: `data` may be a view into a read buffer
-   * that the next read overwrites (relay, borrowed messages).
+   * next event that gets through. The line is made before this returns:
+   * `data` may be a view into a read buffer that the next read overwrites
+   * (relay, borrowed messages).
    */
   emit(event: SockitEvent): void {
     // Hex dumps show the bytes as they came, offsets and all.

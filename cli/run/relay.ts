@@ -16,11 +16,7 @@ export async function runRelay(
   target: Endpoint,
   options: RelayOptions,
 ): Promise<number> {
-  if (options.quiet && options.hex) {
-    throw new UsageError(
-      "-q drops the messages -x would dump: use one of them",
-    );
-  }
+  refuseQuietHex(options);
   const protocol = options.udp ? "udp" : "tcp";
   const family = familyOf(listen.host, options);
   familyOf(target.host, options);
