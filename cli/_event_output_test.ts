@@ -4,6 +4,7 @@ import {
   EventOutput,
   FULL_BYTES,
   LINGER_MS,
+  type OutputStream,
   STALLED_MS,
 } from "./_event_output.ts";
 import { EventPrinter } from "./_events.ts";
@@ -112,13 +113,23 @@ function slowFile() {
   };
 }
 
+/**
+ * A JSON printer on `stream` and a 64 KiB chunk: JSON carries all of it,
+ * ~87 KiB a line, as a relay's `--json` does.
+ */
+function jsonPrinter(stream: OutputStream) {
+  const output = new EventOutput(stream, true);
+  return {
+    output,
+    printer: new EventPrinter("udp", "server", true, output),
+    peer: { address: "127.0.0.1", port: 5000 },
+    data: new Uint8Array(64 * 1024).fill(0x61),
+  };
+}
+
 Deno.test("a file that takes its lines slowly gets every message event: the emitter waits", async () => {
   const stream = slowFile();
-  const output = new EventOutput(stream, true);
-  // JSON carries all of each chunk: ~87 KiB a line, as a relay's --json.
-  const printer = new EventPrinter("udp", "server", true, output);
-  const peer = { address: "127.0.0.1", port: 5000 };
-  const data = new Uint8Array(64 * 1024).fill(0x01);
+  const { output, printer, peer, data } = jsonPrinter(stream);
   let waits = 0;
   for (let i = 0; i < 40; i++) {
     printer.emit({ event: "message", peer, data });
@@ -140,10 +151,7 @@ Deno.test("a file that takes its lines slowly gets every message event: the emit
 
 Deno.test("a file or pipe that stops taking lines is waited for only until it stalls", async () => {
   const stream = stalledStream();
-  const output = new EventOutput(stream, true);
-  const printer = new EventPrinter("udp", "server", true, output);
-  const peer = { address: "127.0.0.1", port: 5000 };
-  const data = new Uint8Array(64 * 1024).fill(0x61);
+  const { output, printer, peer, data } = jsonPrinter(stream);
   // A real stalled write is a pending op that keeps the process alive.
   const alive = setTimeout(() => {}, 10_000);
   printer.emit({ event: "message", peer, data });
