@@ -9,6 +9,33 @@
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 
+/**
+ * `SOCKIT_BUNDLE=DIR` (with `--allow-env`): the tests run the bundle that
+ * `deno task install` made in DIR, as the installed command runs it, instead
+ * of the checkout. Read access is granted to DIR only, for the chunks.
+ */
+const BUNDLE = Deno.permissions.querySync({
+    name: "env",
+    variable: "SOCKIT_BUNDLE",
+  }).state === "granted"
+  ? Deno.env.get("SOCKIT_BUNDLE")
+  : undefined;
+
+/** How `deno run` is told what to run, with `permissions`. */
+function runTarget(permissions: string[]): string[] {
+  if (!BUNDLE) return ["--config", CONFIG, ...permissions, MAIN];
+  return [
+    "--no-config",
+    "--no-lock",
+    "--unstable-net",
+    "--unstable-lazy-dynamic-imports",
+    // Deno keeps the first --allow-read it is given.
+    ...(permissions.includes("--allow-read") ? [] : [`--allow-read=${BUNDLE}`]),
+    ...permissions,
+    `${BUNDLE}/main.js`,
+  ];
+}
+
 /** What a finished CLI run left behind. */
 export interface CliResult {
   code: number;
@@ -47,7 +74,7 @@ export const RW = ["--allow-net", "--allow-read", "--allow-write"];
 /** The `deno run …` command line for the CLI with `args`. */
 export function cliCommand(args: string[], permissions = ["--allow-net"]) {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--config", CONFIG, ...permissions, MAIN, ...args],
+    args: ["run", "--quiet", ...runTarget(permissions), ...args],
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

@@ -22,9 +22,11 @@ Deno.test("deno task install gives a sockit that runs with no deno on PATH", asy
     assertEquals(install.code, 0, log);
     const shim = await Deno.readTextFile(`${root}/bin/sockit`);
     assert(
-      shim.includes(`exec '${Deno.execPath()}' run `),
+      shim.includes(`exec '${Deno.execPath()}' run --no-code-cache `),
       `the shim does not name this Deno:\n${shim}`,
     );
+    // It runs the bundle, not the checkout's TypeScript.
+    assert(shim.includes(`${root}/lib/sockit/main.js`), shim);
 
     const sockit = (args: string[]) =>
       new Deno.Command(`${root}/bin/sockit`, {
@@ -46,6 +48,32 @@ Deno.test("deno task install gives a sockit that runs with no deno on PATH", asy
     assertEquals(new TextDecoder().decode(send.stdout), "HI");
     assertEquals(send.code, 0, new TextDecoder().decode(send.stderr));
     await peer.output();
+    // UDP needs --unstable-net, and OSC the npm package the bundle carries.
+    const udp = Deno.listenDatagram({
+      transport: "udp",
+      hostname: "127.0.0.1",
+      port: 0,
+    });
+    try {
+      const { port } = udp.addr as Deno.NetAddr;
+      const osc = await sockit([
+        "osc",
+        "send",
+        "127.0.0.1",
+        `${port}`,
+        "/a",
+        "i",
+        "1",
+      ]);
+      assertEquals(osc.code, 0, new TextDecoder().decode(osc.stderr));
+      const [packet] = await udp.receive();
+      assertEquals(
+        [...packet],
+        [...new TextEncoder().encode("/a\0\0,i\0\0"), 0, 0, 0, 1],
+      );
+    } finally {
+      udp.close();
+    }
   } finally {
     await Deno.remove(root, { recursive: true });
     await Deno.remove(emptyPath, { recursive: true });

@@ -30,7 +30,7 @@
  */
 
 import { codecBench, dumpBench } from "./bench_osc.ts";
-import { RUN_FLAGS } from "./install.ts";
+import { bundle, RUN_FLAGS } from "./install.ts";
 
 const MiB = 1024 * 1024;
 const TCP_CLIENTS = 8;
@@ -39,7 +39,6 @@ const RR_SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 4);
 const HELD = 10_000;
 const STARTS = 15;
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
-const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 const REQUEST_SECONDS = 2;
 /** Linux's USER_HZ, the unit of CPU times in /proc/PID/stat. */
 const CLOCK_TICKS = 100;
@@ -650,10 +649,12 @@ async function benchStart(): Promise<void> {
     }
   })().catch(() => {});
   // As `deno run --allow-net cli/main.ts`, and as the installed `sockit`
-  // command runs it (the flags of its shim).
+  // command runs: its bundle, with the flags of its shim.
+  const bundleDir = await Deno.makeTempDir({ prefix: "sockit-bundle-" });
+  const installed = await bundle(bundleDir);
   const runs = {
     "deno run": ["run", "--quiet", "--allow-net", MAIN],
-    installed: ["run", "--quiet", ...RUN_FLAGS, "--config", CONFIG, MAIN],
+    installed: ["run", "--quiet", ...RUN_FLAGS, installed],
   };
   const lines = {
     help: ["--help"],
@@ -670,6 +671,7 @@ async function benchStart(): Promise<void> {
   }
   const t = await startTimes(commands);
   listener.close();
+  await Deno.remove(bundleDir, { recursive: true });
   for (const how of Object.keys(runs)) {
     row(`start-up, ${how} (ms, median of ${STARTS})`, [
       `deno run empty ${t.empty!.toFixed(0)}`,

@@ -1,25 +1,80 @@
 /**
- * `deno task install [--root DIR]`: installs the `sockit` command, then
- * points its shim at the Deno running this script. deno's shim runs
- * `exec deno …`, which fails with `deno: not found` where Deno came from
- * `npx` and is on no PATH; this Deno is known to work with this checkout.
+ * `deno task install [--root DIR]`: bundles the CLI (`deno bundle`, split
+ * per command and minified) into DIR/lib/sockit, installs the `sockit`
+ * command on that bundle, then points its shim at the Deno running this
+ * script. deno's shim runs `exec deno …`, which fails with `deno: not
+ * found` where Deno came from `npx` and is on no PATH; this Deno is known
+ * to work with this checkout.
+ *
+ * The bundle is what makes the installed command start fast: one file of
+ * commander and the program, a chunk per command, no TypeScript, no
+ * deno.json or lock file to read (README, Benchmark). It is a snapshot of
+ * the checkout: run the task again after changing the code.
  *
  * @module
  */
 
 const NAME = "sockit";
-/**
- * The installed command's `deno run` flags. With read access granted,
- * `--unstable-lazy-dynamic-imports` keeps Deno from reading and parsing
- * every command's modules before main() starts: `sockit --help` 1.25×
- * of an empty `deno run` instead of 1.40× (README, Benchmark).
- */
-export const RUN_FLAGS = [
+const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
+const CONFIG = new URL("../deno.json", import.meta.url).pathname;
+
+/** The flags `deno install` writes into the shim. */
+const INSTALL_FLAGS = [
   "--allow-net",
   "--allow-read",
   "--allow-write",
+  "--unstable-net",
   "--unstable-lazy-dynamic-imports",
+  "--no-config",
+  "--no-lock",
 ];
+
+/**
+ * Flags `deno install` refuses, added to the shim afterwards. V8's code
+ * cache costs more to open than it saves on a bundle this size: 4-5 ms of
+ * CPU less without it (README, Benchmark).
+ */
+const SHIM_FLAGS = ["--no-code-cache"];
+
+/**
+ * The installed command's `deno run` flags. The bundle carries its npm
+ * packages and the version, so it runs with no config and no lock file;
+ * `--unstable-net` is what deno.json's `"unstable": ["net"]` gives a
+ * checkout run. With read access granted, `--unstable-lazy-dynamic-imports`
+ * keeps Deno from loading every command's chunk before main() starts.
+ */
+export const RUN_FLAGS: readonly string[] = [...INSTALL_FLAGS, ...SHIM_FLAGS];
+
+/**
+ * Bundles cli/main.ts into `outDir`, emptied first so no chunk of an older
+ * bundle is left beside the new one; resolves to the entry file's path.
+ */
+export async function bundle(outDir: string): Promise<string> {
+  await Deno.remove(outDir, { recursive: true }).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+  const built = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      "--quiet",
+      "--config",
+      CONFIG,
+      "--platform",
+      "deno",
+      "--code-splitting",
+      "--minify",
+      "--outdir",
+      outDir,
+      MAIN,
+    ],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!built.success) {
+    throw new Error(`deno bundle exited with ${built.code}`);
+  }
+  return `${outDir}/main.js`;
+}
 
 /** Where `deno install --global` puts shims: `--root`, the env, or ~/.deno. */
 function installRoot(args: string[]): string {
@@ -34,38 +89,46 @@ function installRoot(args: string[]): string {
   return `${home}/.deno`;
 }
 
-/** The shim with `deno` replaced by this Deno's absolute path. */
+/**
+ * The shim with `deno run` replaced by this Deno's absolute path and the
+ * flags `deno install` does not take.
+ */
 function pinDeno(shim: string, deno: string): string | undefined {
   const posix = `'${deno.replaceAll("'", `'\\''`)}'`;
+  const run = `run ${SHIM_FLAGS.join(" ")} `;
   const pinned = shim
-    .replace(/^exec deno /m, `exec ${posix} `)
-    .replace(/^@deno /m, `@"${deno}" `);
+    .replace(/^exec deno run /m, `exec ${posix} ${run}`)
+    .replace(/^@deno run /m, `@"${deno}" ${run}`);
   return pinned === shim ? undefined : pinned;
 }
 
 async function main(args: string[]): Promise<number> {
   const deno = Deno.execPath();
+  const root = installRoot(args);
+  let entry: string;
+  try {
+    entry = await bundle(`${root}/lib/${NAME}`);
+  } catch (error) {
+    console.error(`install: ${error instanceof Error ? error.message : error}`);
+    return 1;
+  }
   const install = await new Deno.Command(deno, {
     args: [
       "install",
       "--global",
       "--force",
-      // The installer writes its own lock copy next to the shim.
-      "--frozen=false",
       "-n",
       NAME,
-      ...RUN_FLAGS,
-      "--config",
-      "deno.json",
+      ...INSTALL_FLAGS,
       ...args,
-      "cli/main.ts",
+      entry,
     ],
     stdout: "inherit",
     stderr: "inherit",
   }).output();
   if (!install.success) return install.code || 1;
 
-  const bin = `${installRoot(args)}/bin`;
+  const bin = `${root}/bin`;
   let pinned = 0;
   for (const file of [`${bin}/${NAME}`, `${bin}/${NAME}.cmd`]) {
     let shim: string;
