@@ -52,7 +52,7 @@ export const COMMANDS: readonly CommandSummary[] = [
   },
   {
     name: "listen",
-    usage: "[options] [port]",
+    usage: "[options] [host] [port]",
     description:
       "Wait for a TCP connection (or UDP datagrams); copy it to stdout and stdin to it",
     define: async () => (await import("./commands/listen.ts")).listenCommand,

@@ -273,6 +273,46 @@ s.sendall(b"allowed\\n"); s.close()
   assertMatch(listener.stderr, /rejected client 127\.0\.0\.2:\d+ \(denied\)/);
 });
 
+Deno.test("listen HOST PORT, nc -l's form, binds HOST; the host twice or beside --unix is exit 2", async () => {
+  const listener = await Listener.start(["::1"]);
+  assertMatch(listener.stderr, /listening on tcp \[::1\]:\d+/);
+  await listener.write("to the client");
+  await listener.endInput();
+  const conn = await Deno.connect({ hostname: "::1", port: listener.port });
+  await writeAll(conn, "to the listener");
+  await conn.closeWrite();
+  const reply = new Uint8Array(64);
+  const n = await conn.read(reply);
+  conn.close();
+  const result = await listener.result();
+  assertEquals(result.code, 0, listener.stderr);
+  assertEquals(result.text, "to the listener");
+  assertEquals(
+    new TextDecoder().decode(reply.subarray(0, n ?? 0)),
+    "to the client",
+  );
+
+  for (
+    const [args, error] of [
+      [
+        ["--host", "::1", "127.0.0.1", "9"],
+        /host is given twice: --host ::1 and "127\.0\.0\.1"/,
+      ],
+      [
+        ["--unix", "/tmp/sockit-never.sock", "127.0.0.1", "9"],
+        /--unix takes the place of the address: drop "127\.0\.0\.1 9"/,
+      ],
+      [["not_a_host!", "9"], /host "not_a_host!" is not/],
+      [["127.0.0.1", "x9"], /port "x9" is not/],
+    ] as const
+  ) {
+    const refused = await runCli(["listen", ...args]);
+    assertEquals(refused.code, 2, refused.stderr);
+    assertMatch(refused.stderr, error);
+    assertEquals(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+  }
+});
+
 Deno.test("listen: sockit send on the other end, 1 MiB each way by sha256", async () => {
   const toSender = randomBytes(1 << 20);
   const fromSender = randomBytes(1 << 20);

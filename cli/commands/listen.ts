@@ -38,11 +38,8 @@ export interface ListenOptions extends ListenFlags {
 /** `sockit listen`: nc -l, with events and honest exit codes. */
 export function listenCommand(command: Command): void {
   command
-    .argument(
-      "[port]",
-      "port to listen on, 0 for any (none with --unix)",
-      listenPort,
-    )
+    .argument("[host]", "address to bind, as --host (nc -l HOST PORT)")
+    .argument("[port]", "port to listen on, 0 for any (none with --unix)")
     .option("--host <host>", "address to bind", parseHost, "localhost")
     .addOption(unixOption())
     .option("-u, --udp", "use UDP")
@@ -101,13 +98,24 @@ export function listenCommand(command: Command): void {
         ],
       }),
     )
-    .action(async (port, options) => {
+    .action(async (first, second, options, command) => {
+      // One word is the port; two are nc's `-l HOST PORT`.
+      const port = listenPort(second ?? first);
+      if (second !== undefined) {
+        if (command.getOptionValueSource("host") === "cli") {
+          throw new UsageError(
+            `the host is given twice: --host ${options.host} and "${first}"`,
+          );
+        }
+        options.host = hostArgument(first!);
+      }
       if (port === undefined && options.unix === undefined) {
         throw new UsageError("missing required argument 'port' (or --unix)");
       }
       if (port !== undefined && options.unix !== undefined) {
+        const words = second === undefined ? first : `${first} ${second}`;
         throw new UsageError(
-          `--unix takes the place of the port: drop "${port}"`,
+          `--unix takes the place of the address: drop "${words}"`,
         );
       }
       const { runListen } = await import("../run/listen.ts");
@@ -116,11 +124,28 @@ export function listenCommand(command: Command): void {
 }
 
 /** nc's `HOST:PORT` habit gets told where the host goes. */
-function listenPort(value: string): number {
+function listenPort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
   if (value.includes(":")) {
-    throw new InvalidArgumentError(
-      `port "${value}" holds a host: bind it with --host, as in --host 127.0.0.1 9000`,
+    throw new UsageError(
+      `port "${value}" holds a host: give it apart, as in 127.0.0.1 9000 or --host 127.0.0.1 9000`,
     );
   }
-  return parseListenPort(value);
+  return usage(() => parseListenPort(value));
+}
+
+function hostArgument(value: string): string {
+  return usage(() => parseHost(value));
+}
+
+/** A parser's complaint, as commander would report it for a flag. */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) {
+      throw new UsageError(error.message);
+    }
+    throw error;
+  }
 }
