@@ -25,8 +25,10 @@ Deno.test("deno task install gives a sockit that runs with no deno on PATH", asy
       shim.includes(`exec '${Deno.execPath()}' run --no-code-cache `),
       `the shim does not name this Deno:\n${shim}`,
     );
-    // It runs the bundle, not the checkout's TypeScript.
+    // It runs the bundle, not the checkout's TypeScript, with a small young
+    // generation (10,000 held connections' RSS).
     assert(shim.includes(`${root}/lib/sockit/main.js`), shim);
+    assert(shim.includes("--v8-flags=--max-semi-space-size=1 "), shim);
 
     const sockit = (args: string[]) =>
       new Deno.Command(`${root}/bin/sockit`, {

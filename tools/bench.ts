@@ -351,6 +351,29 @@ async function nodeReference(source: string): Promise<Server> {
   return startServer("node", [await script(source, ".cjs")], jsonPort);
 }
 
+/** The installed command's bundle, made once per run. */
+let installedBundle: Promise<string> | undefined;
+const bundleDir = Deno.makeTempDirSync({ prefix: "sockit-bundle-" });
+globalThis.addEventListener("unload", () => {
+  Deno.removeSync(bundleDir, { recursive: true });
+});
+
+/** `deno run` as the installed `sockit` runs: its bundle, its shim's flags. */
+async function installedRun(): Promise<string[]> {
+  installedBundle ??= bundle(bundleDir);
+  return ["run", "--quiet", ...RUN_FLAGS, await installedBundle];
+}
+
+/** sockit as the installed command runs it. */
+function installedSockit(args: string[]): Starter {
+  return async () =>
+    startServer(
+      Deno.execPath(),
+      [...await installedRun(), ...args, "--port", "0"],
+      (line) => Number(/:(\d+)/.exec(line)?.[1]),
+    );
+}
+
 function sockit(args: string[], stdoutFile?: string): Starter {
   return () =>
     startServer(
@@ -621,6 +644,7 @@ async function benchHold(): Promise<void> {
     "deno loop": () => denoReference(DENO_TCP),
     ...(NODE ? { node: () => nodeReference(NODE_TCP) } : {}),
     "sockit -q": sockit(["echo-tcp", "-q", "-m", "20000"]),
+    "installed -q": installedSockit(["echo-tcp", "-q", "-m", "20000"]),
   }, held);
   row(
     `hold ${HELD} conns, peak RSS`,
@@ -650,11 +674,9 @@ async function benchStart(): Promise<void> {
   })().catch(() => {});
   // As `deno run --allow-net cli/main.ts`, and as the installed `sockit`
   // command runs: its bundle, with the flags of its shim.
-  const bundleDir = await Deno.makeTempDir({ prefix: "sockit-bundle-" });
-  const installed = await bundle(bundleDir);
   const runs = {
     "deno run": ["run", "--quiet", "--allow-net", MAIN],
-    installed: ["run", "--quiet", ...RUN_FLAGS, installed],
+    installed: await installedRun(),
   };
   const lines = {
     help: ["--help"],
@@ -671,7 +693,6 @@ async function benchStart(): Promise<void> {
   }
   const t = await startTimes(commands);
   listener.close();
-  await Deno.remove(bundleDir, { recursive: true });
   for (const how of Object.keys(runs)) {
     row(`start-up, ${how} (ms, median of ${STARTS})`, [
       `deno run empty ${t.empty!.toFixed(0)}`,
