@@ -80,38 +80,100 @@ export async function bundle(outDir: string): Promise<string> {
   return `${outDir}/main.js`;
 }
 
-/** Where `deno install --global` puts shims: `--root`, the env, or ~/.deno. */
-function installRoot(args: string[]): string {
-  const i = args.indexOf("--root");
-  const root = i >= 0
-    ? args[i + 1]
-    : args.find((a) => a.startsWith("--root="))?.slice("--root=".length);
-  if (root) return root;
-  const env = Deno.env.get("DENO_INSTALL_ROOT");
-  if (env) return env;
-  const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? ".";
-  return `${home}/.deno`;
+/** What `deno task install` takes from its arguments; the rest is passed on. */
+export interface InstallArgs {
+  /** Where the shim (ROOT/bin) and the bundle (ROOT/lib/NAME) go. */
+  root: string;
+  /** The command's name (`-n`/`--name`), `sockit` by default. */
+  name: string;
+  /** Everything else, for `deno install`. */
+  rest: string[];
+}
+
+/**
+ * `--root DIR` (or the env, or ~/.deno, as `deno install --global` does)
+ * and `-n NAME`, read here because the bundle's folder and the shim to pin
+ * depend on them. A flag without its value is an error string: a bare
+ * `--root` must not fall back to ~/.deno and replace what is there.
+ */
+export function installArgs(args: string[]): InstallArgs | string {
+  let root: string | undefined;
+  let name = NAME;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg, undefined];
+    if (flag !== "--root" && flag !== "-n" && flag !== "--name") {
+      rest.push(arg);
+      continue;
+    }
+    const value = inline ?? args[++i];
+    if (!value || (inline === undefined && value.startsWith("-"))) {
+      return `${flag} needs a value`;
+    }
+    if (flag === "--root") root = value;
+    else name = value;
+  }
+  root ??= Deno.env.get("DENO_INSTALL_ROOT") ||
+    `${Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? "."}/.deno`;
+  return { root, name, rest };
 }
 
 /**
  * The shim with `deno run` replaced by this Deno's absolute path and the
- * flags `deno install` does not take.
+ * flags `deno install` does not take. Deno writes `exec deno run …` on
+ * Unix, and on Windows quotes every word: `@deno "run" …` (.cmd) and
+ * `deno "run" …` (the sh shim for Git Bash).
  */
-function pinDeno(shim: string, deno: string): string | undefined {
+export function pinDeno(shim: string, deno: string): string | undefined {
   const posix = `'${deno.replaceAll("'", `'\\''`)}'`;
-  const run = `run ${SHIM_FLAGS.join(" ")} `;
+  const flags = SHIM_FLAGS.join(" ");
+  const quoted = SHIM_FLAGS.map((flag) => `"${flag}"`).join(" ");
   const pinned = shim
-    .replace(/^exec deno run /m, `exec ${posix} ${run}`)
-    .replace(/^@deno run /m, `@"${deno}" ${run}`);
+    .replace(/^exec deno run /m, `exec ${posix} run ${flags} `)
+    .replace(/^deno "run" /m, `${posix} "run" ${quoted} `)
+    .replace(/^@deno run /m, `@"${deno}" run ${flags} `)
+    .replace(/^@deno "run" /m, `@"${deno}" "run" ${quoted} `);
   return pinned === shim ? undefined : pinned;
+}
+
+/**
+ * Bundles into a fresh folder beside `target` and swaps it in only once the
+ * bundle is made: a failed reinstall (esbuild cannot be fetched, say) leaves
+ * the installed command working. Resolves to the entry file in `target`.
+ */
+async function bundleInPlace(target: string): Promise<string> {
+  const parent = target.slice(0, target.lastIndexOf("/"));
+  await Deno.mkdir(parent, { recursive: true });
+  const staging = await Deno.makeTempDir({ dir: parent, prefix: ".staging-" });
+  try {
+    await bundle(staging);
+  } catch (error) {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+    throw error;
+  }
+  const old = `${staging}.old`;
+  await Deno.rename(target, old).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+  await Deno.rename(staging, target);
+  await Deno.remove(old, { recursive: true }).catch(() => {});
+  return `${target}/main.js`;
 }
 
 async function main(args: string[]): Promise<number> {
   const deno = Deno.execPath();
-  const root = installRoot(args);
+  const parsed = installArgs(args);
+  if (typeof parsed === "string") {
+    console.error(`install: ${parsed}`);
+    return 2;
+  }
+  const { root, name, rest } = parsed;
   let entry: string;
   try {
-    entry = await bundle(`${root}/lib/${NAME}`);
+    entry = await bundleInPlace(`${root}/lib/${name}`);
   } catch (error) {
     console.error(`install: ${error instanceof Error ? error.message : error}`);
     return 1;
@@ -121,10 +183,12 @@ async function main(args: string[]): Promise<number> {
       "install",
       "--global",
       "--force",
+      "--root",
+      root,
       "-n",
-      NAME,
+      name,
       ...INSTALL_FLAGS,
-      ...args,
+      ...rest,
       entry,
     ],
     stdout: "inherit",
@@ -134,7 +198,7 @@ async function main(args: string[]): Promise<number> {
 
   const bin = `${root}/bin`;
   let pinned = 0;
-  for (const file of [`${bin}/${NAME}`, `${bin}/${NAME}.cmd`]) {
+  for (const file of [`${bin}/${name}`, `${bin}/${name}.cmd`]) {
     let shim: string;
     try {
       shim = await Deno.readTextFile(file);
@@ -148,11 +212,11 @@ async function main(args: string[]): Promise<number> {
   }
   if (pinned === 0) {
     console.error(
-      `install: no shim in ${bin} runs "deno": ${NAME} needs deno on PATH`,
+      `install: no shim in ${bin} runs "deno": ${name} needs deno on PATH`,
     );
     return 1;
   }
-  console.error(`${NAME} runs with ${deno}`);
+  console.error(`${name} runs with ${deno}`);
   if (/[/\\]_npx[/\\]/.test(deno)) {
     console.error(
       "note: this Deno lives in npx's cache, which npm may clear; for a " +
