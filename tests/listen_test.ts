@@ -304,6 +304,14 @@ Deno.test("listen HOST PORT, nc -l's form, binds HOST; the host twice or beside 
       ],
       [["not_a_host!", "9"], /host "not_a_host!" is not/],
       [["127.0.0.1", "x9"], /port "x9" is not/],
+      [
+        ["[::1]:9000"],
+        /port "\[::1\]:9000" holds a host: give them apart, as in ::1 9000 or --host ::1 9000/,
+      ],
+      [
+        ["127.0.0.1"],
+        /port "127\.0\.0\.1" looks like a host: give the port after it, as in 127\.0\.0\.1 9000/,
+      ],
     ] as const
   ) {
     const refused = await runCli(["listen", ...args]);

@@ -100,7 +100,7 @@ export function listenCommand(command: Command): void {
     )
     .action(async (first, second, options, command) => {
       // One word is the port; two are nc's `-l HOST PORT`.
-      const port = listenPort(second ?? first);
+      const port = listenPort(second ?? first, second === undefined);
       if (second !== undefined) {
         if (command.getOptionValueSource("host") === "cli") {
           throw new UsageError(
@@ -123,15 +123,44 @@ export function listenCommand(command: Command): void {
     });
 }
 
-/** nc's `HOST:PORT` habit gets told where the host goes. */
-function listenPort(value: string | undefined): number | undefined {
+/**
+ * The port word. nc's `HOST:PORT` habit, and a host with the port
+ * forgotten, are told the form that works, in the user's own address.
+ */
+function listenPort(
+  value: string | undefined,
+  alone: boolean,
+): number | undefined {
   if (value === undefined) return undefined;
-  if (value.includes(":")) {
+  const joined = /^\[([^\]]+)\]:([^:]+)$/.exec(value) ??
+    /^([^:[\]]+):([^:]+)$/.exec(value);
+  if (joined) {
+    const [, host, port] = joined;
     throw new UsageError(
-      `port "${value}" holds a host: give it apart, as in 127.0.0.1 9000 or --host 127.0.0.1 9000`,
+      `port "${value}" holds a host: give them apart, as in ${host} ${port} or --host ${host} ${port}`,
     );
   }
-  return usage(() => parseListenPort(value));
+  try {
+    return usage(() => parseListenPort(value));
+  } catch (error) {
+    if (alone && looksLikeHost(value)) {
+      throw new UsageError(
+        `port "${value}" looks like a host: give the port after it, as in ${value} 9000`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** An address or a dotted name: a mistyped service name (`htp`) is not. */
+function looksLikeHost(value: string): boolean {
+  if (!/[.:]/.test(value) && value.toLowerCase() !== "localhost") return false;
+  try {
+    parseHost(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function hostArgument(value: string): string {
