@@ -78,3 +78,12 @@ export function messageOf(error: unknown): string {
   const line = text.split("\n")[0] ?? "";
   return line.charAt(0).toLowerCase() + line.slice(1);
 }
+
+/**
+ * {@linkcode messageOf} for a file error whose line already names the file:
+ * without Deno's trailing `: readfile '/path'`, which named it a second time
+ * (or named `get -o`'s temporary file instead of the user's).
+ */
+export function fileMessageOf(error: unknown): string {
+  return messageOf(error).replace(/: [a-z_]+ '[^']*'$/, "");
+}

@@ -1,5 +1,5 @@
 import { WriteError } from "./_exit.ts";
-import { messageOf } from "./_failure.ts";
+import { fileMessageOf } from "./_failure.ts";
 import { writeAll } from "./_stdio.ts";
 
 /** Where `get` writes: stdout, or a file that appears only when it should. */
@@ -149,5 +149,5 @@ async function open(
 }
 
 function cannotWrite(path: string, error: unknown): WriteError {
-  return new WriteError(`cannot write "${path}": ${messageOf(error)}`);
+  return new WriteError(`cannot write "${path}": ${fileMessageOf(error)}`);
 }

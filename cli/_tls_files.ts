@@ -1,5 +1,5 @@
 import { UsageError } from "./_exit.ts";
-import { messageOf } from "./_failure.ts";
+import { fileMessageOf } from "./_failure.ts";
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \1-----/g;
 
@@ -55,7 +55,9 @@ async function readPem(path: string, flag: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
   } catch (error) {
-    throw new UsageError(`cannot read ${flag} "${path}": ${messageOf(error)}`);
+    throw new UsageError(
+      `cannot read ${flag} "${path}": ${fileMessageOf(error)}`,
+    );
   }
 }
 
