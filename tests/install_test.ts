@@ -9,18 +9,27 @@ import { installArgs, pinDeno } from "../tools/install.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
+/** `deno task install` with `args`, from the checkout: exit code and stderr. */
+async function install(
+  args: string[],
+  env?: Record<string, string>,
+): Promise<{ code: number; log: string }> {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "install", ...args],
+    cwd: ROOT,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code, log: new TextDecoder().decode(stderr) };
+}
+
 Deno.test("deno task install gives a sockit that runs with no deno on PATH", async () => {
   const root = await Deno.makeTempDir();
   const emptyPath = await Deno.makeTempDir();
   try {
-    const install = await new Deno.Command(Deno.execPath(), {
-      args: ["task", "--quiet", "install", "--root", root],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const log = new TextDecoder().decode(install.stderr);
-    assertEquals(install.code, 0, log);
+    const first = await install(["--root", root]);
+    assertEquals(first.code, 0, first.log);
     const shim = await Deno.readTextFile(`${root}/bin/sockit`);
     assert(
       shim.includes(`exec '${Deno.execPath()}' run --no-code-cache `),
@@ -52,16 +61,11 @@ Deno.test("deno task install gives a sockit that runs with no deno on PATH", asy
     assertEquals(send.code, 0, new TextDecoder().decode(send.stderr));
     await peer.output();
     // A reinstall swaps the bundle in whole and leaves nothing beside it.
-    const again = await new Deno.Command(Deno.execPath(), {
-      args: ["task", "--quiet", "install", "--root", root],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assertEquals(again.code, 0, new TextDecoder().decode(again.stderr));
-    const lib = [];
-    for await (const entry of Deno.readDir(`${root}/lib`)) lib.push(entry.name);
-    assertEquals(lib, ["sockit"]);
+    const again = await install(["--root", root]);
+    assertEquals(again.code, 0, again.log);
+    const libNames = async () =>
+      (await Array.fromAsync(Deno.readDir(`${root}/lib`))).map((e) => e.name);
+    assertEquals(await libNames(), ["sockit"]);
     // A reinstall whose bundle fails (esbuild cannot be fetched: a fresh
     // DENO_DIR with only the npm packages, and a proxy that refuses) leaves
     // the installed command as it was.
@@ -80,29 +84,23 @@ Deno.test("deno task install gives a sockit that runs with no deno on PATH", asy
       await Deno.remove(`${offline}/npm/registry.npmjs.org/@esbuild`, {
         recursive: true,
       }).catch(() => {});
-      const failed = await new Deno.Command(Deno.execPath(), {
-        args: ["task", "--quiet", "install", "--root", root],
-        cwd: ROOT,
-        env: {
-          DENO_DIR: offline,
-          HTTPS_PROXY: "http://127.0.0.1:1",
-          HTTP_PROXY: "http://127.0.0.1:1",
-          NO_PROXY: "",
-        },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const log = new TextDecoder().decode(failed.stderr);
-      assertEquals(failed.code, 1, log);
-      assert(log.includes("install: deno bundle exited with"), log);
+      const failed = await install(["--root", root], {
+        DENO_DIR: offline,
+        HTTPS_PROXY: "http://127.0.0.1:1",
+        HTTP_PROXY: "http://127.0.0.1:1",
+        NO_PROXY: "",
+      });
+      assertEquals(failed.code, 1, failed.log);
+      assert(
+        failed.log.includes("install: deno bundle exited with"),
+        failed.log,
+      );
     } finally {
       await Deno.remove(offline, { recursive: true });
     }
     const still = await sockit(["--version"]);
     assertEquals(new TextDecoder().decode(still.stdout), "0.1.0\n");
-    lib.length = 0;
-    for await (const entry of Deno.readDir(`${root}/lib`)) lib.push(entry.name);
-    assertEquals(lib, ["sockit"]);
+    assertEquals(await libNames(), ["sockit"]);
     // UDP needs --unstable-net, and OSC the npm package the bundle carries.
     const udp = Deno.listenDatagram({
       transport: "udp",
@@ -156,16 +154,12 @@ Deno.test("install: a bare --root is exit 2 and leaves ~/.deno alone", async () 
   try {
     await Deno.mkdir(`${home}/.deno/lib/sockit`, { recursive: true });
     await Deno.writeTextFile(`${home}/.deno/lib/sockit/keep.txt`, "keep");
-    const run = await new Deno.Command(Deno.execPath(), {
-      args: ["task", "--quiet", "install", "--root"],
-      cwd: ROOT,
-      env: { HOME: home, DENO_INSTALL_ROOT: "" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(run.stderr);
-    assertEquals(run.code, 2, stderr);
-    assertEquals(stderr, "install: --root needs a value\n");
+    const run = await install(["--root"], {
+      HOME: home,
+      DENO_INSTALL_ROOT: "",
+    });
+    assertEquals(run.code, 2, run.log);
+    assertEquals(run.log, "install: --root needs a value\n");
     assertEquals(
       await Deno.readTextFile(`${home}/.deno/lib/sockit/keep.txt`),
       "keep",
