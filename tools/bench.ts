@@ -11,9 +11,11 @@
  * - TCP bulk: 8 clients × 32 MiB echoed.
  * - UDP request/response, 8 clients × 64 B: `echo-udp -q`, a bare
  *   Deno loop with one reused buffer, Node's `dgram`.
- * - 10,000 held connections: peak RSS (VmHWM) of each server.
- * - Start-up: `sockit --help`, a usage error and a one-shot `send`, against
- *   `deno run` of an empty file.
+ * - 10,000 held connections: peak RSS (VmHWM) of each server, sockit both
+ *   from the checkout and as the installed command runs (its bundle, its
+ *   shim's flags).
+ * - Start-up: `sockit --help`, a usage error and a one-shot `send`, from the
+ *   checkout and installed, against `deno run` of an empty file.
  * - relay: `sockit relay` in front of the bare Deno echo, against
  *   `socat TCP-LISTEN:…,fork TCP:…` and the plainest correct Deno relay
  *   (two read/write loops per pair, FIN passed on), best of three each.
