@@ -273,24 +273,27 @@ s.sendall(b"allowed\\n"); s.close()
   assertMatch(listener.stderr, /rejected client 127\.0\.0\.2:\d+ \(denied\)/);
 });
 
-Deno.test("listen HOST PORT, nc -l's form, binds HOST; the host twice or beside --unix is exit 2", async () => {
-  const listener = await Listener.start(["::1"]);
-  assertMatch(listener.stderr, /listening on tcp \[::1\]:\d+/);
-  await listener.write("to the client");
-  await listener.endInput();
-  const conn = await Deno.connect({ hostname: "::1", port: listener.port });
-  await writeAll(conn, "to the listener");
-  await conn.closeWrite();
-  const reply = new Uint8Array(64);
-  const n = await conn.read(reply);
-  conn.close();
-  const result = await listener.result();
-  assertEquals(result.code, 0, listener.stderr);
-  assertEquals(result.text, "to the listener");
-  assertEquals(
-    new TextDecoder().decode(reply.subarray(0, n ?? 0)),
-    "to the client",
-  );
+Deno.test("listen HOST PORT and -p PORT HOST, nc -l's forms, bind HOST; the host or port twice, or beside --unix, is exit 2", async () => {
+  // Listener.start puts the port last: `listen -v ::1 0`, `listen -v ::1 -p 0`.
+  for (const form of [["::1"], ["::1", "-p"]]) {
+    const listener = await Listener.start(form);
+    assertMatch(listener.stderr, /listening on tcp \[::1\]:\d+/);
+    await listener.write("to the client");
+    await listener.endInput();
+    const conn = await Deno.connect({ hostname: "::1", port: listener.port });
+    await writeAll(conn, "to the listener");
+    await conn.closeWrite();
+    const reply = new Uint8Array(64);
+    const n = await conn.read(reply);
+    conn.close();
+    const result = await listener.result();
+    assertEquals(result.code, 0, listener.stderr);
+    assertEquals(result.text, "to the listener");
+    assertEquals(
+      new TextDecoder().decode(reply.subarray(0, n ?? 0)),
+      "to the client",
+    );
+  }
 
   for (
     const [args, error] of [
@@ -301,6 +304,14 @@ Deno.test("listen HOST PORT, nc -l's form, binds HOST; the host twice or beside 
       [
         ["--unix", "/tmp/sockit-never.sock", "127.0.0.1", "9"],
         /--unix takes the place of the address: drop "127\.0\.0\.1 9"/,
+      ],
+      [
+        ["-p", "9", "127.0.0.1", "10"],
+        /the port is given twice: -p 9 and "10"/,
+      ],
+      [
+        ["-p", "9", "--unix", "/tmp/sockit-never.sock"],
+        /--unix takes the place of the address: drop "-p 9"/,
       ],
       [["not_a_host!", "9"], /host "not_a_host!" is not/],
       [["127.0.0.1", "x9"], /port "x9" is not/],

@@ -22,6 +22,8 @@ import {
 /** The command line of `listen`, as commander parses it. */
 export interface ListenOptions extends ListenFlags {
   host: string;
+  /** `-p`: the port, in place of the argument. */
+  port?: number;
   udp?: boolean;
   keepOpen?: boolean;
   crlf?: boolean;
@@ -41,6 +43,11 @@ export function listenCommand(command: Command): void {
     .argument("[host]", "address to bind, as --host (nc -l HOST PORT)")
     .argument("[port]", "port to listen on, 0 for any (none with --unix)")
     .option("--host <host>", "address to bind", parseHost, "localhost")
+    .option(
+      "-p, --port <port>",
+      "port to listen on, in place of the argument (nc -l -p)",
+      parseListenPort,
+    )
     .addOption(unixOption())
     .option("-u, --udp", "use UDP")
     .option(
@@ -99,21 +106,34 @@ export function listenCommand(command: Command): void {
       }),
     )
     .action(async (first, second, options, command) => {
-      // One word is the port; two are nc's `-l HOST PORT`.
-      const port = listenPort(second ?? first, second === undefined);
-      if (second !== undefined) {
+      // One word is the port; two are nc's `-l HOST PORT`; with -p (nc -l
+      // -p PORT [HOST]) the one word is the host.
+      if (options.port !== undefined && second !== undefined) {
+        throw new UsageError(
+          `the port is given twice: -p ${options.port} and "${second}"`,
+        );
+      }
+      const portFlag = options.port !== undefined;
+      const [hostWord, portWord] = second !== undefined || portFlag
+        ? [first, second]
+        : [undefined, first];
+      const port = options.port ?? listenPort(portWord, hostWord === undefined);
+      if (hostWord !== undefined) {
         if (command.getOptionValueSource("host") === "cli") {
           throw new UsageError(
-            `the host is given twice: --host ${options.host} and "${first}"`,
+            `the host is given twice: --host ${options.host} and "${hostWord}"`,
           );
         }
-        options.host = hostArgument(first!);
+        options.host = hostArgument(hostWord);
       }
       if (port === undefined && options.unix === undefined) {
         throw new UsageError("missing required argument 'port' (or --unix)");
       }
       if (port !== undefined && options.unix !== undefined) {
-        const words = second === undefined ? first : `${first} ${second}`;
+        const words = [
+          ...(portFlag ? [`-p ${options.port}`] : []),
+          ...[first, second].filter((word) => word !== undefined),
+        ].join(" ");
         throw new UsageError(
           `--unix takes the place of the address: drop "${words}"`,
         );
