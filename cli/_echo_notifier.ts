@@ -46,7 +46,7 @@ export class EchoNotifier implements SocketNotifier {
     this.bytesIn += message.length;
     let backlog: Promise<void> | undefined;
     if (!this.#quiet) {
-      this.#printer.emit({
+      backlog = this.#printer.emitData({
         event: "message",
         peer: client.peer,
         data: message,
@@ -57,7 +57,6 @@ export class EchoNotifier implements SocketNotifier {
           ? client.bytesReceived - message.length
           : undefined,
       });
-      backlog = this.#printer.backlog();
     }
     const sent = client.send(message);
     // A TCP connection's bytes out are added up once, when it closes: no

@@ -188,6 +188,16 @@ export class EventPrinter {
   }
 
   /**
+   * {@linkcode EventPrinter.emit} for an event that carries peer data (a
+   * message, or what was sent or received), then its
+   * {@linkcode EventPrinter.backlog}: what to await before reading on.
+   */
+  emitData(event: SockitEvent): Promise<void> | undefined {
+    this.emit(event);
+    return this.backlog();
+  }
+
+  /**
    * Formats and queues one event. Never blocks: with output backed up and
    * its reader a terminal or stalled, message events are dropped
    * unformatted and counted, and an `events dropped` notice precedes the

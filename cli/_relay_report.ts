@@ -64,14 +64,13 @@ export class RelayReport {
     const offset = pair[direction];
     pair[direction] += data.length;
     if (this.quiet) return;
-    this.#printer.emit({
+    return this.#printer.emitData({
       event: "message",
       peer: pair.peer,
       direction,
       offset,
       data,
     });
-    return this.#printer.backlog();
   }
 
   /** A pair's failure names its client and the target; others their peer. */

@@ -146,12 +146,11 @@ class ListenSession implements SocketNotifier {
     if (this.#udp) this.#addPeer(client);
     // -x: the block goes to stderr before the bytes go to stdout, as `send`.
     if (this.#printer.json || this.#options.hex) {
-      this.#printer.emit({
+      await this.#printer.emitData({
         event: "message",
         peer: client.peer,
         data: message,
       });
-      await this.#printer.backlog();
       if (this.#printer.json) return;
     }
     try {
@@ -264,8 +263,7 @@ class ListenSession implements SocketNotifier {
     this.bytesOut += data.length;
     this.#lastActivity = Date.now();
     if (this.#printer.json || this.#options.hex) {
-      this.#printer.emit({ event: "sent", peer: peer.peer, data });
-      await this.#printer.backlog();
+      await this.#printer.emitData({ event: "sent", peer: peer.peer, data });
     }
   }
 

@@ -53,7 +53,8 @@ export async function runOscDump(
       return forward?.send(packet);
     },
     oscMessage(message, info) {
-      out.emit({
+      // A file or pipe that falls behind paces the server, not its memory.
+      return out.emitData({
         event: "osc",
         direction: "in",
         peer: info.peer,
@@ -61,8 +62,6 @@ export async function runOscDump(
         message,
         bundles: info.bundles,
       });
-      // A file or pipe that falls behind paces the server, not its memory.
-      return out.backlog();
     },
     socketError: reportError,
     socketAccepted(client: SocketClient) {

@@ -196,10 +196,11 @@ class Session {
   async #sendOne(data: Uint8Array): Promise<void> {
     await this.#client.send(data);
     this.#lastActivity = Date.now();
-    if (this.#report) {
-      this.#report.emit({ event: "sent", peer: this.#client.peer, data });
-      await this.#report.backlog();
-    }
+    await this.#report?.emitData({
+      event: "sent",
+      peer: this.#client.peer,
+      data,
+    });
   }
 
   /** Prints replies until the peer closes (resolves) or fails (rejects). */
@@ -225,12 +226,11 @@ class Session {
       }
       this.#lastActivity = Date.now();
       if (this.#printer?.json || this.#options.hex) {
-        this.#printer?.emit({
+        await this.#printer?.emitData({
           event: "received",
           peer: this.#client.peer,
           data,
         });
-        await this.#printer?.backlog();
       }
       // With --json the events are the data; -x's block goes to stderr
       // before the bytes go to stdout.
