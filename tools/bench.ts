@@ -366,21 +366,27 @@ async function installedRun(): Promise<string[]> {
   return ["run", "--quiet", ...RUN_FLAGS, await installedBundle];
 }
 
-/** sockit as the installed command runs it. */
-function installedSockit(args: string[]): Starter {
+/** sockit as `deno run --allow-net cli/main.ts` runs it. */
+const checkoutRun = ["run", "--quiet", "--allow-net", MAIN];
+
+/**
+ * sockit with `args` on a free port, run from the checkout or, `installed`,
+ * as the installed command runs it.
+ */
+function sockit(
+  args: string[],
+  stdoutFile?: string,
+  installed = false,
+): Starter {
   return async () =>
     startServer(
       Deno.execPath(),
-      [...await installedRun(), ...args, "--port", "0"],
-      (line) => Number(/:(\d+)/.exec(line)?.[1]),
-    );
-}
-
-function sockit(args: string[], stdoutFile?: string): Starter {
-  return () =>
-    startServer(
-      Deno.execPath(),
-      ["run", "--quiet", "--allow-net", MAIN, ...args, "--port", "0"],
+      [
+        ...(installed ? await installedRun() : checkoutRun),
+        ...args,
+        "--port",
+        "0",
+      ],
       (line) => Number(/:(\d+)/.exec(line)?.[1]),
       stdoutFile,
     );
@@ -646,7 +652,7 @@ async function benchHold(): Promise<void> {
     "deno loop": () => denoReference(DENO_TCP),
     ...(NODE ? { node: () => nodeReference(NODE_TCP) } : {}),
     "sockit -q": sockit(["echo-tcp", "-q", "-m", "20000"]),
-    "installed -q": installedSockit(["echo-tcp", "-q", "-m", "20000"]),
+    "installed -q": sockit(["echo-tcp", "-q", "-m", "20000"], undefined, true),
   }, held);
   row(
     `hold ${HELD} conns, peak RSS`,
@@ -677,7 +683,7 @@ async function benchStart(): Promise<void> {
   // As `deno run --allow-net cli/main.ts`, and as the installed `sockit`
   // command runs: its bundle, with the flags of its shim.
   const runs = {
-    "deno run": ["run", "--quiet", "--allow-net", MAIN],
+    "deno run": checkoutRun,
     installed: await installedRun(),
   };
   const lines = {
