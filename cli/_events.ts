@@ -1,5 +1,6 @@
 import type { NetAddress, SocketClient, TlsInfo } from "../lib/mod.ts";
 import { escapeBytes, escapeInto, utf8Text } from "./_escape.ts";
+import { messageOf } from "./_failure.ts";
 import {
   EventOutput,
   eventOutput,
@@ -315,31 +316,39 @@ export class EventPrinter {
           this.#offsets.delete(`> ${formatPeer(event.peer)}`);
         }
         if ("bytesUp" in event) {
-          return `client ${
-            formatPeer(event.peer)
-          } disconnected (${event.bytesUp} bytes up, ${event.bytesDown} bytes down)`;
+          return `client ${formatPeer(event.peer)} disconnected (${
+            counted(event.bytesUp, "byte")
+          } up, ${counted(event.bytesDown, "byte")} down)`;
         }
         return this.#role === "server"
-          ? `client ${
-            formatPeer(event.peer)
-          } disconnected (${event.bytesIn} bytes)`
-          : `connection to ${
-            formatPeer(event.peer)
-          } closed (${event.bytesIn} bytes in, ${event.bytesOut} bytes out)`;
+          ? `client ${formatPeer(event.peer)} disconnected (${
+            counted(event.bytesIn, "byte")
+          })`
+          : `connection to ${formatPeer(event.peer)} closed (${
+            counted(event.bytesIn, "byte")
+          } in, ${counted(event.bytesOut, "byte")} out)`;
       case "rejected":
         return `rejected client ${formatPeer(event.peer)} (${event.reason})`;
       case "error":
         // A relay's connect failure names the target; say whose it was.
         return event.peer && event.target
-          ? `error: client ${formatPeer(event.peer)}: ${event.message}`
-          : `error: ${event.message}`;
+          ? `error: client ${formatPeer(event.peer)}: ${
+            messageOf(event.message)
+          }`
+          : `error: ${messageOf(event.message)}`;
       case "stopped":
         if ("bytesUp" in event) {
-          return `stopped: ${event.connections} connections, ${event.bytesUp} bytes up, ${event.bytesDown} bytes down`;
+          return `stopped: ${counted(event.connections, "connection")}, ${
+            counted(event.bytesUp, "byte")
+          } up, ${counted(event.bytesDown, "byte")} down`;
         }
         return this.#transport === "tcp"
-          ? `stopped: ${event.connections} connections, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out`
-          : `stopped: ${event.messages} datagrams, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out`;
+          ? `stopped: ${counted(event.connections, "connection")}, ${
+            counted(event.bytesIn, "byte")
+          } in, ${counted(event.bytesOut, "byte")} out`
+          : `stopped: ${counted(event.messages, "datagram")}, ${
+            counted(event.bytesIn, "byte")
+          } in, ${counted(event.bytesOut, "byte")} out`;
       case "connected":
         if (event.target) {
           return `client ${formatPeer(event.peer)} connected to ${
@@ -395,7 +404,7 @@ export class EventPrinter {
       this.#offsets.set(key, offset + event.data.length);
     }
     return [
-      `${key} ${event.data.length} bytes`,
+      `${key} ${counted(event.data.length, "byte")}`,
       ...hexDump(event.data, offset),
     ].join("\n");
   }
@@ -453,6 +462,11 @@ function carryKey(direction: ">" | "<", peer: NetAddress): string {
   return entry.carry[direction === ">" ? 0 : 1];
 }
 
+/** `1 byte`, `2 bytes`: a count and its noun, plural but for one. */
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 /** `'…'`, escaped, cut after {@linkcode HUMAN_MESSAGE_LIMIT} bytes. */
 function quote(data: Uint8Array): string {
   return `'${escapeBytes(shownPart(data))}${quoteEnd(data)}`;
@@ -469,7 +483,7 @@ function shownPart(data: Uint8Array): Uint8Array {
 function quoteEnd(data: Uint8Array): string {
   return data.length <= HUMAN_MESSAGE_LIMIT
     ? "'"
-    : `'... (+${data.length - humanCut(data)} bytes)`;
+    : `'... (+${counted(data.length - humanCut(data), "byte")})`;
 }
 
 /** Where a long message's line is cut: not inside a UTF-8 sequence. */

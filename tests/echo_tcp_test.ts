@@ -26,7 +26,7 @@ Deno.test("echo-tcp prints the seed's human lines and a summary on SIGINT", asyn
     `client ${peer} connected`,
     `client ${peer} sent 'hello\\n'`,
     `client ${peer} disconnected (6 bytes)`,
-    "stopped: 1 connections, 6 bytes in, 6 bytes out",
+    "stopped: 1 connection, 6 bytes in, 6 bytes out",
   ]);
 });
 
@@ -220,7 +220,7 @@ s.close()
   assertEquals(await server.stop(), 0);
   assert(
     server.lines.some((l) =>
-      /^error: Cannot receive from "127\.0\.0\.1:\d+": connection reset by peer$/
+      /^error: cannot receive from "127\.0\.0\.1:\d+": connection reset by peer$/
         .test(l)
     ),
     server.lines.join("\n"),

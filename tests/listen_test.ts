@@ -612,7 +612,7 @@ print(repr(got))
     `< ${client} 32 bytes`,
     ...rows.slice(16),
     `client ${client} disconnected (288 bytes)`,
-    "stopped: 1 connections, 288 bytes in, 3 bytes out",
+    "stopped: 1 connection, 288 bytes in, 3 bytes out",
     "",
   ]);
 });

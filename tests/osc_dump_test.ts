@@ -114,7 +114,7 @@ Deno.test("osc dump: bundles (future ones at arrival), escaping, blobs, errors g
     );
     assertMatch(
       dump.errors.find((l) => l.startsWith("error:"))!,
-      /^error: Cannot receive from "127\.0\.0\.1:\d+": bad OSC: not an OSC packet: it must start with \/ \(a message\) or #bundle at byte 0$/,
+      /^error: cannot receive from "127\.0\.0\.1:\d+": bad OSC: not an OSC packet: it must start with \/ \(a message\) or #bundle at byte 0$/,
     );
   } finally {
     assertEquals(await dump.stop("SIGINT"), 0);

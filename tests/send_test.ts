@@ -509,7 +509,7 @@ Deno.test("send -v prints connection events on stderr and keeps stdout raw", asy
   );
   assertEquals(
     lines[1],
-    `connection to 127.0.0.1:${server.port} closed (1 bytes in, 1 bytes out)`,
+    `connection to 127.0.0.1:${server.port} closed (1 byte in, 1 byte out)`,
   );
   await server.stop();
 });
