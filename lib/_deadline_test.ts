@@ -85,3 +85,25 @@ Deno.test("deadlineSignal(Infinity) never aborts and never holds the clock", asy
     Atomics.waitAsync = realWait;
   }
 });
+
+Deno.test("deadlineSignal(ms, also): aborts with also's reason, until cancelled", () => {
+  const shutdown = new AbortController();
+  const early = deadlineSignal(10_000, shutdown.signal);
+  const cancelled = deadlineSignal(10_000, shutdown.signal);
+  cancelled.cancel();
+  const reason = new Error("stopping");
+  shutdown.abort(reason);
+  assert(early.signal.aborted, "also aborted it");
+  assertEquals(early.signal.reason, reason);
+  assert(!early.expired, "its own time was not up");
+  assert(
+    !cancelled.signal.aborted,
+    "a cancelled deadline stops following also",
+  );
+  early.cancel();
+
+  const late = deadlineSignal(10_000, shutdown.signal);
+  assert(late.signal.aborted, "an already aborted also aborts it at once");
+  assertEquals(late.signal.reason, reason);
+  late.cancel();
+});

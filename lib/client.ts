@@ -245,10 +245,8 @@ async function connectNet(
   }
   const name = stripBrackets(host);
   const endpoint = { address: name, port };
-  const deadline = deadlineSignal(timeout);
-  const aborted = signal
-    ? AbortSignal.any([deadline.signal, signal])
-    : deadline.signal;
+  const deadline = deadlineSignal(timeout, signal);
+  const aborted = deadline.signal;
   try {
     const address = protocol === "udp" || family
       ? await resolveHost(name, port, family, "connect to", aborted)
