@@ -34,7 +34,17 @@ export class TcpServer implements SocketServer {
   #listener: Deno.Listener;
   #settings: TcpServerSettings;
   #clients = new Set<TcpClient>();
-  #tasks = new Set<Promise<void>>();
+  #acceptLoop: Promise<void> = Promise.resolve();
+  /**
+   * Connections whose task has not finished, and who waits for none to be
+   * left. A count, not a set of their promises: 10,000 connections then
+   * hold no entry, closure or promise each for it.
+   */
+  #serving = 0;
+  #drained: PromiseWithResolvers<void> | undefined;
+  #served = (): void => {
+    if (--this.#serving === 0) this.#drained?.resolve();
+  };
   #state: "ready" | "running" | "stopped" = "ready";
   #accepting = true;
 
@@ -62,7 +72,7 @@ export class TcpServer implements SocketServer {
       );
     }
     this.#state = "running";
-    this.#track(this.#acceptLoop(new NotifierDispatch(notifier)));
+    this.#acceptLoop = this.#accept(new NotifierDispatch(notifier));
   }
 
   stopAccepting(): void {
@@ -77,7 +87,11 @@ export class TcpServer implements SocketServer {
 
   async stop(): Promise<void> {
     this.close();
-    while (this.#tasks.size > 0) await Promise.all(this.#tasks);
+    // The accept loop counts a connection before it ends, so none is missed.
+    await this.#acceptLoop;
+    if (this.#serving === 0) return;
+    this.#drained ??= Promise.withResolvers();
+    await this.#drained.promise;
   }
 
   close(): void {
@@ -91,16 +105,7 @@ export class TcpServer implements SocketServer {
     await this.stop();
   }
 
-  #track(task: Promise<void>): void {
-    this.#tasks.add(task);
-    // then(f, f), not finally(): one promise per connection, not two.
-    const untrack = () => {
-      this.#tasks.delete(task);
-    };
-    task.then(untrack, untrack);
-  }
-
-  async #acceptLoop(dispatch: NotifierDispatch): Promise<void> {
+  async #accept(dispatch: NotifierDispatch): Promise<void> {
     const local = { address: this.localAddress, port: this.localPort };
     while (this.#state === "running" && this.#accepting) {
       let conn: Deno.Conn;
@@ -117,7 +122,8 @@ export class TcpServer implements SocketServer {
         }
         continue;
       }
-      this.#track(this.#serve(conn, dispatch));
+      this.#serving++;
+      this.#serve(conn, dispatch).then(this.#served, this.#served);
     }
   }
 
@@ -147,23 +153,48 @@ export class TcpServer implements SocketServer {
     } else if (conn.remoteAddr.transport === "tcp") {
       (conn as Deno.TcpConn).setNoDelay(true);
     }
-    // Without an idle timeout there is nothing to time: no timer, closure
-    // or clock read per connection or per message.
-    const idleTimeout = this.#settings.idleTimeout;
-    const idle = idleTimeout === undefined ? undefined : new IdleTimer(
-      idleTimeout,
-      () => {
-        client.close();
-        return dispatch.error(
-          socketError("timeout", "receive from", client.peer, {
-            detail: `idle for ${idleTimeout} ms`,
-          }),
-        );
-      },
-    );
+    const idle = this.#idleTimer(client, dispatch);
     try {
       await dispatch.accepted(client);
-      await this.#readLoop(client, dispatch, idle);
+      // The read loop is inline, not a method of its own: an idle
+      // connection then waits in one async frame, not two.
+      const stream = client.stream;
+      // A borrowed view is safe: the next read waits for the handler and
+      // for every write it queued, so the buffer is not reused under it
+      // (even an unawaited `send(message)` is safe; keeping the message
+      // longer is not).
+      const borrow = this.#settings.borrowMessages === true;
+      while (client.isOpen) {
+        let count: number | null;
+        try {
+          count = await stream.fill();
+        } catch (error) {
+          if (isTlsTruncation(error)) break;
+          throw error;
+        }
+        if (count === null) break;
+        const chunk = stream.take(count);
+        idle?.touch();
+        const message = receivedMessage(chunk, borrow);
+        // Awaited here rather than through a catching then(): one promise
+        // less per message.
+        const handled = dispatch.message(client, message);
+        if (handled !== undefined) {
+          try {
+            await handled;
+          } catch (error) {
+            await dispatch.messageFailed(client, error);
+          }
+        }
+        // Backpressure even for a handler that does not await its `send`:
+        // a peer that never reads stalls only its own connection.
+        if (stream.hasPendingWrites) await stream.drain();
+        if (client.writeError) throw client.writeError;
+        idle?.touch();
+      }
+      // Echo everything still pending after the peer's half-close.
+      await stream.drain();
+      if (client.writeError) throw client.writeError;
       if (this.#settings.allowHalfOpen && client.isOpen) {
         // The peer can send nothing more, so silence is no longer idleness.
         idle?.cancel();
@@ -182,6 +213,27 @@ export class TcpServer implements SocketServer {
       this.#clients.delete(client);
       await dispatch.closed(client);
     }
+  }
+
+  /**
+   * Without an idle timeout there is nothing to time: no timer, closure or
+   * clock read per connection or per message. Made here, not in `#serve`,
+   * so that `#serve` captures nothing and needs no context object.
+   */
+  #idleTimer(
+    client: TcpClient,
+    dispatch: NotifierDispatch,
+  ): IdleTimer | undefined {
+    const idleTimeout = this.#settings.idleTimeout;
+    if (idleTimeout === undefined) return undefined;
+    return new IdleTimer(idleTimeout, () => {
+      client.close();
+      return dispatch.error(
+        socketError("timeout", "receive from", client.peer, {
+          detail: `idle for ${idleTimeout} ms`,
+        }),
+      );
+    });
   }
 
   /**
@@ -215,48 +267,5 @@ export class TcpServer implements SocketServer {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  async #readLoop(
-    client: TcpClient,
-    dispatch: NotifierDispatch,
-    idle: IdleTimer | undefined,
-  ): Promise<void> {
-    const stream = client.stream;
-    // A borrowed view is safe: the next read waits for the handler and for
-    // every write it queued, so the buffer is not reused under it (even an
-    // unawaited `send(message)` is safe; keeping the message longer is not).
-    const borrow = this.#settings.borrowMessages === true;
-    while (client.isOpen) {
-      let count: number | null;
-      try {
-        count = await stream.fill();
-      } catch (error) {
-        if (isTlsTruncation(error)) break;
-        throw error;
-      }
-      if (count === null) break;
-      const chunk = stream.take(count);
-      idle?.touch();
-      const message = receivedMessage(chunk, borrow);
-      // Awaited here rather than through a catching then(): one promise
-      // less per message.
-      const handled = dispatch.message(client, message);
-      if (handled !== undefined) {
-        try {
-          await handled;
-        } catch (error) {
-          await dispatch.messageFailed(client, error);
-        }
-      }
-      // Backpressure even for a handler that does not await its `send`: a
-      // peer that never reads stalls only its own connection.
-      if (stream.hasPendingWrites) await stream.drain();
-      if (client.writeError) throw client.writeError;
-      idle?.touch();
-    }
-    // Echo everything still pending after the peer's half-close, then close.
-    await stream.drain();
-    if (client.writeError) throw client.writeError;
   }
 }
