@@ -1,4 +1,6 @@
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { checkUnixPath } from "../lib/mod.ts";
+import { messageOf } from "./_failure.ts";
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
@@ -230,7 +232,17 @@ export function parseTarget(value: string): string {
   if (path === "" || path === "@") {
     throw new InvalidArgumentError(`"${value}" names no socket path`);
   }
+  fitUnixPath(path);
   return value;
+}
+
+/** {@linkcode checkUnixPath}'s refusal, as a command-line error. */
+function fitUnixPath(path: string): void {
+  try {
+    checkUnixPath(path);
+  } catch (error) {
+    throw new InvalidArgumentError(messageOf(error));
+  }
 }
 
 /** The path in a `unix:PATH` target, or undefined for a host. */
@@ -243,6 +255,7 @@ export function parseSocketPath(value: string): string {
   if (value === "" || value === "@") {
     throw new InvalidArgumentError(`socket path "${value}" is empty`);
   }
+  fitUnixPath(value);
   return value;
 }
 

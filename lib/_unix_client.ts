@@ -3,7 +3,7 @@ import { toSocketError } from "./_socket_error_from.ts";
 import { TcpClient } from "./_tcp_client.ts";
 import { UdpClient } from "./_udp_client.ts";
 import { listenDatagram } from "./_udp.ts";
-import { osPath, tempSocketPath, unixPeer } from "./_unix.ts";
+import { checkUnixPath, osPath, tempSocketPath, unixPeer } from "./_unix.ts";
 
 /** `createClient({ path })`: a Unix stream or datagram socket's client. */
 export async function connectUnix(
@@ -16,6 +16,7 @@ export async function connectUnix(
       "Cannot connect: TLS and address families do not apply to Unix sockets",
     );
   }
+  checkUnixPath(path, "connect to");
   signal?.throwIfAborted();
   const peer = unixPeer(path);
   try {

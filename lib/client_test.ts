@@ -399,3 +399,23 @@ Deno.test("a failed TCP send leaves the peer's last words readable, then closes"
     assert(!client.isOpen);
   });
 });
+
+Deno.test("a Unix socket path over 107 bytes is a RangeError naming it, before any I/O", async () => {
+  const long = `/tmp/${"é".repeat(60)}.sock`; // 130 bytes in UTF-8
+  const connect = await assertRejects(
+    () => createClient({ path: long }),
+    RangeError,
+  );
+  assertEquals(
+    connect.message,
+    `Cannot connect to "unix:${long}": the path is 130 bytes, over the 107-byte limit of a Unix socket address`,
+  );
+  const listen = await assertRejects(
+    () => createServer({ path: long }),
+    RangeError,
+  );
+  assert(listen.message.startsWith(`Cannot listen on "unix:${long}"`));
+  // An abstract name may take all 107 bytes after its NUL.
+  const server = await createServer({ path: `@${"b".repeat(107)}` });
+  await server.stop();
+});

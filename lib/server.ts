@@ -10,7 +10,7 @@ import { TcpServer } from "./_tcp_server.ts";
 import { UdpServer } from "./_udp_server.ts";
 import { listenDatagram } from "./_udp.ts";
 import type { UnixAddress } from "./client.ts";
-import { claimSocketPath, osPath, unixPeer } from "./_unix.ts";
+import { checkUnixPath, claimSocketPath, osPath, unixPeer } from "./_unix.ts";
 
 /**
  * The callbacks a server calls, all optional. A plain object or a class
@@ -269,6 +269,7 @@ async function bindUnix(
     );
   }
   validateServerOptions(options);
+  checkUnixPath(path, "listen on");
   const where = unixPeer(path);
   try {
     await claimSocketPath(path, protocol === "udp" ? "datagram" : "stream");

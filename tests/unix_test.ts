@@ -456,3 +456,25 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test("a Unix socket path over 107 bytes is exit 2 naming it, in every command", async () => {
+  const long = `/tmp/${"a".repeat(120)}.sock`;
+  const refusal =
+    `cannot use "unix:${long}": the path is 130 bytes, over the 107-byte limit of a Unix socket address\n`;
+  // [command line, what the line says before the refusal]
+  const lines: [string[], string][] = [
+    [["listen", "--unix", long], "--unix: "],
+    [["echo-tcp", "--unix", long], "--unix: "],
+    [["send", `unix:${long}`, "hi"], ""],
+    [["relay", "0", `unix:${long}`], ""],
+    [["relay", `unix:${long}`, "127.0.0.1:9"], ""],
+  ];
+  for (const [args, option] of lines) {
+    const result = await runCli(args, { permissions: RW });
+    assertEquals(
+      [result.code, result.stderr],
+      [2, `sockit: ${option}${refusal}`],
+      args.join(" "),
+    );
+  }
+});
