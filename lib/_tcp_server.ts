@@ -160,9 +160,9 @@ export class TcpServer implements SocketServer {
       // connection then waits in one async frame, not two.
       const stream = client.stream;
       // A borrowed view is safe: the next read waits for the handler and
-      // for every write it queued, so the buffer is not reused under it
-      // (even an unawaited `send(message)` is safe; keeping the message
-      // longer is not).
+      // for every write queued, so the buffer is not reused under it (even
+      // an unawaited `send(message)` is safe; keeping the message longer
+      // is not).
       const borrow = this.#settings.borrowMessages === true;
       while (client.isOpen) {
         let count: number | null;
@@ -186,9 +186,16 @@ export class TcpServer implements SocketServer {
             await dispatch.messageFailed(client, error);
           }
         }
-        // Backpressure even for a handler that does not await its `send`:
-        // a peer that never reads stalls only its own connection.
-        if (stream.hasPendingWrites) await stream.drain();
+        // Backpressure even for a handler that returns nothing: its sends
+        // finish before the next read, so a peer that never reads stalls
+        // only its own connection (and a borrowed message outlives them).
+        // A handler that returns a promise paces the reads itself: writes
+        // it did not wait for (`listen` sends stdin from elsewhere) must
+        // not stop the peer's data, or a peer that sends everything before
+        // it reads would deadlock with us.
+        if ((handled === undefined || borrow) && stream.hasPendingWrites) {
+          await stream.drain();
+        }
         if (client.writeError) throw client.writeError;
         idle?.touch();
       }

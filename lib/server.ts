@@ -37,7 +37,13 @@ import { checkUnixPath, claimSocketPath, osPath, unixPeer } from "./_unix.ts";
 export interface SocketNotifier {
   /** TCP only: a new connection, ready to use. */
   socketAccepted?(client: SocketClient): void | Promise<void>;
-  /** One chunk (TCP) or one datagram (UDP) from `client`. */
+  /**
+   * One chunk (TCP) or one datagram (UDP) from `client`. The next is read
+   * once this returns, or once the promise it returns settles: return or
+   * await your `send` to pace a peer by its replies. A handler that returns
+   * nothing is paced all the same: its connection's pending sends finish
+   * before the next read.
+   */
   socketMessage?(client: SocketClient, message: Message): void | Promise<void>;
   /** A failure; `error.peer` names the peer it concerns. */
   socketError?(error: SocketError): void | Promise<void>;

@@ -378,7 +378,7 @@ export async function runPython(
 
 /** Python that reads the socket `c` until EOF into `got`. */
 export const PYTHON_READ_TO_EOF = `
-got = b""
+got = bytearray()
 while True:
     chunk = c.recv(65536)
     if not chunk:

@@ -668,3 +668,80 @@ s.close()
   );
   return { code, python, events };
 }
+
+Deno.test("listen: a peer that half-closes and leaves ends it (exit 0) though stdin never goes quiet", async () => {
+  const listener = await Listener.start([]);
+  let ticking = true;
+  const ticker = (async () => {
+    while (ticking) {
+      await listener.write("tick\n").catch(() => {});
+      await sleep(50);
+    }
+  })();
+  await runPython(
+    `
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"hello")
+s.shutdown(socket.SHUT_WR)
+s.recv(100)
+time.sleep(0.3)
+s.close()
+`,
+    [String(listener.port)],
+  );
+  const result = await listener.result(10_000);
+  ticking = false;
+  await ticker;
+  assertEquals([result.code, result.text], [0, "hello"], listener.stderr);
+  assertMatch(listener.stderr, /disconnected \(5 bytes\)/);
+});
+
+Deno.test("listen: a peer that sends 16 MiB before it reads still gets 16 MiB of stdin, both in full", async () => {
+  const toClient = randomBytes(16 << 20);
+  const fromClient = randomBytes(16 << 20);
+  const listener = await Listener.start([]);
+  // sendall, half-close, then read to EOF: while it sends it does not read,
+  // so our stdin waits; its data must still be read, or both sides wait.
+  const python = pythonExchange(listener.port, fromClient);
+  const feeding = listener.write(toClient).then(() => listener.endInput());
+  const result = await listener.result(30_000);
+  await feeding.catch(() => {});
+  const printed = await python;
+  assertEquals(result.code, 0, listener.stderr);
+  assertEquals(await sha256(result.stdout), await sha256(fromClient));
+  assertEquals(
+    printed.stdout.trim(),
+    `${await sha256(toClient)} ${toClient.length}`,
+    printed.stderr,
+  );
+});
+
+Deno.test("listen: SIGINT stops it at once (exit 0) while nobody reads its stdout", async () => {
+  const child = cliCommand(["listen", "-v", "0"]).spawn();
+  // stdout is piped and never read: once the pipe is full, writes wait.
+  let stderr = "";
+  const reading = (async () => {
+    for await (const chunk of child.stderr) {
+      stderr += new TextDecoder().decode(chunk);
+    }
+  })();
+  while (!/listening on tcp \S+:\d+/.test(stderr)) await sleep(20);
+  const port = Number(/listening on tcp \S+:(\d+)/.exec(stderr)![1]);
+  const peer = await Deno.connect({ hostname: "127.0.0.1", port });
+  const sending = writeAll(peer, randomBytes(4 << 20)).catch(() => {});
+  await sleep(1000);
+  const started = performance.now();
+  child.kill("SIGINT");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  const { code } = await child.status;
+  clearTimeout(timer);
+  const took = performance.now() - started;
+  peer.close();
+  await sending;
+  await reading;
+  await child.stdin.close().catch(() => {});
+  assertEquals(code, 0, stderr);
+  assert(took < 3000, `took ${took} ms to stop`);
+  assertMatch(stderr, /stopped: 1 connection/);
+});

@@ -16,6 +16,7 @@ import { readChunks, writeAll } from "../_stdio.ts";
 import { shutdownSignal } from "../_shutdown.ts";
 import { bindServer, listeningEvent } from "../_serving.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
+import { STALLED_MS } from "../_event_output.ts";
 
 /**
  * After the peer's FIN, stdin this quiet counts as done: a busy pipe's
@@ -23,6 +24,9 @@ import { ExitCode, UsageError } from "../_exit.ts";
  * still ends within a second of the peer leaving.
  */
 const INPUT_QUIET_MS = 1000;
+
+/** How soon a connection closed meanwhile ends that wait. */
+const CLOSED_CHECK_MS = 100;
 
 /** Listens, pumps stdin and the peers' data, and returns the exit code. */
 export async function runListen(
@@ -64,8 +68,24 @@ export async function runListen(
   }
   server.run(session);
   session.pumpStdin();
-  const outcome = await Promise.race([stopping.then(() => 0), session.ended]);
-  await server.stop();
+  let signalled = false;
+  const outcome = await Promise.race([
+    stopping.then(() => {
+      signalled = true;
+      return 0;
+    }),
+    session.ended,
+  ]);
+  const stopped = server.stop();
+  // A signal stops at once: a peer's data stuck on its way to a stdout
+  // nobody reads gets the stalled reader's time, as event output does,
+  // and is then left behind (nc and ncat die at once).
+  await (signalled
+    ? Promise.race([
+      stopped,
+      new Promise((done) => setTimeout(done, STALLED_MS)),
+    ])
+    : stopped);
   session.report({
     event: "stopped",
     connections: session.connections,
@@ -170,11 +190,17 @@ class ListenSession implements SocketNotifier {
    * `sockit send`), and an idle stdin does not hold the command open.
    */
   async socketEnded(client: SocketClient): Promise<void> {
-    while (!this.#inputEnded) {
+    // Not while the client is closed: a send of stdin that failed (the
+    // peer has gone) or a stop closes it, and a stdin that never goes
+    // quiet must not keep a dead connection, and the command, waiting.
+    while (!this.#inputEnded && client.isOpen) {
       const quietFor = Date.now() - this.#lastInput;
       if (!this.#sending && quietFor >= INPUT_QUIET_MS) break;
       await new Promise((resolve) =>
-        setTimeout(resolve, Math.max(10, INPUT_QUIET_MS - quietFor))
+        setTimeout(
+          resolve,
+          Math.min(CLOSED_CHECK_MS, Math.max(10, INPUT_QUIET_MS - quietFor)),
+        )
       );
     }
     client.close();
