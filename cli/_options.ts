@@ -328,7 +328,11 @@ function parseEndpoint(value: string, listen: boolean): Endpoint {
   // A bare IPv6 literal's last group would read as the port: ask for [].
   if (rawHost?.includes(":") && !rawHost.startsWith("[")) {
     throw new InvalidArgumentError(
-      `address "${value}" has an IPv6 host: write it as [${rawHost}]:${rawPort}`,
+      isIpv6(rawHost)
+        ? `address "${value}" has an IPv6 host: write it as [${rawHost}]:${rawPort}`
+        : `address "${value}" is not ${
+          listen ? "[host:]port" : "host:port"
+        }: one colon, or an IPv6 host in brackets, as in [::1]:8080`,
     );
   }
   return {

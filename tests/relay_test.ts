@@ -606,6 +606,10 @@ Deno.test("listen and relay: bad command lines are exit 2 with one line naming t
       /"::1:80" has an IPv6 host: write it as \[::1\]:80/,
     ],
     [["relay", "0", "localhost:70000"], /port "70000"/],
+    [
+      ["relay", "127.0.0.1:80:3", "localhost:80"],
+      /"127\.0\.0\.1:80:3" is not \[host:\]port: one colon, or an IPv6 host in brackets/,
+    ],
     [["relay", "0", "localhost"], /"localhost" is not host:port/],
     [["relay", "-4", "0", "[::1]:80"], /"::1" is an IPv6 address/],
     [["relay", "-w", "soon", "0", "localhost:80"], /duration "soon"/],
