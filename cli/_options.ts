@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { checkUnixPath } from "../lib/mod.ts";
+import { checkUnixPath } from "../lib/unix_path.ts";
 import { messageOf } from "./_failure.ts";
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;

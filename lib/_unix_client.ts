@@ -3,7 +3,8 @@ import { toSocketError } from "./_socket_error_from.ts";
 import { TcpClient } from "./_tcp_client.ts";
 import { UdpClient } from "./_udp_client.ts";
 import { listenDatagram } from "./_udp.ts";
-import { checkUnixPath, osPath, tempSocketPath, unixPeer } from "./_unix.ts";
+import { osPath, tempSocketPath, unixPeer } from "./_unix.ts";
+import { checkUnixPath } from "./unix_path.ts";
 
 /** `createClient({ path })`: a Unix stream or datagram socket's client. */
 export async function connectUnix(

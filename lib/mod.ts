@@ -40,7 +40,7 @@ export { createServer } from "./server.ts";
 export { scanPorts } from "./scan.ts";
 export type { PortScanResult, PortState, ScanOptions } from "./scan.ts";
 export { maxDatagramPayload } from "./_udp.ts";
-export { checkUnixPath } from "./_unix.ts";
+export { checkUnixPath } from "./unix_path.ts";
 export type {
   ServerOptions,
   ServerTlsOptions,

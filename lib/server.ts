@@ -10,7 +10,8 @@ import { TcpServer } from "./_tcp_server.ts";
 import { UdpServer } from "./_udp_server.ts";
 import { listenDatagram } from "./_udp.ts";
 import type { UnixAddress } from "./client.ts";
-import { checkUnixPath, claimSocketPath, osPath, unixPeer } from "./_unix.ts";
+import { claimSocketPath, osPath, unixPeer } from "./_unix.ts";
+import { checkUnixPath } from "./unix_path.ts";
 
 /**
  * The callbacks a server calls, all optional. A plain object or a class
