@@ -41,9 +41,9 @@ export interface SocketNotifier {
   /**
    * One chunk (TCP) or one datagram (UDP) from `client`. The next is read
    * once this returns, or once the promise it returns settles: return or
-   * await your `send` to pace a peer by its replies. A handler that returns
-   * nothing is paced all the same: its connection's pending sends finish
-   * before the next read.
+   * await your `send` to pace a peer by its replies. Over TCP a handler
+   * that returns nothing is paced all the same: its connection's pending
+   * sends finish before the next read.
    */
   socketMessage?(client: SocketClient, message: Message): void | Promise<void>;
   /** A failure; `error.peer` names the peer it concerns. */
