@@ -463,7 +463,7 @@ function carryKey(direction: ">" | "<", peer: NetAddress): string {
 }
 
 /** `1 byte`, `2 bytes`: a count and its noun, plural but for one. */
-function counted(count: number, noun: string): string {
+export function counted(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 

@@ -8,15 +8,21 @@ import {
 import { connectTarget, type RelayTarget } from "./_relay_target.ts";
 import { asSocketError } from "./_session_end.ts";
 import type { RelayPair, RelayReport } from "./_relay_report.ts";
+import { formatPeer } from "./_peer_text.ts";
+import { counted } from "./_events.ts";
 
 /** UDP mappings are dropped after this much silence unless `-i` says. */
 export const UDP_MAPPING_IDLE_MS = 60_000;
 
 /**
- * Datagrams held per client while its upstream socket is being set up
- * (the target's name resolving); more are dropped with an `error` event.
+ * Bytes held per client while its upstream socket is being set up: even
+ * for an IP target that spans a turn of the event loop, in which the
+ * server reads whatever the kernel has queued (a burst of hundreds of
+ * datagrams). As much as a socket's default receive buffer takes, four
+ * times over; past it datagrams are dropped, and counted in one `error`
+ * event once the rest have gone on.
  */
-const MAX_HELD = 64;
+const MAX_HELD_BYTES = 1 << 20;
 
 /** Refused client addresses remembered, so spoofed ones cannot grow memory. */
 const MAX_REFUSED = 4096;
@@ -27,8 +33,11 @@ interface Mapping {
   upstream: Promise<SocketClient | undefined>;
   /** Set once `upstream` has settled. */
   ready: boolean;
-  /** Datagrams waiting for `upstream`, in order. */
+  /** Datagrams waiting for `upstream`, in order, and their bytes. */
   held: number;
+  heldBytes: number;
+  /** Datagrams dropped since the queue last emptied. */
+  dropped: number;
   queue: Promise<void>;
   lastActivity: number;
   done: Promise<void>;
@@ -74,21 +83,40 @@ export class UdpRelay implements SocketNotifier {
     }
     // A target name still resolving must not hold up every other client:
     // this one's datagrams wait in order, up to a limit.
-    if (mapping.held >= MAX_HELD) {
-      return this.#report.error(
-        new SocketError(
-          "failed",
-          `Cannot send to the target for "${client.peerAddress}:${client.peerPort}": ${MAX_HELD} datagrams already wait for it; one dropped`,
-          { peer: client.peer },
-        ),
-        client.peer,
-      );
+    if (mapping.heldBytes + message.length > MAX_HELD_BYTES) {
+      mapping.dropped++;
+      return;
     }
     const waiting = mapping;
     waiting.held++;
+    waiting.heldBytes += message.length;
     waiting.queue = waiting.queue
       .then(() => this.#forward(waiting, client, message))
-      .finally(() => waiting.held--);
+      .finally(() => {
+        waiting.heldBytes -= message.length;
+        if (--waiting.held === 0 && waiting.dropped > 0) {
+          this.#reportDropped(waiting, client);
+        }
+      });
+  }
+
+  /** One event for a burst's drops, naming the client and the target. */
+  #reportDropped(mapping: Mapping, client: SocketClient): void {
+    const count = mapping.dropped;
+    mapping.dropped = 0;
+    const { target } = this.#report;
+    this.#report.error(
+      new SocketError(
+        "failed",
+        `Cannot relay ${counted(count, "datagram")} from "${
+          formatPeer(client.peer)
+        }" to "${formatPeer(target)}": ${
+          MAX_HELD_BYTES >> 20
+        } MiB already waited for the target's socket; dropped`,
+        { peer: client.peer },
+      ),
+      client.peer,
+    );
   }
 
   async #forward(
@@ -142,6 +170,8 @@ export class UdpRelay implements SocketNotifier {
       upstream,
       ready: false,
       held: 0,
+      heldBytes: 0,
+      dropped: 0,
       queue: Promise.resolve(),
       lastActivity: Date.now(),
       done: Promise.resolve(),

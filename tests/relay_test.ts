@@ -482,6 +482,74 @@ print(ok)
   assertEquals(stopped.connections, 5);
 });
 
+/** A UDP echo server in Python, and its port. */
+async function pythonUdpEcho(): Promise<
+  { port: number; stop(): Promise<void> }
+> {
+  const child = new Deno.Command("python3", {
+    args: [
+      "-c",
+      `
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+while True:
+    data, peer = s.recvfrom(70000)
+    s.sendto(data, peer)
+`,
+    ],
+    stdout: "piped",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("python UDP echo did not start");
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return {
+    port: Number(text.split("\n")[0]),
+    async stop() {
+      child.kill("SIGKILL");
+      await child.status;
+      await child.stdout.cancel();
+    },
+  };
+}
+
+Deno.test("relay -u: a new client's burst of 200 datagrams all comes back, in order, though its upstream socket is still being set up", async () => {
+  const echo = await pythonUdpEcho();
+  const server = await relay(["-u", "--json", "-q"], echo.port);
+  try {
+    const python = await runPython(
+      `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+for i in range(200):
+    s.sendto(b"%05d" % i, ("127.0.0.1", int(sys.argv[1])))
+s.settimeout(2)
+got = []
+try:
+    while len(got) < 200:
+        got.append(int(s.recv(100)))
+except socket.timeout:
+    pass
+print(len(got), got == sorted(got))
+`,
+      [String(server.port)],
+    );
+    assertEquals(python.stdout.trim(), "200 True", python.stderr);
+  } finally {
+    await server.stop();
+    await echo.stop();
+  }
+  assertEquals(server.events.filter((e) => e.event === "error"), []);
+});
+
 Deno.test({
   name: "socat: relay forwards a socat client to a socat server",
   ignore: !has("socat"),
