@@ -114,12 +114,12 @@ export class TcpServer implements SocketServer {
       } catch (error) {
         if (this.#state !== "running" || !this.#accepting) return;
         const failure = toSocketError(error, "accept on", local);
+        // A peer that reset before accept() returned is gone, and nothing
+        // can name it: no event, as nc, ncat and socat say nothing.
+        if (failure.code === "disconnected") continue;
         await dispatch.error(failure);
-        // A peer that reset before accept() returned is that peer's
-        // problem; only running out of descriptors (EMFILE) needs a pause.
-        if (failure.code !== "disconnected") {
-          await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
-        }
+        // Out of descriptors (EMFILE) and kin: a pause, so it cannot spin.
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
         continue;
       }
       this.#serving++;

@@ -482,6 +482,30 @@ print(ok)
   assertEquals(stopped.connections, 5);
 });
 
+Deno.test("relay: clients that reset right after connecting leave no error event that names no client", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  const server = await relay(["--json", "-q"], echo.port);
+  const python = await runPython(
+    `
+import socket, struct, sys
+for i in range(30):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"after"); print(s.recv(100).decode())
+`,
+    [String(server.port)],
+  );
+  assertEquals(python.stdout.trim(), "after", python.stderr);
+  await server.stop();
+  await echo.stop();
+  const unnamed = server.events.filter((e) =>
+    e.event === "error" && e.peer === undefined
+  );
+  assertEquals(unnamed, []);
+});
+
 /** A UDP echo server in Python, and its port. */
 async function pythonUdpEcho(): Promise<
   { port: number; stop(): Promise<void> }
