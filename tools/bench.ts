@@ -847,10 +847,20 @@ async function compareRelays(
     ["sockit", () => startSockitRelay(echo.port)],
   ];
   // Interleaved rounds, medians: on a shared machine one slow (or lucky)
-  // moment would otherwise decide the ratio.
+  // moment would otherwise decide the ratio. Each round in another order,
+  // as the machine's state drifts within a round: every request leaves
+  // connections in TIME_WAIT (tens of thousands a round), and a loopback
+  // connect and echo took 101 µs with 6,000 of them, 108 with 20,000. A
+  // fixed order taxed whoever came last, sockit.
   for (let round = 0; round < RELAY_ROUNDS; round++) {
     record("direct", await measure(echo.port));
-    for (const [who, start] of contenders) {
+    const turn = round % contenders.length;
+    for (
+      const [who, start] of [
+        ...contenders.slice(turn),
+        ...contenders.slice(0, turn),
+      ]
+    ) {
       const relay = await start();
       await measured(who, relay);
       await relay.stop();
