@@ -493,6 +493,50 @@ export class PythonPeer {
   }
 }
 
+/**
+ * Reads `reader` until its text holds `marker` (a whole first line, by
+ * default), however the peer's writes were split; the text read so far.
+ * A stream that ends first throws `Error(failure)`.
+ */
+export async function readUntil(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  failure: string,
+  marker = "\n",
+): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!text.includes(marker)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(failure);
+    text += decoder.decode(value, { stream: true });
+  }
+  return text;
+}
+
+/**
+ * A Python 3 script (a peer nobody here wrote) that prints the port it
+ * serves on as its first line, and runs until `stop()`.
+ */
+export async function pythonOnPort(
+  script: string,
+): Promise<{ port: number; stop(): Promise<void> }> {
+  const child = new Deno.Command("python3", {
+    args: ["-u", "-c", script],
+    stdout: "piped",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  const text = await readUntil(reader, "the python peer printed no port");
+  reader.releaseLock();
+  return {
+    port: Number(text.split("\n")[0]),
+    async stop() {
+      child.kill("SIGKILL");
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+    },
+  };
+}
+
 /** A port that was free a moment ago, for peers that cannot take port 0. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { freePort, has } from "./_cli.ts";
+import { freePort, has, readUntil } from "./_cli.ts";
 
 /** `openssl s_server -rev` for one connection: it answers lines reversed. */
 export async function sServer(
@@ -30,12 +30,7 @@ export async function sServer(
     stderr: "null",
   }).spawn();
   const reader = child.stdout.getReader();
-  let seen = "";
-  while (!seen.includes("ACCEPT")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("s_server did not start");
-    seen += new TextDecoder().decode(value);
-  }
+  await readUntil(reader, "s_server did not start", "ACCEPT");
   reader.releaseLock();
   const drained = child.stdout.pipeTo(new WritableStream());
   return {

@@ -3,6 +3,7 @@ import {
   cliCommand,
   PythonPeer,
   randomBytes,
+  readUntil,
   sha256,
   SpawnedServer,
 } from "./_cli.ts";
@@ -22,12 +23,7 @@ async function stalledServer() {
   const child = cliCommand(["echo-tcp", "-p", "0"]).spawn();
   await child.stdin.close();
   const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("echo-tcp exited before listening");
-    text += new TextDecoder().decode(value);
-  }
+  const text = await readUntil(reader, "echo-tcp exited before listening");
   const port = Number(/:(\d+)\n/.exec(text)?.[1]);
   // stderr must not fill up either: nothing should be there, but drain it.
   const stderr = new Response(child.stderr).text();

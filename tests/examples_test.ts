@@ -1,4 +1,5 @@
 import { assertEquals, assertMatch } from "./_assert.ts";
+import { readUntil } from "./_cli.ts";
 import { createClient, decodeOsc } from "../lib/mod.ts";
 
 const example = (name: string) =>
@@ -12,7 +13,7 @@ async function startExample(name: string) {
     stderr: "piped",
   }).spawn();
   const reader = child.stderr.getReader();
-  const banner = new TextDecoder().decode((await reader.read()).value);
+  const banner = await readUntil(reader, `${name} exited before listening`);
   reader.releaseLock();
   const port = Number(/:(\d+)/.exec(banner)?.[1]);
   return {

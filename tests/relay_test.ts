@@ -8,6 +8,7 @@ import {
   freePort,
   has,
   PYTHON_READ_TO_EOF,
+  pythonOnPort,
   PythonPeer,
   randomBytes,
   runCli,
@@ -506,14 +507,9 @@ s.sendall(b"after"); print(s.recv(100).decode())
   assertEquals(unnamed, []);
 });
 
-/** A UDP echo server in Python, and its port. */
-async function pythonUdpEcho(): Promise<
-  { port: number; stop(): Promise<void> }
-> {
-  const child = new Deno.Command("python3", {
-    args: [
-      "-c",
-      `
+/** A UDP echo server in Python. */
+function pythonUdpEcho() {
+  return pythonOnPort(`
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -522,26 +518,7 @@ print(s.getsockname()[1], flush=True)
 while True:
     data, peer = s.recvfrom(70000)
     s.sendto(data, peer)
-`,
-    ],
-    stdout: "piped",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("python UDP echo did not start");
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return {
-    port: Number(text.split("\n")[0]),
-    async stop() {
-      child.kill("SIGKILL");
-      await child.status;
-      await child.stdout.cancel();
-    },
-  };
+`);
 }
 
 Deno.test("relay -u: a new client's burst of 200 datagrams all comes back, in order, though its upstream socket is still being set up", async () => {

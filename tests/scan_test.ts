@@ -4,15 +4,17 @@
  * time.
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { freePort, PythonPeer, runCli, SpawnedServer } from "./_cli.ts";
+import {
+  freePort,
+  pythonOnPort,
+  PythonPeer,
+  runCli,
+  SpawnedServer,
+} from "./_cli.ts";
 
 /** A listener whose accept queue is full: further SYNs get no answer. */
-async function silentPort() {
-  const child = new Deno.Command("python3", {
-    args: [
-      "-u",
-      "-c",
-      `
+function silentPort() {
+  return pythonOnPort(`
 import socket, time
 l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(0)
 port = l.getsockname()[1]
@@ -25,21 +27,7 @@ for i in range(3):
 time.sleep(0.3)
 print(port, flush=True)
 time.sleep(30)
-`,
-    ],
-    stdout: "piped",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  const { value } = await reader.read();
-  reader.releaseLock();
-  return {
-    port: Number(new TextDecoder().decode(value).trim()),
-    async stop() {
-      child.kill("SIGKILL");
-      await child.status;
-      await child.stdout.cancel().catch(() => {});
-    },
-  };
+`);
 }
 
 Deno.test("scan: open, closed and filtered ports in ascending order, with banners", async () => {

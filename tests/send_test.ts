@@ -5,6 +5,7 @@ import {
   PYTHON_READ_TO_EOF,
   PythonPeer,
   randomBytes,
+  readUntil,
   runCli,
   runPython,
   sha256,
@@ -455,7 +456,8 @@ s.sendto(b"late " + data, addr)
     stdout: "piped",
   }).spawn();
   const reader = python.stdout.getReader();
-  const port = new TextDecoder().decode((await reader.read()).value).trim();
+  const port = (await readUntil(reader, "python UDP peer did not start"))
+    .trim();
   const result = await runCli(["send", "-u", "127.0.0.1", port, "ping"]);
   assertEquals(result.code, 0, result.stderr);
   assertEquals(result.text, "late ping");
