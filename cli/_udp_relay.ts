@@ -16,11 +16,11 @@ export const UDP_MAPPING_IDLE_MS = 60_000;
 
 /**
  * Bytes held per client while its upstream socket is being set up: even
- * for an IP target that spans a turn of the event loop, in which the
- * server reads whatever the kernel has queued (a burst of hundreds of
- * datagrams). As much as a socket's default receive buffer takes, four
- * times over; past it datagrams are dropped, and counted in one `error`
- * event once the rest have gone on.
+ * for an IP target that takes a few awaits and ~0.2 ms (the socket and its
+ * 64 KiB buffer), while the server reads on through whatever the kernel
+ * has queued (64 datagrams cut a burst of 200). As much as a socket's
+ * default receive buffer takes, four times over; past it datagrams are
+ * dropped, and counted in one `error` event once the rest have gone on.
  */
 const MAX_HELD_BYTES = 1 << 20;
 
