@@ -851,7 +851,7 @@ async function compareRelays(
   // as the machine's state drifts within a round: every request leaves
   // connections in TIME_WAIT (tens of thousands a round), and a loopback
   // connect and echo took 101 µs with 6,000 of them, 108 with 20,000. A
-  // fixed order taxed whoever came last, sockit.
+  // fixed order could tax whoever comes last.
   for (let round = 0; round < RELAY_ROUNDS; round++) {
     record("direct", await measure(echo.port));
     const turn = round % contenders.length;
