@@ -65,8 +65,12 @@ export function durationOption<Flags extends string>(
     .default(defaultMs, formatDuration(defaultMs));
 }
 
+/**
+ * Digits, with what C's strtol (and so nc) also takes around them: spaces
+ * and a leading `+`.
+ */
 function parseInteger(value: string, what: string, min: number, max: number) {
-  if (!/^\d+$/.test(value.trim())) {
+  if (!/^\+?\d+$/.test(value.trim())) {
     throw new InvalidArgumentError(
       `${what} "${value}" is not a whole number from ${min} to ${max}`,
     );

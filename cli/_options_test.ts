@@ -74,7 +74,12 @@ Deno.test("ports are 1-65535 to connect and 0-65535 to listen", () => {
   assertEquals(parsePort("1"), 1);
   assertEquals(parsePort("65535"), 65535);
   assertEquals(parseListenPort("0"), 0);
-  for (const bad of ["0", "65536", "-1", "80a", "1.5", "", "0x50"]) {
+  // As strtol (and so nc) takes them.
+  assertEquals(parsePort("+80"), 80);
+  assertEquals(parsePort(" 80 "), 80);
+  for (
+    const bad of ["0", "65536", "-1", "80a", "1.5", "", "0x50", "+", "++80"]
+  ) {
     assertThrows(() => parsePort(bad), InvalidArgumentError, `"${bad}"`);
   }
 });
