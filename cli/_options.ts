@@ -66,8 +66,8 @@ export function durationOption<Flags extends string>(
 }
 
 /**
- * Digits, with what C's strtol (and so nc) also takes around them: spaces
- * and a leading `+`.
+ * Digits; spaces around them and a leading `+` are taken too, as nc
+ * (strtonum) takes `+80` and ` 80`.
  */
 function parseInteger(value: string, what: string, min: number, max: number) {
   if (!/^\+?\d+$/.test(value.trim())) {

@@ -74,7 +74,7 @@ Deno.test("ports are 1-65535 to connect and 0-65535 to listen", () => {
   assertEquals(parsePort("1"), 1);
   assertEquals(parsePort("65535"), 65535);
   assertEquals(parseListenPort("0"), 0);
-  // As strtol (and so nc) takes them.
+  // As nc takes them.
   assertEquals(parsePort("+80"), 80);
   assertEquals(parsePort(" 80 "), 80);
   for (
