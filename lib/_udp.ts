@@ -40,24 +40,29 @@ export function oversizeError(peer: NetAddress, size: number): RangeError {
 /**
  * Sends `bytes` to `peer` as exactly one datagram. A payload too large for
  * one is a RangeError before any I/O; a send failure is a SocketError.
- * Not an async function: one promise per datagram on a server's hot path.
+ * Either way `onFailure` runs first: a caller's undo, called here rather
+ * than from a `catch()` of its own, which would be a promise more per
+ * datagram. Not an async function for the same reason: a server's hot path.
  */
 export function sendDatagram(
   conn: Pick<Deno.DatagramConn, "send">,
   peer: NetAddress,
   bytes: Uint8Array,
+  onFailure?: () => void,
 ): Promise<void> {
-  if (bytes.length > maxDatagramPayload(peer)) {
-    return Promise.reject(oversizeError(peer, bytes.length));
-  }
-  if (peer.address === UNBOUND) {
-    return Promise.reject(
-      socketError("failed", "send to", peer, {
-        detail: "the sender has no socket path to answer",
-      }),
-    );
+  const refused = bytes.length > maxDatagramPayload(peer)
+    ? oversizeError(peer, bytes.length)
+    : peer.address === UNBOUND
+    ? socketError("failed", "send to", peer, {
+      detail: "the sender has no socket path to answer",
+    })
+    : undefined;
+  if (refused) {
+    onFailure?.();
+    return Promise.reject(refused);
   }
   return conn.send(bytes, toDatagramAddr(peer)).then(ignore, (error) => {
+    onFailure?.();
     throw toSocketError(error, "send to", peer);
   });
 }

@@ -40,11 +40,9 @@ export class UdpPeer extends BaseClient {
     // The count is the one thing left to do: done before the send settles
     // and undone if it fails, it costs no promise of its own.
     this.bytesSent += bytes.length;
-    const sent = sendDatagram(this.#conn, this.peer, bytes);
-    sent.catch(() => {
+    return sendDatagram(this.#conn, this.peer, bytes, () => {
       this.bytesSent -= bytes.length;
     });
-    return sent;
   }
 
   receiveBytes(_mode: ReceiveMode, _timeoutMs?: number): Promise<Uint8Array> {

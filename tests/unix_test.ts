@@ -298,6 +298,47 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "Unix datagrams: a sender with no path of its own is an error event, and its bytes are not counted out",
+  ignore: !has("python3"),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/dgram.sock`;
+    const server = await SpawnedServer.start(["echo-udp", "--unix", path], RW);
+    try {
+      // An unbound AF_UNIX datagram socket: the server cannot answer it.
+      const unbound = await new Deno.Command("python3", {
+        args: [
+          "-c",
+          "import socket, sys\n" +
+          "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n" +
+          "s.sendto(b'nobody', sys.argv[1])",
+          path,
+        ],
+      }).output();
+      assertEquals(unbound.code, 0);
+      await server.waitFor((line) => line.startsWith("error: "));
+      const sent = await runCli(["send", "-u", "-q", "300ms", `unix:${path}`], {
+        stdin: "hi",
+        permissions: RW,
+      });
+      assertEquals([sent.code, sent.text], [0, "hi"], sent.stderr);
+    } finally {
+      assertEquals(await server.stop(), 0);
+    }
+    assertEquals(
+      server.lines.filter((line) => line.startsWith("error: ")),
+      ['error: cannot send to "unix:-": the sender has no socket path to answer'],
+    );
+    assertEquals(
+      server.lines.at(-1),
+      "stopped: 2 datagrams, 8 bytes in, 2 bytes out",
+    );
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
 async function tempDir(): Promise<string> {
   const file = await Deno.makeTempFile();
   await Deno.remove(file);
