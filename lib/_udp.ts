@@ -43,12 +43,14 @@ export function oversizeError(peer: NetAddress, size: number): RangeError {
  * Either way `onFailure` runs first: a caller's undo, called here rather
  * than from a `catch()` of its own, which would be a promise more per
  * datagram. Not an async function for the same reason: a server's hot path.
+ * `to` is `peer` in Deno's form, when the caller has it already.
  */
 export function sendDatagram(
   conn: Pick<Deno.DatagramConn, "send">,
   peer: NetAddress,
   bytes: Uint8Array,
   onFailure?: () => void,
+  to: Deno.Addr = toDatagramAddr(peer),
 ): Promise<void> {
   const refused = bytes.length > maxDatagramPayload(peer)
     ? oversizeError(peer, bytes.length)
@@ -61,7 +63,7 @@ export function sendDatagram(
     onFailure?.();
     return Promise.reject(refused);
   }
-  return conn.send(bytes, toDatagramAddr(peer)).then(ignore, (error) => {
+  return conn.send(bytes, to).then(ignore, (error) => {
     onFailure?.();
     throw toSocketError(error, "send to", peer);
   });

@@ -84,9 +84,11 @@ export class UdpServer implements SocketServer {
     while (this.#state === "running") {
       let data: Uint8Array;
       let peer: NetAddress;
+      let addr: Deno.Addr;
       try {
-        const [received, addr] = await this.#conn.receive(buffer);
+        const [received, from] = await this.#conn.receive(buffer);
         data = received;
+        addr = from;
         peer = toNetAddress(addr);
       } catch (error) {
         if (this.#state !== "running") return;
@@ -111,7 +113,7 @@ export class UdpServer implements SocketServer {
         if (locked) await dispatch.rejected(peer, "locked");
         continue;
       }
-      const client = new UdpPeer(this.#conn, peer, data.length, local);
+      const client = new UdpPeer(this.#conn, peer, data.length, local, addr);
       const message = receivedMessage(data, this.#borrow);
       const handled = dispatch.message(client, message);
       if (handled !== undefined) {
