@@ -504,3 +504,44 @@ Deno.test("get https:// verifies certificates: trusted with --cacert, refused wi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("get never prints the password of a URL's user:pass@ in an error", async () => {
+  await withRawServer(async (conn) => {
+    await writeAll(
+      conn,
+      "HTTP/1.1 302 Loop\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n",
+    );
+    conn.close();
+  }, async (base) => {
+    const authority = base.replace("http://", "");
+    const loop = await get([
+      "-L",
+      "--max-redirs",
+      "1",
+      `http://alice:s3cret@${authority}/loop`,
+    ]);
+    assertEquals(loop.code, 1);
+    assertEquals(
+      loop.stderr,
+      `sockit: cannot fetch "http://alice:***@${authority}/loop": more than 1 redirects\n`,
+    );
+    const noName = await get(["-O", `http://alice:s3cret@${authority}/`]);
+    assertEquals(noName.code, 23);
+    assertEquals(
+      noName.stderr,
+      `sockit: -O: "http://alice:***@${authority}/" names no file: use -o FILE\n`,
+    );
+  });
+  // A token in the user name is a secret too; the usage errors name the URL.
+  const cases = [
+    ["ftp://tok3n@127.0.0.1/", `"ftp://***@127.0.0.1/"`],
+    ["alice:s3cret@127.0.0.1/", `"alice:***@127.0.0.1/"`],
+    ["http://alice:s3cret@127.0.0.1/a b", `"http://alice:***@127.0.0.1/a b"`],
+  ];
+  for (const [url, shown] of cases) {
+    const result = await get([url!]);
+    assertEquals(result.code, 2, url);
+    assert(!/s3cret|tok3n/.test(result.stderr), result.stderr);
+    assert(result.stderr.includes(shown!), result.stderr);
+  }
+});

@@ -22,6 +22,7 @@ import { escapeBytes } from "../_escape.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import { writeAll } from "../_stdio.ts";
 import { concatBytes } from "../../lib/_bytes.ts";
+import { urlForDisplay } from "../../lib/http/_url_text.ts";
 import { type GetOutput, openGetOutput } from "../_get_output.ts";
 import { ACCEPT_ENCODING, ContentDecoder } from "../_content_decoder.ts";
 import { formatWriteOut, type TransferFacts } from "../_write_out.ts";
@@ -118,7 +119,7 @@ function remoteName(target: HttpTarget): string {
   const name = target.url.pathname.split("/").at(-1) ?? "";
   if (name === "") {
     throw new WriteError(
-      `-O: "${target.url.href}" names no file: use -o FILE`,
+      `-O: "${urlForDisplay(target.url)}" names no file: use -o FILE`,
     );
   }
   return name;
@@ -159,7 +160,9 @@ async function transfer(
       if (redirects >= options.maxRedirs) {
         throw new SocketError(
           "failed",
-          `Cannot fetch "${plan.target.url.href}": more than ${options.maxRedirs} redirects`,
+          `Cannot fetch "${
+            urlForDisplay(plan.target.url)
+          }": more than ${options.maxRedirs} redirects`,
         );
       }
       target = fetched.next;

@@ -1,3 +1,5 @@
+import { urlForDisplay } from "./_url_text.ts";
+
 /** Where a GET goes: from {@linkcode parseHttpUrl}. *
  *
  * @example
@@ -43,7 +45,7 @@ export interface HttpTarget {
  */
 export function parseHttpUrl(text: string): HttpTarget {
   const refuse = (why: string) =>
-    new TypeError(`Cannot fetch "${text}": ${why}`);
+    new TypeError(`Cannot fetch "${urlForDisplay(text)}": ${why}`);
   if (/[\s\\]/.test(text)) throw refuse("not a valid URL");
   const withScheme = /^([a-z][a-z0-9+.-]*):(.*)$/is.exec(text);
   let absolute = `http://${text}`;
@@ -88,7 +90,7 @@ export function targetOf(url: URL): HttpTarget {
   const tls = url.protocol === "https:";
   if (!tls && url.protocol !== "http:") {
     throw new TypeError(
-      `Cannot fetch "${url.href}": unsupported scheme "${
+      `Cannot fetch "${urlForDisplay(url)}": unsupported scheme "${
         url.protocol.slice(0, -1)
       }", use http or https`,
     );
