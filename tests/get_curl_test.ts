@@ -191,6 +191,8 @@ Deno.test({
         [`${base}/folded`],
         ["-A", "", `${base}/a.txt`],
         ["-s", "-w", "%{http_code}", "http://127.0.0.1:1/"],
+        // No peer: curl prints the port as 0, not empty.
+        ["-s", "-w", "[%{remote_ip}|%{remote_port}]", "http://127.0.0.1:1/"],
       ];
       for (const args of cases) {
         const [ours, theirs] = [
