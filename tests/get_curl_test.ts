@@ -150,6 +150,15 @@ async function routes(path: string, port: number) {
       );
     case "/folded":
       return "HTTP/1.1 200 OK\r\nX-Long: one\r\n two\r\nContent-Length: 3\r\n\r\nok\n";
+    case "/continue": {
+      // An interim 1xx head first: curl -i, -I and -v show it, and count it.
+      const interim = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
+      const final = response("200 OK", [], "after 100\n");
+      const out = new Uint8Array(interim.length + final.length);
+      out.set(interim);
+      out.set(final, interim.length);
+      return out;
+    }
     case "/redirect":
       return response("302 Found", ["Location: /a.txt"], "moved\n");
     case "/away":
@@ -191,6 +200,10 @@ Deno.test({
         [`${base}/folded`],
         ["-A", "", `${base}/a.txt`],
         ["-s", "-w", "%{http_code}", "http://127.0.0.1:1/"],
+        [`${base}/continue`],
+        ["-i", `${base}/continue`],
+        ["-I", `${base}/continue`],
+        ["-w", "%{size_header}", "-o", "/dev/null", `${base}/continue`],
         // No peer: curl prints the port as 0, not empty.
         ["-s", "-w", "[%{remote_ip}|%{remote_port}]", "http://127.0.0.1:1/"],
       ];

@@ -45,7 +45,10 @@ export interface HttpResponseHead {
   reason: string;
   /** Header names and values in the order received. */
   headers: [string, string][];
-  /** The head exactly as received, blank line included (for `-I`). */
+  /**
+   * The head exactly as received, blank line included (for `-I`), after
+   * any interim 1xx heads that came before it, as curl's `-i` shows them.
+   */
   raw: Uint8Array;
 }
 
@@ -136,6 +139,9 @@ export class HttpResponseParser {
   #remaining = 0;
   #expectedLength: number | undefined;
   #trailerBytes = 0;
+  /** Interim 1xx heads so far; their bytes count against the head limit. */
+  #interim: Uint8Array[] = [];
+  #interimBytes = 0;
 
   /**
    * Constructs a new instance.
@@ -296,7 +302,7 @@ export class HttpResponseParser {
       }
       return 0;
     }
-    if (end > this.#maxHeaderBytes) {
+    if (this.#interimBytes + end > this.#maxHeaderBytes) {
       throw new HttpParseError(
         `the header section is over ${this.#maxHeaderBytes} bytes`,
       );
@@ -342,6 +348,8 @@ export class HttpResponseParser {
     const code = Number(status[3]);
     if (code >= 100 && code < 200) {
       // An interim response (100 Continue): the real one follows.
+      this.#interim.push(raw);
+      this.#interimBytes += raw.length;
       return end;
     }
     this.head = {
@@ -349,7 +357,9 @@ export class HttpResponseParser {
       status: code,
       reason: status[4] ?? "",
       headers,
-      raw,
+      raw: this.#interim.length === 0
+        ? raw
+        : concatBytes([...this.#interim.splice(0), raw]),
     };
     this.#chooseFraming(code, headers);
     return end;
