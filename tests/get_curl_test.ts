@@ -241,6 +241,8 @@ Deno.test({
           [[`http://us%20er:p%40ss@127.0.0.1:${port}/a.txt`], [
             "Authorization",
           ]],
+          // A % that escapes nothing is sent as written.
+          [[`http://a%zz:b%@127.0.0.1:${port}/a.txt`], ["Authorization"]],
           [["-H", "Host:", "-H", "X-Empty;", `${base}/a.txt`], [
             "Host",
             "X-Empty",
@@ -314,6 +316,9 @@ Deno.test({
           "Cookie: id=1",
           "-H",
           "X-Keep: yes",
+          // A Host of the user's own is for the host the user named only.
+          "-H",
+          "Host: example.test",
         ];
         for (const tool of ["curl", "sockit"] as const) {
           // Same host, same port: credentials follow.
@@ -326,6 +331,7 @@ Deno.test({
           assertEquals(same.code, 0, same.stderr);
           assert(header(seen.get("/a.txt"), "Authorization"), tool);
           assertEquals(header(seen.get("/a.txt"), "Cookie"), "id=1", tool);
+          assertEquals(header(seen.get("/a.txt"), "Host"), "example.test");
           // localhost is another host: they stay behind.
           seen.clear();
           const away = await run(tool, [
@@ -347,6 +353,7 @@ Deno.test({
           );
           assertEquals(header(hop, "Cookie"), undefined, `${tool}: ${hop}`);
           assertEquals(header(hop, "X-Keep"), "yes", tool);
+          assertEquals(header(hop, "Host"), `localhost:${port}`, tool);
           if (tool === "sockit") {
             assertMatch(
               away.stderr,

@@ -545,3 +545,20 @@ Deno.test("get never prints the password of a URL's user:pass@ in an error", asy
     assert(result.stderr.includes(shown!), result.stderr);
   }
 });
+
+Deno.test("get refuses a line break in -A or -H with one line naming it, exit 2", async () => {
+  for (
+    const [args, shown] of [
+      [["-A", "ua\r\nX-Injected: 1"], '"User-Agent: ua\\r\\nX-Injected: 1"'],
+      [["-H", "X-A: 1\r\nX-Injected: 2"], '"X-A: 1\\r\\nX-Injected: 2"'],
+      [["-H", "X-A: 1\nX-Injected: 2"], '"X-A: 1\\nX-Injected: 2"'],
+    ] as const
+  ) {
+    const result = await get([...args, "http://127.0.0.1:1/"]);
+    assertEquals(result.code, 2, result.stderr);
+    assertEquals(
+      result.stderr,
+      `sockit: cannot send header ${shown}: use "Name: value"\n`,
+    );
+  }
+});

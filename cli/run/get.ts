@@ -89,7 +89,8 @@ function planOf(url: string, options: GetOptions): Plan {
     const target = parseHttpUrl(url);
     const headers: [string, string | null][] = [];
     if (options.userAgent !== undefined) {
-      headers.push(["User-Agent", options.userAgent || null]);
+      // Checked as -H is, so a line break cannot start a header of its own.
+      headers.push(parseHeaderLine(`User-Agent: ${options.userAgent}`));
     }
     if (options.compressed) headers.push(["Accept-Encoding", ACCEPT_ENCODING]);
     if (options.user !== undefined) {
@@ -186,6 +187,8 @@ function hopHeaders(
   options: GetOptions,
 ): [string, string | null][] {
   if (target.url.origin === plan.target.url.origin) return plan.headers;
+  // The user's Host names the host the user named, as curl keeps it.
+  const otherHost = target.url.hostname !== plan.target.url.hostname;
   const dropped = plan.headers.filter(([name, value]) =>
     CREDENTIALS.has(name.toLowerCase()) && value !== null
   ).map(([name]) => name);
@@ -204,7 +207,10 @@ function hopHeaders(
       } (${target.url.origin}): following without ${dropped.join(", ")}`,
     );
   }
-  return plan.headers.filter(([name]) => !CREDENTIALS.has(name.toLowerCase()));
+  return plan.headers.filter(([name]) =>
+    !CREDENTIALS.has(name.toLowerCase()) &&
+    !(otherHost && name.toLowerCase() === "host")
+  );
 }
 
 interface FetchContext {

@@ -157,7 +157,10 @@ export function parseHeaderLine(line: string): [string, string | null] {
   const name = colon > 0 ? line.slice(0, colon).trim() : "";
   const value = line.slice(colon + 1).trim();
   if (!TOKEN.test(name) || /[\r\n\0]/.test(value)) {
-    throw new TypeError(`Cannot send header "${line}": use "Name: value"`);
+    // JSON quoting keeps the line break that made it bad on one line.
+    throw new TypeError(
+      `Cannot send header ${JSON.stringify(line)}: use "Name: value"`,
+    );
   }
   return [name, value === "" ? null : value];
 }
@@ -219,8 +222,8 @@ export function formatGetRequest(
     defaults.push([
       "Authorization",
       basicAuthorization(
-        decodeURIComponent(target.url.username),
-        decodeURIComponent(target.url.password),
+        percentDecoded(target.url.username),
+        percentDecoded(target.url.password),
       ),
     ]);
   }
@@ -239,4 +242,13 @@ export function formatGetRequest(
     lines.push(value === "" ? `${name}:` : `${name}: ${value}`);
   }
   return new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n");
+}
+
+/** `%XX` escapes decoded; a `%` that escapes nothing stays, as curl sends it. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
