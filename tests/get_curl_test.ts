@@ -607,3 +607,68 @@ Deno.test("get --compressed reports a corrupt gzip body with exit 1", async () =
     },
   );
 });
+
+Deno.test({
+  name:
+    "get --compressed undoes stacked codings as curl, and refuses one it cannot decode",
+  ignore: noCurl,
+  async fn() {
+    const inner = await compress("twice zipped\n", "gzip");
+    await withServer(async (path) => {
+      switch (path) {
+        case "/twice": {
+          // gzip of gzip, as "gzip, gzip": the latin1 round trip is exact.
+          const bytes = await new Response(
+            new Blob([inner]).stream().pipeThrough(
+              new CompressionStream("gzip"),
+            ),
+          ).arrayBuffer();
+          return response(
+            "200 OK",
+            ["Content-Encoding: gzip, gzip"],
+            new Uint8Array(bytes),
+          );
+        }
+        case "/identity":
+          return response("200 OK", ["Content-Encoding: identity"], "plain\n");
+        default:
+          return response("200 OK", ["Content-Encoding: br"], "\x0b\x02\x80");
+      }
+    }, async (base) => {
+      for (const path of ["/twice", "/identity"]) {
+        const args = ["--compressed", `${base}${path}`];
+        const [ours, theirs] = [
+          await run("sockit", args),
+          await run("curl", args),
+        ];
+        assertEquals([ours.code, ours.text], [theirs.code, theirs.text], path);
+      }
+      // curl: exit 61, "Unrecognized content encoding type"; no body.
+      const brotli = await get(["--compressed", `${base}/br`]);
+      assertEquals([brotli.code, brotli.text], [1, ""]);
+      assertEquals(
+        brotli.stderr.replace(/:\d+"/, ':PORT"'),
+        'sockit: bad response from "127.0.0.1:PORT": cannot decode the br body: --compressed decodes gzip and deflate\n',
+      );
+    });
+  },
+});
+
+Deno.test("get --compressed tells zlib from raw deflate even when the body's first read is one byte", async () => {
+  const zlib = await compress("deflated in pieces\n".repeat(20), "deflate");
+  await withScriptedServer(async (conn) => {
+    await readHead(conn);
+    await writeAll(
+      conn,
+      `HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: ${zlib.length}\r\n\r\n`,
+    );
+    await writeAll(conn, zlib.subarray(0, 1));
+    await sleep(200);
+    await writeAll(conn, zlib.subarray(1));
+    conn.close();
+  }, async (base) => {
+    const result = await get(["--compressed", base]);
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(result.text, "deflated in pieces\n".repeat(20));
+  });
+});
