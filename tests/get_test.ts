@@ -562,3 +562,31 @@ Deno.test("get refuses a line break in -A or -H with one line naming it, exit 2"
     );
   }
 });
+
+Deno.test("get -L -v says a URL's own credentials stay behind on another origin", async () => {
+  await withRawServer(async (conn, path) => {
+    const port = (conn.localAddr as Deno.NetAddr).port;
+    await writeAll(
+      conn,
+      path === "/away"
+        ? `HTTP/1.1 302 Away\r\nLocation: http://localhost:${port}/here\r\nContent-Length: 0\r\n\r\n`
+        : "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nhere",
+    );
+    conn.close();
+  }, async (base) => {
+    const authority = base.replace("http://", "");
+    const port = authority.split(":")[1];
+    const result = await get([
+      "-L",
+      "-v",
+      `http://alice:s3cret@${authority}/away`,
+    ]);
+    assertEquals([result.code, result.text], [0, "here"], result.stderr);
+    assertMatch(
+      result.stderr,
+      new RegExp(
+        `\\n\\* redirect to another origin \\(http://localhost:${port}\\): following without Authorization\\n`,
+      ),
+    );
+  });
+});

@@ -23,6 +23,7 @@ import { idleError, isCleanClose } from "../_session_end.ts";
 import { writeAll } from "../_stdio.ts";
 import { concatBytes } from "../../lib/_bytes.ts";
 import { urlForDisplay } from "../../lib/http/_url_text.ts";
+import { urlAuthorization } from "../../lib/http/request.ts";
 import { type GetOutput, openGetOutput } from "../_get_output.ts";
 import { ACCEPT_ENCODING, ContentDecoder } from "../_content_decoder.ts";
 import { formatWriteOut, type TransferFacts } from "../_write_out.ts";
@@ -76,7 +77,7 @@ export async function runGet(
 
 interface Plan {
   target: HttpTarget;
-  /** The user's headers (-A, --compressed, -u, -H), in that order. */
+  /** The user's headers (URL user:pass@, -A, --compressed, -u, -H), in order. */
   headers: [string, string | null][];
   family: 4 | 6 | undefined;
   outputPath: string | undefined;
@@ -87,7 +88,12 @@ interface Plan {
 function planOf(url: string, options: GetOptions): Plan {
   try {
     const target = parseHttpUrl(url);
-    const headers: [string, string | null][] = [];
+    // The URL's user:pass@ is a credential as -u is: it stays on this
+    // origin, and comes back with the chain (-u, -H replace it).
+    const fromUrl = urlAuthorization(target.url);
+    const headers: [string, string | null][] = fromUrl
+      ? [["Authorization", fromUrl]]
+      : [];
     if (options.userAgent !== undefined) {
       // Checked as -H is, so a line break cannot start a header of its own.
       headers.push(parseHeaderLine(`User-Agent: ${options.userAgent}`));

@@ -218,15 +218,8 @@ export function formatGetRequest(
       ["Accept", "*/*"],
       ["Connection", "close"],
     ];
-  if (target.url.username !== "") {
-    defaults.push([
-      "Authorization",
-      basicAuthorization(
-        percentDecoded(target.url.username),
-        percentDecoded(target.url.password),
-      ),
-    ]);
-  }
+  const authorization = urlAuthorization(target.url);
+  if (authorization) defaults.push(["Authorization", authorization]);
   let headers: [string, string][] = [...defaults];
   for (const [name, value] of options.headers ?? []) {
     const same = ([n]: [string, string]) =>
@@ -242,6 +235,18 @@ export function formatGetRequest(
     lines.push(value === "" ? `${name}:` : `${name}: ${value}`);
   }
   return new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n");
+}
+
+/**
+ * The Basic `Authorization` a URL's `user:pass@` stands for, or undefined
+ * when it has none.
+ */
+export function urlAuthorization(url: URL): string | undefined {
+  if (url.username === "") return undefined;
+  return basicAuthorization(
+    percentDecoded(url.username),
+    percentDecoded(url.password),
+  );
 }
 
 /** `%XX` escapes decoded; a `%` that escapes nothing stays, as curl sends it. */
