@@ -200,6 +200,9 @@ Deno.test({
         [`${base}/folded`],
         ["-A", "", `${base}/a.txt`],
         ["-s", "-w", "%{http_code}", "http://127.0.0.1:1/"],
+        // curl's words for "no limit".
+        ["-L", "--max-redirs", "-1", `${base}/redirect`],
+        ["-m", "0", `${base}/a.txt`],
         [`${base}/continue`],
         ["-i", `${base}/continue`],
         ["-I", `${base}/continue`],

@@ -143,9 +143,10 @@ async function transfer(
   const caCerts = options.cacert
     ? await readCaCerts(options.cacert)
     : undefined;
-  const deadline = options.maxTime === undefined
-    ? undefined
-    : performance.now() + options.maxTime;
+  // -m 0 is no limit, as in curl.
+  const deadline = options.maxTime
+    ? performance.now() + options.maxTime
+    : undefined;
   const output = await openGetOutput(plan.outputPath);
   let ok = false;
   try {
