@@ -590,3 +590,33 @@ Deno.test("get -L -v says a URL's own credentials stay behind on another origin"
     );
   });
 });
+
+Deno.test("get -v shows that credentials were sent, never their values", async () => {
+  await withRawServer(async (conn) => {
+    await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    conn.close();
+  }, async (base) => {
+    const authority = base.replace("http://", "");
+    for (
+      const args of [
+        ["-u", "alice:s3cret", "-H", "Cookie: sid=t0ken", base],
+        ["-H", "authorization: Bearer t0ken", base],
+        [`http://alice:s3cret@${authority}/`],
+      ]
+    ) {
+      const result = await get(["-v", ...args]);
+      assertEquals([result.code, result.text], [0, "ok"], result.stderr);
+      assert(
+        !/s3cret|t0ken|YWxpY2U6czNjcmV0/.test(result.stderr),
+        result.stderr,
+      );
+      assertMatch(
+        result.stderr,
+        /\n> (Authorization: Basic|authorization: Bearer) <redacted>\n/,
+      );
+      if (args.includes("-u")) {
+        assertMatch(result.stderr, /\n> Cookie: <redacted>\n/);
+      }
+    }
+  });
+});

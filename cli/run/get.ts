@@ -424,21 +424,36 @@ function latin1Bytes(text: string): Uint8Array {
   return Uint8Array.from(text, (char) => char.charCodeAt(0));
 }
 
-/** `-v`: a head as curl shows it, each line escaped for the terminal. */
+/**
+ * `-v`: a head as curl shows it, each line escaped for the terminal, with
+ * the values of the request's credentials hidden (as git's trace does):
+ * verbose output gets pasted into bug reports and CI logs.
+ */
 function writeHead(prefix: string, raw: Uint8Array): void {
   const lines: string[] = [];
+  const show = (bytes: Uint8Array) => {
+    const line = escapeBytes(bytes);
+    lines.push(`${prefix} ${prefix === ">" ? redacted(line) : line}`);
+  };
   let start = 0;
   for (let lf = raw.indexOf(0x0a); lf !== -1; lf = raw.indexOf(0x0a, start)) {
     const end = lf > start && raw[lf - 1] === 0x0d ? lf - 1 : lf;
-    if (end > start) {
-      lines.push(`${prefix} ${escapeBytes(raw.subarray(start, end))}`);
-    }
+    if (end > start) show(raw.subarray(start, end));
     start = lf + 1;
   }
-  if (start < raw.length) {
-    lines.push(`${prefix} ${escapeBytes(raw.subarray(start))}`);
-  }
+  if (start < raw.length) show(raw.subarray(start));
   console.error(lines.join("\n"));
+}
+
+/** `Authorization: Basic <redacted>`, `Cookie: <redacted>`: sent, unseen. */
+function redacted(line: string): string {
+  const credential = /^((?:proxy-)?authorization|cookie):[ \t]*(.*)$/i.exec(
+    line,
+  );
+  if (!credential) return line;
+  const [, name, value] = credential;
+  const scheme = /^cookie$/i.test(name!) ? "" : /^\S+ /.exec(value!)?.[0];
+  return `${name}: ${scheme ?? ""}<redacted>`;
 }
 
 /** `-v`: a note about a choice `get` made, as curl's `* ` lines. */
