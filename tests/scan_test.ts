@@ -111,7 +111,7 @@ Deno.test("scan: bad port lists are exit 2 naming the value", async () => {
   }
 });
 
-Deno.test("scan takes a port as nc does: a leading +, a service name", async () => {
+Deno.test("scan takes ports as nc does: a leading +, a service name, several words", async () => {
   const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
   try {
     for (const ports of [`+${echo.port}`, `http, +${echo.port}`]) {
@@ -122,6 +122,21 @@ Deno.test("scan takes a port as nc does: a leading +, a service name", async () 
         result.stderr,
       );
     }
+    // Ports as separate words, as nc -z host 20 22 80 takes them.
+    const words = await runCli([
+      "scan",
+      "-a",
+      "127.0.0.1",
+      String(echo.port),
+      `${echo.port}-${echo.port}`,
+      "-w",
+      "2s",
+    ]);
+    assertEquals(
+      [words.code, words.text],
+      [0, `127.0.0.1:${echo.port} open\n`],
+      words.stderr,
+    );
     // "http" is port 80: listed with -a, closed or open as the machine has it.
     const named = await runCli(["scan", "-a", "127.0.0.1", "http", "-w", "2s"]);
     assertMatch(named.text, /^127\.0\.0\.1:80 (open|closed|filtered)\n$/);

@@ -25,7 +25,11 @@ export interface ScanOptions {
 export function scanCommand(command: Command): void {
   command
     .argument("<host>", "name, IPv4 or IPv6 address", parseHost)
-    .argument("<ports>", "ports and ranges: 22,80,8000-8100", parsePorts)
+    .argument(
+      "<ports...>",
+      "ports and ranges: 22,80,8000-8100 (or as words: 22 80, as nc)",
+      morePorts,
+    )
     .addOption(
       durationOption(
         "-w, --wait <duration>",
@@ -80,6 +84,14 @@ export function scanCommand(command: Command): void {
       const { runScan } = await import("../run/scan.ts");
       Deno.exitCode = await runScan(host, ports, options);
     });
+}
+
+/** One more word of ports, merged into those before it. */
+function morePorts(value: string, previous: number[] | undefined): number[] {
+  const ports = parsePorts(value);
+  return previous
+    ? [...new Set([...previous, ...ports])].sort((a, b) => a - b)
+    : ports;
 }
 
 /**
