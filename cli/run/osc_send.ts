@@ -6,7 +6,6 @@ import {
   type OscMessage,
   type OscPacket,
   type SocketClient,
-  timetagFromMillis,
   timetagToMillis,
 } from "../../lib/mod.ts";
 import type { OscSendOptions } from "../commands/osc_send.ts";
@@ -17,6 +16,7 @@ import { parseOscLine } from "../_osc_line.ts";
 import {
   parseOscArguments,
   parseTimeValue,
+  timetagAt,
   type Token,
 } from "../_osc_values.ts";
 import {
@@ -80,16 +80,24 @@ function buildMessage(
 
 /** `--at`: an absolute time, or `+duration` from now. */
 function parseAt(text: string): bigint {
-  if (text.startsWith("+")) {
-    return timetagFromMillis(Date.now() + parseDurationOrZero(text.slice(1)));
-  }
-  const timetag = parseTimeValue(text);
+  const timetag = text.startsWith("+")
+    ? timetagAt(Date.now() + laterMs(text.slice(1)))
+    : parseTimeValue(text);
   if (timetag === undefined) {
     throw new UsageError(
-      `--at "${text}" is not an ISO 8601 time, a timetag or +duration`,
+      `--at "${text}" is not an ISO 8601 time from 1900 to 2036, a timetag or +duration`,
     );
   }
   return timetag;
+}
+
+/** The duration after `+`, or NaN when it is not one (refused above). */
+function laterMs(text: string): number {
+  try {
+    return parseDurationOrZero(text);
+  } catch {
+    return NaN;
+  }
 }
 
 /** Parses, connects, sends; resolves with the exit code. */
