@@ -150,6 +150,8 @@ async function routes(path: string, port: number) {
       );
     case "/folded":
       return "HTTP/1.1 200 OK\r\nX-Long: one\r\n two\r\nContent-Length: 3\r\n\r\nok\n";
+    case "/trailers":
+      return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nbody.\n\r\n0\r\nX-Sum: 1\r\nX-Two: 2\r\n\r\n";
     case "/continue": {
       // An interim 1xx head first: curl -i, -I and -v show it, and count it.
       const interim = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -203,6 +205,9 @@ Deno.test({
         // curl's words for "no limit".
         ["-L", "--max-redirs", "-1", `${base}/redirect`],
         ["-m", "0", `${base}/a.txt`],
+        // curl -i writes a chunked body's trailers after it.
+        [`${base}/trailers`],
+        ["-i", `${base}/trailers`],
         [`${base}/continue`],
         ["-i", `${base}/continue`],
         ["-I", `${base}/continue`],

@@ -326,6 +326,11 @@ async function fetchOnce(
     }
     if (!head) throw new HttpParseError("no response");
     await decoder?.end();
+    // As curl -i: a chunked body's trailers follow it.
+    if (options.include && writeBody && !options.raw) {
+      const trailers = parser.trailers;
+      if (trailers.length > 0) await output.writeHead(trailers);
+    }
   } catch (error) {
     throw describeParseError(error, endpoint);
   }

@@ -139,6 +139,8 @@ export class HttpResponseParser {
   #remaining = 0;
   #expectedLength: number | undefined;
   #trailerBytes = 0;
+  /** A chunked body's trailer lines so far. */
+  #trailerLines: Uint8Array[] = [];
   /** Interim 1xx heads so far; their bytes count against the head limit. */
   #interim: Uint8Array[] = [];
   #interimBytes = 0;
@@ -151,6 +153,14 @@ export class HttpResponseParser {
   constructor(options: HttpResponseParserOptions = {}) {
     this.#maxHeaderBytes = options.maxHeaderBytes ?? 64 * 1024;
     this.#bodyless = options.method?.toUpperCase() === "HEAD";
+  }
+
+  /**
+   * The trailer lines of a chunked body as received, without the blank
+   * line that ends them (curl's `-i` writes them after the body).
+   */
+  get trailers(): Uint8Array {
+    return concatBytes(this.#trailerLines);
   }
 
   /** True once the framing says the whole body has arrived. */
@@ -450,6 +460,8 @@ export class HttpResponseParser {
       this.#state = "done";
     } else if (!HEADER_LINE.test(latin1(data.subarray(0, end.lineLength)))) {
       throw new HttpParseError("malformed trailer line");
+    } else {
+      this.#trailerLines.push(data.slice(0, end.consumed));
     }
     return end.consumed;
   }
