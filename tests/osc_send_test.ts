@@ -340,6 +340,18 @@ Deno.test("osc send: stdin replays oscdump lines with their spacing, or at once 
       bad.stderr,
       'sockit: stdin line 2: value #1 "x" is not an int32 (type i)\n',
     );
+    // Over 1 MiB, whether the line ends in the read or runs past it.
+    const long = `/long s "${"x".repeat(1 << 20)}"`;
+    for (const stdin of [`/ok\n${long}\n`, `/ok\n${long}`]) {
+      const tooLong = await runCli(
+        ["osc", "send", "--no-timing", "127.0.0.1", String(catcher.port)],
+        { stdin },
+      );
+      assertEquals(
+        [tooLong.code, tooLong.stderr],
+        [2, "sockit: stdin line 2: the line is longer than 1 MiB\n"],
+      );
+    }
   } finally {
     await catcher.close();
   }

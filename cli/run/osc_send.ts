@@ -144,21 +144,34 @@ export async function runOscSend(
 /** Longer stdin lines are refused: no OSC packet needs one. */
 const MAX_LINE = 1024 * 1024;
 
-/** Stdin as text lines, without their `\n`. */
+/**
+ * Stdin as text lines, without their `\n`. A line over {@linkcode MAX_LINE},
+ * complete or still arriving, is refused with its number.
+ */
 async function* readLines(): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let pending = "";
+  let number = 0;
+  const checked = (line: string) => {
+    number++;
+    if (line.length > MAX_LINE) {
+      throw new UsageError(
+        `stdin line ${number}: the line is longer than 1 MiB`,
+      );
+    }
+    return line;
+  };
   for await (const chunk of readChunks()) {
     pending += decoder.decode(chunk, { stream: true });
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
+    for (const line of lines) yield checked(line);
     if (pending.length > MAX_LINE) {
-      throw new UsageError(`a stdin line is longer than ${MAX_LINE} bytes`);
+      checked(pending);
     }
-    yield* lines;
   }
   pending += decoder.decode();
-  if (pending) yield pending;
+  if (pending) yield checked(pending);
 }
 
 /** Frames, sends and reports packets for one connection. */
