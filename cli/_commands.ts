@@ -45,7 +45,7 @@ export const COMMANDS: readonly CommandSummary[] = [
   },
   {
     name: "scan",
-    usage: "[options] <host> <ports>",
+    usage: "[options] <host> <ports...>",
     description:
       "TCP connect scan: which ports are open, closed or filtered (scan only hosts you may)",
     define: async () => (await import("./commands/scan.ts")).scanCommand,

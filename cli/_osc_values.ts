@@ -221,7 +221,9 @@ function parseValue(
     case "t": {
       const value = parseTimeValue(text);
       if (value === undefined) {
-        bad("a timetag (ssssssss.ffffffff, ISO 8601 or immediately)");
+        bad(
+          "a timetag (ssssssss.ffffffff, ISO 8601 from 1900 to 2036, or immediately)",
+        );
       }
       return { type, value: value! };
     }
@@ -240,8 +242,17 @@ export function parseTimeValue(text: string): bigint | undefined {
   const timetag = parseTimetag(text);
   if (timetag !== undefined) return timetag;
   if (!ISO_DATE.test(text)) return undefined;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : timetagFromMillis(ms);
+  return timetagAt(Date.parse(text));
+}
+
+/**
+ * The timetag of a time in Unix milliseconds, or undefined outside what
+ * one holds: seconds since 1900 in 32 bits, so 1900 to February 2036.
+ */
+export function timetagAt(ms: number): bigint | undefined {
+  if (Number.isNaN(ms)) return undefined;
+  const timetag = timetagFromMillis(ms);
+  return timetag >= 0n && timetag < 1n << 64n ? timetag : undefined;
 }
 
 function parseFloatWord(text: string): number {

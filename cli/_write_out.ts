@@ -16,7 +16,7 @@ export interface TransferFacts {
   redirects: number;
   /** The last response's `Content-Type`, or empty. */
   contentType: string;
-  /** The last peer's address and port, or empty and 0. */
+  /** The last peer's address and port, or empty and 0 (printed as 0, as curl). */
   remoteIp: string;
   remotePort: number;
   /** The exit code the command is about to return. */
@@ -33,7 +33,7 @@ const VARIABLES: Record<string, (facts: TransferFacts) => string> = {
   num_redirects: (f) => String(f.redirects),
   content_type: (f) => f.contentType,
   remote_ip: (f) => f.remoteIp,
-  remote_port: (f) => f.remotePort === 0 ? "" : String(f.remotePort),
+  remote_port: (f) => String(f.remotePort),
   exitcode: (f) => String(f.exitCode),
 };
 

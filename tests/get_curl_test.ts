@@ -150,6 +150,17 @@ async function routes(path: string, port: number) {
       );
     case "/folded":
       return "HTTP/1.1 200 OK\r\nX-Long: one\r\n two\r\nContent-Length: 3\r\n\r\nok\n";
+    case "/trailers":
+      return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nbody.\n\r\n0\r\nX-Sum: 1\r\nX-Two: 2\r\n\r\n";
+    case "/continue": {
+      // An interim 1xx head first: curl -i, -I and -v show it, and count it.
+      const interim = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
+      const final = response("200 OK", [], "after 100\n");
+      const out = new Uint8Array(interim.length + final.length);
+      out.set(interim);
+      out.set(final, interim.length);
+      return out;
+    }
     case "/redirect":
       return response("302 Found", ["Location: /a.txt"], "moved\n");
     case "/away":
@@ -191,6 +202,18 @@ Deno.test({
         [`${base}/folded`],
         ["-A", "", `${base}/a.txt`],
         ["-s", "-w", "%{http_code}", "http://127.0.0.1:1/"],
+        // curl's words for "no limit".
+        ["-L", "--max-redirs", "-1", `${base}/redirect`],
+        ["-m", "0", `${base}/a.txt`],
+        // curl -i writes a chunked body's trailers after it.
+        [`${base}/trailers`],
+        ["-i", `${base}/trailers`],
+        [`${base}/continue`],
+        ["-i", `${base}/continue`],
+        ["-I", `${base}/continue`],
+        ["-w", "%{size_header}", "-o", "/dev/null", `${base}/continue`],
+        // No peer: curl prints the port as 0, not empty.
+        ["-s", "-w", "[%{remote_ip}|%{remote_port}]", "http://127.0.0.1:1/"],
       ];
       for (const args of cases) {
         const [ours, theirs] = [
@@ -226,6 +249,8 @@ Deno.test({
           [[`http://us%20er:p%40ss@127.0.0.1:${port}/a.txt`], [
             "Authorization",
           ]],
+          // A % that escapes nothing is sent as written.
+          [[`http://a%zz:b%@127.0.0.1:${port}/a.txt`], ["Authorization"]],
           [["-H", "Host:", "-H", "X-Empty;", `${base}/a.txt`], [
             "Host",
             "X-Empty",
@@ -299,6 +324,9 @@ Deno.test({
           "Cookie: id=1",
           "-H",
           "X-Keep: yes",
+          // A Host of the user's own is for the host the user named only.
+          "-H",
+          "Host: example.test",
         ];
         for (const tool of ["curl", "sockit"] as const) {
           // Same host, same port: credentials follow.
@@ -311,6 +339,7 @@ Deno.test({
           assertEquals(same.code, 0, same.stderr);
           assert(header(seen.get("/a.txt"), "Authorization"), tool);
           assertEquals(header(seen.get("/a.txt"), "Cookie"), "id=1", tool);
+          assertEquals(header(seen.get("/a.txt"), "Host"), "example.test");
           // localhost is another host: they stay behind.
           seen.clear();
           const away = await run(tool, [
@@ -332,6 +361,7 @@ Deno.test({
           );
           assertEquals(header(hop, "Cookie"), undefined, `${tool}: ${hop}`);
           assertEquals(header(hop, "X-Keep"), "yes", tool);
+          assertEquals(header(hop, "Host"), `localhost:${port}`, tool);
           if (tool === "sockit") {
             assertMatch(
               away.stderr,
@@ -584,4 +614,69 @@ Deno.test("get --compressed reports a corrupt gzip body with exit 1", async () =
       assert(raw.text.startsWith("HTTP/1.1 200 OK\r\n"));
     },
   );
+});
+
+Deno.test({
+  name:
+    "get --compressed undoes stacked codings as curl, and refuses one it cannot decode",
+  ignore: noCurl,
+  async fn() {
+    const inner = await compress("twice zipped\n", "gzip");
+    await withServer(async (path) => {
+      switch (path) {
+        case "/twice": {
+          // gzip of gzip, as "gzip, gzip": the latin1 round trip is exact.
+          const bytes = await new Response(
+            new Blob([inner]).stream().pipeThrough(
+              new CompressionStream("gzip"),
+            ),
+          ).arrayBuffer();
+          return response(
+            "200 OK",
+            ["Content-Encoding: gzip, gzip"],
+            new Uint8Array(bytes),
+          );
+        }
+        case "/identity":
+          return response("200 OK", ["Content-Encoding: identity"], "plain\n");
+        default:
+          return response("200 OK", ["Content-Encoding: br"], "\x0b\x02\x80");
+      }
+    }, async (base) => {
+      for (const path of ["/twice", "/identity"]) {
+        const args = ["--compressed", `${base}${path}`];
+        const [ours, theirs] = [
+          await run("sockit", args),
+          await run("curl", args),
+        ];
+        assertEquals([ours.code, ours.text], [theirs.code, theirs.text], path);
+      }
+      // curl: exit 61, "Unrecognized content encoding type"; no body.
+      const brotli = await get(["--compressed", `${base}/br`]);
+      assertEquals([brotli.code, brotli.text], [1, ""]);
+      assertEquals(
+        brotli.stderr.replace(/:\d+"/, ':PORT"'),
+        'sockit: bad response from "127.0.0.1:PORT": cannot decode the br body: --compressed decodes gzip and deflate\n',
+      );
+    });
+  },
+});
+
+Deno.test("get --compressed tells zlib from raw deflate even when the body's first read is one byte", async () => {
+  const zlib = await compress("deflated in pieces\n".repeat(20), "deflate");
+  await withScriptedServer(async (conn) => {
+    await readHead(conn);
+    await writeAll(
+      conn,
+      `HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: ${zlib.length}\r\n\r\n`,
+    );
+    await writeAll(conn, zlib.subarray(0, 1));
+    await sleep(200);
+    await writeAll(conn, zlib.subarray(1));
+    conn.close();
+  }, async (base) => {
+    const result = await get(["--compressed", base]);
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(result.text, "deflated in pieces\n".repeat(20));
+  });
 });

@@ -504,3 +504,119 @@ Deno.test("get https:// verifies certificates: trusted with --cacert, refused wi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("get never prints the password of a URL's user:pass@ in an error", async () => {
+  await withRawServer(async (conn) => {
+    await writeAll(
+      conn,
+      "HTTP/1.1 302 Loop\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n",
+    );
+    conn.close();
+  }, async (base) => {
+    const authority = base.replace("http://", "");
+    const loop = await get([
+      "-L",
+      "--max-redirs",
+      "1",
+      `http://alice:s3cret@${authority}/loop`,
+    ]);
+    assertEquals(loop.code, 1);
+    assertEquals(
+      loop.stderr,
+      `sockit: cannot fetch "http://alice:***@${authority}/loop": more than 1 redirects\n`,
+    );
+    const noName = await get(["-O", `http://alice:s3cret@${authority}/`]);
+    assertEquals(noName.code, 23);
+    assertEquals(
+      noName.stderr,
+      `sockit: -O: "http://alice:***@${authority}/" names no file: use -o FILE\n`,
+    );
+  });
+  // A token in the user name is a secret too; the usage errors name the URL.
+  const cases = [
+    ["ftp://tok3n@127.0.0.1/", `"ftp://***@127.0.0.1/"`],
+    ["alice:s3cret@127.0.0.1/", `"alice:***@127.0.0.1/"`],
+    ["http://alice:s3cret@127.0.0.1/a b", `"http://alice:***@127.0.0.1/a b"`],
+  ];
+  for (const [url, shown] of cases) {
+    const result = await get([url!]);
+    assertEquals(result.code, 2, url);
+    assert(!/s3cret|tok3n/.test(result.stderr), result.stderr);
+    assert(result.stderr.includes(shown!), result.stderr);
+  }
+});
+
+Deno.test("get refuses a line break in -A or -H with one line naming it, exit 2", async () => {
+  for (
+    const [args, shown] of [
+      [["-A", "ua\r\nX-Injected: 1"], '"User-Agent: ua\\r\\nX-Injected: 1"'],
+      [["-H", "X-A: 1\r\nX-Injected: 2"], '"X-A: 1\\r\\nX-Injected: 2"'],
+      [["-H", "X-A: 1\nX-Injected: 2"], '"X-A: 1\\nX-Injected: 2"'],
+    ] as const
+  ) {
+    const result = await get([...args, "http://127.0.0.1:1/"]);
+    assertEquals(result.code, 2, result.stderr);
+    assertEquals(
+      result.stderr,
+      `sockit: cannot send header ${shown}: use "Name: value"\n`,
+    );
+  }
+});
+
+Deno.test("get -L -v says a URL's own credentials stay behind on another origin", async () => {
+  await withRawServer(async (conn, path) => {
+    const port = (conn.localAddr as Deno.NetAddr).port;
+    await writeAll(
+      conn,
+      path === "/away"
+        ? `HTTP/1.1 302 Away\r\nLocation: http://localhost:${port}/here\r\nContent-Length: 0\r\n\r\n`
+        : "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nhere",
+    );
+    conn.close();
+  }, async (base) => {
+    const authority = base.replace("http://", "");
+    const port = authority.split(":")[1];
+    const result = await get([
+      "-L",
+      "-v",
+      `http://alice:s3cret@${authority}/away`,
+    ]);
+    assertEquals([result.code, result.text], [0, "here"], result.stderr);
+    assertMatch(
+      result.stderr,
+      new RegExp(
+        `\\n\\* redirect to another origin \\(http://localhost:${port}\\): following without Authorization\\n`,
+      ),
+    );
+  });
+});
+
+Deno.test("get -v shows that credentials were sent, never their values", async () => {
+  await withRawServer(async (conn) => {
+    await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    conn.close();
+  }, async (base) => {
+    const authority = base.replace("http://", "");
+    for (
+      const args of [
+        ["-u", "alice:s3cret", "-H", "Cookie: sid=t0ken", base],
+        ["-H", "authorization: Bearer t0ken", base],
+        [`http://alice:s3cret@${authority}/`],
+      ]
+    ) {
+      const result = await get(["-v", ...args]);
+      assertEquals([result.code, result.text], [0, "ok"], result.stderr);
+      assert(
+        !/s3cret|t0ken|YWxpY2U6czNjcmV0/.test(result.stderr),
+        result.stderr,
+      );
+      assertMatch(
+        result.stderr,
+        /\n> (Authorization: Basic|authorization: Bearer) <redacted>\n/,
+      );
+      if (args.includes("-u")) {
+        assertMatch(result.stderr, /\n> Cookie: <redacted>\n/);
+      }
+    }
+  });
+});

@@ -325,6 +325,31 @@ Deno.test("osc dump: a bad port or framing is exit 2", async () => {
   );
 });
 
+Deno.test("osc dump: a UDP URL with -T, or --framing over UDP, is exit 2, as on osc send", async () => {
+  const results = await Promise.all([
+    runCli(["osc", "dump", "-T", "osc.udp://:0"], { timeoutMs: 5_000 }),
+    runCli(["osc", "dump", "--framing", "slip", "0"], { timeoutMs: 5_000 }),
+    runCli(["osc", "dump", "--framing", "size", "osc.udp://:0"], {
+      timeoutMs: 5_000,
+    }),
+  ]);
+  assertEquals(results.map((r) => [r.code, r.stderr]), [
+    [2, 'sockit: "osc.udp://:0" is a UDP URL, but -T was given\n'],
+    [2, "sockit: --framing slip needs TCP (-T or osc.tcp://)\n"],
+    [2, "sockit: --framing size needs TCP (-T or osc.tcp://)\n"],
+  ]);
+  // auto, the default, is fine either way; osc.tcp:// stands for -T.
+  const tcp = await LineProcess.sockit([
+    "osc",
+    "dump",
+    "--framing",
+    "slip",
+    "osc.tcp://:0",
+  ]);
+  assertMatch(tcp.errors.join("\n"), /listening on tcp /);
+  assertEquals(await tcp.stop(), 0);
+});
+
 Deno.test("osc dump -T --forward sends each packet size-prefixed over one TCP connection", async () => {
   const sink = tcpSink();
   const dump = await LineProcess.sockit([

@@ -123,9 +123,38 @@ Deno.test("osc send: a bad value, type or address is exit 2 with one line naming
       'value #1 "0190" is not 8 hex digits of MIDI (type m)',
     ],
     [["/a", "f", "1e39"], 'value #1 "1e39" is not a float32 (type f)'],
+    // An NTP timetag (era 0) holds 1900 to 2036.
+    ...["2100-01-01T00:00:00Z", "1899-12-31T00:00:00Z"].map((
+      time,
+    ): [string[], string] => [
+      ["/a", "t", time],
+      `value #1 "${time}" is not a timetag (ssssssss.ffffffff, ISO 8601 from 1900 to 2036, or immediately) (type t)`,
+    ]),
+    [
+      ["--at", "2100-01-01T00:00:00Z", "/a"],
+      '--at "2100-01-01T00:00:00Z" is not an ISO 8601 time from 1900 to 2036, a timetag or +duration',
+    ],
+    [
+      ["--at", "+abc", "/a"],
+      '--at "+abc" is not an ISO 8601 time from 1900 to 2036, a timetag or +duration',
+    ],
+    [
+      ["--at", "+1000000h", "/a"],
+      '--at "+1000000h" is not an ISO 8601 time from 1900 to 2036, a timetag or +duration',
+    ],
   ];
   await Promise.all(cases.map(async ([args, message]) => {
-    const result = await runCli(["osc", "send", "127.0.0.1", "9", ...args]);
+    // Options go before the host.
+    const options = args[0] === "--at" ? args.slice(0, 2) : [];
+    const rest = args.slice(options.length);
+    const result = await runCli([
+      "osc",
+      "send",
+      ...options,
+      "127.0.0.1",
+      "9",
+      ...rest,
+    ]);
     assertEquals(result.code, 2, args.join(" "));
     assertEquals(result.stderr, `sockit: ${message}\n`);
   }));
@@ -311,6 +340,18 @@ Deno.test("osc send: stdin replays oscdump lines with their spacing, or at once 
       bad.stderr,
       'sockit: stdin line 2: value #1 "x" is not an int32 (type i)\n',
     );
+    // Over 1 MiB, whether the line ends in the read or runs past it.
+    const long = `/long s "${"x".repeat(1 << 20)}"`;
+    for (const stdin of [`/ok\n${long}\n`, `/ok\n${long}`]) {
+      const tooLong = await runCli(
+        ["osc", "send", "--no-timing", "127.0.0.1", String(catcher.port)],
+        { stdin },
+      );
+      assertEquals(
+        [tooLong.code, tooLong.stderr],
+        [2, "sockit: stdin line 2: the line is longer than 1 MiB\n"],
+      );
+    }
   } finally {
     await catcher.close();
   }

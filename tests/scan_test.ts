@@ -96,14 +96,52 @@ Deno.test("scan: bad port lists are exit 2 naming the value", async () => {
       ["0-3", 'ports "0-3": 0 is outside 1-65535'],
       ["80,70000", 'ports "80,70000": 70000 is outside 1-65535'],
       [
-        "http",
-        'ports "http": "http" is not a port or a range such as 8000-8100',
+        "nosuchservice",
+        'ports "nosuchservice": "nosuchservice" is not a port or a range such as 8000-8100',
+      ],
+      [
+        "++80",
+        'ports "++80": "++80" is not a port or a range such as 8000-8100',
       ],
       ["1-", 'ports "1-": "1-" is not a port or a range such as 8000-8100'],
     ]
   ) {
     const result = await runCli(["scan", "127.0.0.1", ports ?? ""]);
     assertEquals([result.code, result.stderr], [2, `sockit: ${message}\n`]);
+  }
+});
+
+Deno.test("scan takes ports as nc does: a leading +, a service name, several words", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  try {
+    for (const ports of [`+${echo.port}`, `http, +${echo.port}`]) {
+      const result = await runCli(["scan", "127.0.0.1", ports, "-w", "2s"]);
+      assertEquals(
+        [result.code, result.text],
+        [0, `127.0.0.1:${echo.port} open\n`],
+        result.stderr,
+      );
+    }
+    // Ports as separate words, as nc -z host 20 22 80 takes them.
+    const words = await runCli([
+      "scan",
+      "-a",
+      "127.0.0.1",
+      String(echo.port),
+      `${echo.port}-${echo.port}`,
+      "-w",
+      "2s",
+    ]);
+    assertEquals(
+      [words.code, words.text],
+      [0, `127.0.0.1:${echo.port} open\n`],
+      words.stderr,
+    );
+    // "http" is port 80: listed with -a, closed or open as the machine has it.
+    const named = await runCli(["scan", "-a", "127.0.0.1", "http", "-w", "2s"]);
+    assertMatch(named.text, /^127\.0\.0\.1:80 (open|closed|filtered)\n$/);
+  } finally {
+    assertEquals(await echo.stop(), 0);
   }
 });
 

@@ -3,7 +3,7 @@ import {
   collect,
   durationOption,
   parseCountOrZero,
-  parseDuration,
+  parseDurationOrZero,
   parseSocketPath,
 } from "../_options.ts";
 import { helpFooter } from "../_help.ts";
@@ -14,6 +14,7 @@ import { parseWriteOut } from "../_write_out.ts";
 /** The command line of `get`, as commander parses it. */
 export interface GetOptions {
   connectTimeout: number;
+  /** Milliseconds; 0 (-m 0) or absent: no limit. */
   maxTime?: number;
   idleTimeout: number;
   header?: string[];
@@ -23,6 +24,7 @@ export interface GetOptions {
   /** commander keeps the dot: the key is literally `http1.0`. */
   "http1.0"?: boolean;
   location?: boolean;
+  /** Infinity for --max-redirs -1. */
   maxRedirs: number;
   cacert?: string[];
   output?: string;
@@ -53,8 +55,8 @@ export function getCommand(command: Command): void {
     )
     .option(
       "-m, --max-time <duration>",
-      "longest time for the whole transfer, redirects included",
-      parseDuration,
+      "longest time for the whole transfer, redirects included (0: none)",
+      parseDurationOrZero,
     )
     .addOption(
       durationOption(
@@ -82,8 +84,8 @@ export function getCommand(command: Command): void {
     .option("-L, --location", "follow 301, 302, 303, 307 and 308 redirects")
     .option(
       "--max-redirs <n>",
-      "redirects to follow at most",
-      parseCountOrZero,
+      "redirects to follow at most (-1: no limit)",
+      parseMaxRedirs,
       10,
     )
     .option(
@@ -162,4 +164,9 @@ export function getCommand(command: Command): void {
         Deno.exitCode = failureOf(error).code;
       }
     });
+}
+
+/** `--max-redirs -1` means no limit, as in curl. */
+function parseMaxRedirs(value: string): number {
+  return value.trim() === "-1" ? Infinity : parseCountOrZero(value);
 }

@@ -1,6 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import type { NetAddress, OscFraming } from "../../lib/mod.ts";
+import { UsageError } from "../_exit.ts";
 import { helpFooter } from "../_help.ts";
 import { parseHost, parseListenPort, parsePort } from "../_options.ts";
 
@@ -64,20 +65,30 @@ export function oscDumpCommand(osc: Command): void {
         ],
       }),
     )
-    .action(async ({ port, tcp }, options) => {
+    .action(async ({ port, url, text }, options) => {
+      if (url === "udp" && options.tcp) {
+        throw new UsageError(`"${text}" is a UDP URL, but -T was given`);
+      }
+      const tcp = options.tcp || url === "tcp";
+      // Datagrams carry no framing: a forced one would be silently unused.
+      if (!tcp && options.framing !== "auto") {
+        throw new UsageError(
+          `--framing ${options.framing} needs TCP (-T or osc.tcp://)`,
+        );
+      }
       const { runOscDump } = await import("../run/osc_dump.ts");
-      Deno.exitCode = await runOscDump(port, {
-        ...options,
-        tcp: options.tcp || tcp,
-      });
+      Deno.exitCode = await runOscDump(port, { ...options, tcp });
     });
 }
 
-/** A port, or oscdump's URL form, whose `tcp` stands for `-T`. */
-function parseDumpPort(value: string): { port: number; tcp: boolean } {
+/** A port, or oscdump's URL form, whose `osc.tcp://` stands for `-T`. */
+function parseDumpPort(
+  value: string,
+): { port: number; url?: "udp" | "tcp"; text: string } {
   const url = /^osc\.(udp|tcp):\/\/:(\d+)\/?$/.exec(value);
-  if (url) return { port: parseListenPort(url[2]!), tcp: url[1] === "tcp" };
-  return { port: parseListenPort(value), tcp: false };
+  if (!url) return { port: parseListenPort(value), text: value };
+  const scheme = url[1] === "tcp" ? "tcp" : "udp";
+  return { port: parseListenPort(url[2]!), url: scheme, text: value };
 }
 
 function parseFraming(value: string): OscFraming {

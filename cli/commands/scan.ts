@@ -2,7 +2,12 @@ import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { ExitCode } from "../_exit.ts";
 import { helpFooter } from "../_help.ts";
-import { durationOption, parseCount, parseHost } from "../_options.ts";
+import {
+  durationOption,
+  parseCount,
+  parseHost,
+  parsePort,
+} from "../_options.ts";
 
 /** The command line of `scan`, as commander parses it. */
 export interface ScanOptions {
@@ -20,7 +25,11 @@ export interface ScanOptions {
 export function scanCommand(command: Command): void {
   command
     .argument("<host>", "name, IPv4 or IPv6 address", parseHost)
-    .argument("<ports>", "ports and ranges: 22,80,8000-8100", parsePorts)
+    .argument(
+      "<ports...>",
+      "ports and ranges: 22,80,8000-8100 (or as words: 22 80, as nc)",
+      morePorts,
+    )
     .addOption(
       durationOption(
         "-w, --wait <duration>",
@@ -77,18 +86,22 @@ export function scanCommand(command: Command): void {
     });
 }
 
-/** `22,80,8000-8100` as ascending ports, each once. */
+/** One more word of ports, merged into those before it. */
+function morePorts(value: string, previous: number[] | undefined): number[] {
+  const ports = parsePorts(value);
+  return previous
+    ? [...new Set([...previous, ...ports])].sort((a, b) => a - b)
+    : ports;
+}
+
+/**
+ * `22,80,8000-8100` as ascending ports, each once. A single port may be a
+ * service name or carry a leading `+`, as `nc -z host ssh` and `+22` take.
+ */
 export function parsePorts(value: string): number[] {
   const ports = new Set<number>();
   for (const part of value.split(",")) {
-    const match = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!match) {
-      throw new InvalidArgumentError(
-        `ports "${value}": "${part}" is not a port or a range such as 8000-8100`,
-      );
-    }
-    const first = Number(match[1]);
-    const last = match[2] === undefined ? first : Number(match[2]);
+    const [first, last] = rangeOf(value, part);
     for (const port of [first, last]) {
       if (port < 1 || port > 65535) {
         throw new InvalidArgumentError(
@@ -104,4 +117,24 @@ export function parsePorts(value: string): number[] {
     for (let port = first; port <= last; port++) ports.add(port);
   }
   return [...ports].sort((a, b) => a - b);
+}
+
+/** One element of the list: `80`, `+80`, `8000-8100` or `http`. */
+function rangeOf(value: string, part: string): [number, number] {
+  const match = /^\s*\+?(\d+)\s*(?:-\s*\+?(\d+)\s*)?$/.exec(part);
+  if (match) {
+    const first = Number(match[1]);
+    return [first, match[2] === undefined ? first : Number(match[2])];
+  }
+  if (/^\s*[a-z]/i.test(part)) {
+    try {
+      const port = parsePort(part);
+      return [port, port];
+    } catch {
+      // Not a service either: the list's own message says what is wanted.
+    }
+  }
+  throw new InvalidArgumentError(
+    `ports "${value}": "${part}" is not a port or a range such as 8000-8100`,
+  );
 }

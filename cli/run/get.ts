@@ -22,6 +22,8 @@ import { escapeBytes } from "../_escape.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import { writeAll } from "../_stdio.ts";
 import { concatBytes } from "../../lib/_bytes.ts";
+import { urlForDisplay } from "../../lib/http/_url_text.ts";
+import { urlAuthorization } from "../../lib/http/request.ts";
 import { type GetOutput, openGetOutput } from "../_get_output.ts";
 import { ACCEPT_ENCODING, ContentDecoder } from "../_content_decoder.ts";
 import { formatWriteOut, type TransferFacts } from "../_write_out.ts";
@@ -75,7 +77,7 @@ export async function runGet(
 
 interface Plan {
   target: HttpTarget;
-  /** The user's headers (-A, --compressed, -u, -H), in that order. */
+  /** The user's headers (URL user:pass@, -A, --compressed, -u, -H), in order. */
   headers: [string, string | null][];
   family: 4 | 6 | undefined;
   outputPath: string | undefined;
@@ -86,9 +88,15 @@ interface Plan {
 function planOf(url: string, options: GetOptions): Plan {
   try {
     const target = parseHttpUrl(url);
-    const headers: [string, string | null][] = [];
+    // The URL's user:pass@ is a credential as -u is: it stays on this
+    // origin, and comes back with the chain (-u, -H replace it).
+    const fromUrl = urlAuthorization(target.url);
+    const headers: [string, string | null][] = fromUrl
+      ? [["Authorization", fromUrl]]
+      : [];
     if (options.userAgent !== undefined) {
-      headers.push(["User-Agent", options.userAgent || null]);
+      // Checked as -H is, so a line break cannot start a header of its own.
+      headers.push(parseHeaderLine(`User-Agent: ${options.userAgent}`));
     }
     if (options.compressed) headers.push(["Accept-Encoding", ACCEPT_ENCODING]);
     if (options.user !== undefined) {
@@ -118,7 +126,7 @@ function remoteName(target: HttpTarget): string {
   const name = target.url.pathname.split("/").at(-1) ?? "";
   if (name === "") {
     throw new WriteError(
-      `-O: "${target.url.href}" names no file: use -o FILE`,
+      `-O: "${urlForDisplay(target.url)}" names no file: use -o FILE`,
     );
   }
   return name;
@@ -135,9 +143,10 @@ async function transfer(
   const caCerts = options.cacert
     ? await readCaCerts(options.cacert)
     : undefined;
-  const deadline = options.maxTime === undefined
-    ? undefined
-    : performance.now() + options.maxTime;
+  // -m 0 is no limit, as in curl.
+  const deadline = options.maxTime
+    ? performance.now() + options.maxTime
+    : undefined;
   const output = await openGetOutput(plan.outputPath);
   let ok = false;
   try {
@@ -159,7 +168,9 @@ async function transfer(
       if (redirects >= options.maxRedirs) {
         throw new SocketError(
           "failed",
-          `Cannot fetch "${plan.target.url.href}": more than ${options.maxRedirs} redirects`,
+          `Cannot fetch "${
+            urlForDisplay(plan.target.url)
+          }": more than ${options.maxRedirs} redirects`,
         );
       }
       target = fetched.next;
@@ -183,6 +194,8 @@ function hopHeaders(
   options: GetOptions,
 ): [string, string | null][] {
   if (target.url.origin === plan.target.url.origin) return plan.headers;
+  // The user's Host names the host the user named, as curl keeps it.
+  const otherHost = target.url.hostname !== plan.target.url.hostname;
   const dropped = plan.headers.filter(([name, value]) =>
     CREDENTIALS.has(name.toLowerCase()) && value !== null
   ).map(([name]) => name);
@@ -201,7 +214,10 @@ function hopHeaders(
       } (${target.url.origin}): following without ${dropped.join(", ")}`,
     );
   }
-  return plan.headers.filter(([name]) => !CREDENTIALS.has(name.toLowerCase()));
+  return plan.headers.filter(([name]) =>
+    !CREDENTIALS.has(name.toLowerCase()) &&
+    !(otherHost && name.toLowerCase() === "host")
+  );
 }
 
 interface FetchContext {
@@ -310,6 +326,11 @@ async function fetchOnce(
     }
     if (!head) throw new HttpParseError("no response");
     await decoder?.end();
+    // As curl -i: a chunked body's trailers follow it.
+    if (options.include && writeBody && !options.raw) {
+      const trailers = parser.trailers;
+      if (trailers.length > 0) await output.writeHead(trailers);
+    }
   } catch (error) {
     throw describeParseError(error, endpoint);
   }
@@ -408,21 +429,36 @@ function latin1Bytes(text: string): Uint8Array {
   return Uint8Array.from(text, (char) => char.charCodeAt(0));
 }
 
-/** `-v`: a head as curl shows it, each line escaped for the terminal. */
+/**
+ * `-v`: a head as curl shows it, each line escaped for the terminal, with
+ * the values of the request's credentials hidden (as git's trace does):
+ * verbose output gets pasted into bug reports and CI logs.
+ */
 function writeHead(prefix: string, raw: Uint8Array): void {
   const lines: string[] = [];
+  const show = (bytes: Uint8Array) => {
+    const line = escapeBytes(bytes);
+    lines.push(`${prefix} ${prefix === ">" ? redacted(line) : line}`);
+  };
   let start = 0;
   for (let lf = raw.indexOf(0x0a); lf !== -1; lf = raw.indexOf(0x0a, start)) {
     const end = lf > start && raw[lf - 1] === 0x0d ? lf - 1 : lf;
-    if (end > start) {
-      lines.push(`${prefix} ${escapeBytes(raw.subarray(start, end))}`);
-    }
+    if (end > start) show(raw.subarray(start, end));
     start = lf + 1;
   }
-  if (start < raw.length) {
-    lines.push(`${prefix} ${escapeBytes(raw.subarray(start))}`);
-  }
+  if (start < raw.length) show(raw.subarray(start));
   console.error(lines.join("\n"));
+}
+
+/** `Authorization: Basic <redacted>`, `Cookie: <redacted>`: sent, unseen. */
+function redacted(line: string): string {
+  const credential = /^((?:proxy-)?authorization|cookie):[ \t]*(.*)$/i.exec(
+    line,
+  );
+  if (!credential) return line;
+  const [, name, value] = credential;
+  const scheme = /^cookie$/i.test(name!) ? "" : /^\S+ /.exec(value!)?.[0];
+  return `${name}: ${scheme ?? ""}<redacted>`;
 }
 
 /** `-v`: a note about a choice `get` made, as curl's `* ` lines. */

@@ -6,7 +6,6 @@ import {
   type OscMessage,
   type OscPacket,
   type SocketClient,
-  timetagFromMillis,
   timetagToMillis,
 } from "../../lib/mod.ts";
 import type { OscSendOptions } from "../commands/osc_send.ts";
@@ -17,6 +16,7 @@ import { parseOscLine } from "../_osc_line.ts";
 import {
   parseOscArguments,
   parseTimeValue,
+  timetagAt,
   type Token,
 } from "../_osc_values.ts";
 import {
@@ -80,16 +80,24 @@ function buildMessage(
 
 /** `--at`: an absolute time, or `+duration` from now. */
 function parseAt(text: string): bigint {
-  if (text.startsWith("+")) {
-    return timetagFromMillis(Date.now() + parseDurationOrZero(text.slice(1)));
-  }
-  const timetag = parseTimeValue(text);
+  const timetag = text.startsWith("+")
+    ? timetagAt(Date.now() + laterMs(text.slice(1)))
+    : parseTimeValue(text);
   if (timetag === undefined) {
     throw new UsageError(
-      `--at "${text}" is not an ISO 8601 time, a timetag or +duration`,
+      `--at "${text}" is not an ISO 8601 time from 1900 to 2036, a timetag or +duration`,
     );
   }
   return timetag;
+}
+
+/** The duration after `+`, or NaN when it is not one (refused above). */
+function laterMs(text: string): number {
+  try {
+    return parseDurationOrZero(text);
+  } catch {
+    return NaN;
+  }
 }
 
 /** Parses, connects, sends; resolves with the exit code. */
@@ -136,21 +144,34 @@ export async function runOscSend(
 /** Longer stdin lines are refused: no OSC packet needs one. */
 const MAX_LINE = 1024 * 1024;
 
-/** Stdin as text lines, without their `\n`. */
+/**
+ * Stdin as text lines, without their `\n`. A line over {@linkcode MAX_LINE},
+ * complete or still arriving, is refused with its number.
+ */
 async function* readLines(): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let pending = "";
+  let number = 0;
+  const checked = (line: string) => {
+    number++;
+    if (line.length > MAX_LINE) {
+      throw new UsageError(
+        `stdin line ${number}: the line is longer than 1 MiB`,
+      );
+    }
+    return line;
+  };
   for await (const chunk of readChunks()) {
     pending += decoder.decode(chunk, { stream: true });
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
+    for (const line of lines) yield checked(line);
     if (pending.length > MAX_LINE) {
-      throw new UsageError(`a stdin line is longer than ${MAX_LINE} bytes`);
+      checked(pending);
     }
-    yield* lines;
   }
   pending += decoder.decode();
-  if (pending) yield pending;
+  if (pending) yield checked(pending);
 }
 
 /** Frames, sends and reports packets for one connection. */

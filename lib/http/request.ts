@@ -1,3 +1,5 @@
+import { urlForDisplay } from "./_url_text.ts";
+
 /** Where a GET goes: from {@linkcode parseHttpUrl}. *
  *
  * @example
@@ -43,7 +45,7 @@ export interface HttpTarget {
  */
 export function parseHttpUrl(text: string): HttpTarget {
   const refuse = (why: string) =>
-    new TypeError(`Cannot fetch "${text}": ${why}`);
+    new TypeError(`Cannot fetch "${urlForDisplay(text)}": ${why}`);
   if (/[\s\\]/.test(text)) throw refuse("not a valid URL");
   const withScheme = /^([a-z][a-z0-9+.-]*):(.*)$/is.exec(text);
   let absolute = `http://${text}`;
@@ -88,7 +90,7 @@ export function targetOf(url: URL): HttpTarget {
   const tls = url.protocol === "https:";
   if (!tls && url.protocol !== "http:") {
     throw new TypeError(
-      `Cannot fetch "${url.href}": unsupported scheme "${
+      `Cannot fetch "${urlForDisplay(url)}": unsupported scheme "${
         url.protocol.slice(0, -1)
       }", use http or https`,
     );
@@ -155,7 +157,10 @@ export function parseHeaderLine(line: string): [string, string | null] {
   const name = colon > 0 ? line.slice(0, colon).trim() : "";
   const value = line.slice(colon + 1).trim();
   if (!TOKEN.test(name) || /[\r\n\0]/.test(value)) {
-    throw new TypeError(`Cannot send header "${line}": use "Name: value"`);
+    // JSON quoting keeps the line break that made it bad on one line.
+    throw new TypeError(
+      `Cannot send header ${JSON.stringify(line)}: use "Name: value"`,
+    );
   }
   return [name, value === "" ? null : value];
 }
@@ -213,15 +218,8 @@ export function formatGetRequest(
       ["Accept", "*/*"],
       ["Connection", "close"],
     ];
-  if (target.url.username !== "") {
-    defaults.push([
-      "Authorization",
-      basicAuthorization(
-        decodeURIComponent(target.url.username),
-        decodeURIComponent(target.url.password),
-      ),
-    ]);
-  }
+  const authorization = urlAuthorization(target.url);
+  if (authorization) defaults.push(["Authorization", authorization]);
   let headers: [string, string][] = [...defaults];
   for (const [name, value] of options.headers ?? []) {
     const same = ([n]: [string, string]) =>
@@ -237,4 +235,25 @@ export function formatGetRequest(
     lines.push(value === "" ? `${name}:` : `${name}: ${value}`);
   }
   return new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n");
+}
+
+/**
+ * The Basic `Authorization` a URL's `user:pass@` stands for, or undefined
+ * when it has none.
+ */
+export function urlAuthorization(url: URL): string | undefined {
+  if (url.username === "") return undefined;
+  return basicAuthorization(
+    percentDecoded(url.username),
+    percentDecoded(url.password),
+  );
+}
+
+/** `%XX` escapes decoded; a `%` that escapes nothing stays, as curl sends it. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

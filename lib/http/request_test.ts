@@ -70,18 +70,24 @@ Deno.test("parseHeaderLine() refuses lines that would break the request", () => 
 });
 
 Deno.test("parseHttpUrl() refuses what the WHATWG parser would guess at", () => {
-  const cases: [string, string][] = [
+  // A URL's credentials show as *** in the message (they end up in logs).
+  const cases: [string, string, string?][] = [
     ["http:///path", "no host"],
     ["http://:8080/", "no host"],
-    ["http://user@/", "no host"],
+    ["http://user@/", "no host", "http://***@/"],
     ["http:/127.0.0.1:8080/", "no host: write http://host[:port][/path]"],
     ["https:example.com", "no host: write https://host[:port][/path]"],
-    ["mailto:x@y", 'unsupported scheme "mailto"'],
-    ["user:pw@example.com", 'unsupported scheme "user"'],
+    // Without "//" the text before "@" may be user:pass; it is hidden too.
+    ["mailto:x@y", 'unsupported scheme "mailto"', "mailto:***@y"],
+    [
+      "user:pw@example.com",
+      'unsupported scheme "user"',
+      "user:***@example.com",
+    ],
     ["http://exa\\mple.com/", "not a valid URL"],
   ];
-  for (const [bad, why] of cases) {
-    assertThrows(() => parseHttpUrl(bad), TypeError, `"${bad}": ${why}`);
+  for (const [bad, why, shown = bad] of cases) {
+    assertThrows(() => parseHttpUrl(bad), TypeError, `"${shown}": ${why}`);
   }
   assertEquals(parseHttpUrl("localhost:8080").port, 8080);
   assertEquals(parseHttpUrl("HTTP://Example.COM/").host, "example.com");

@@ -45,7 +45,10 @@ export interface HttpResponseHead {
   reason: string;
   /** Header names and values in the order received. */
   headers: [string, string][];
-  /** The head exactly as received, blank line included (for `-I`). */
+  /**
+   * The head exactly as received, blank line included (for `-I`), after
+   * any interim 1xx heads that came before it, as curl's `-i` shows them.
+   */
   raw: Uint8Array;
 }
 
@@ -136,6 +139,11 @@ export class HttpResponseParser {
   #remaining = 0;
   #expectedLength: number | undefined;
   #trailerBytes = 0;
+  /** A chunked body's trailer lines so far. */
+  #trailerLines: Uint8Array[] = [];
+  /** Interim 1xx heads so far; their bytes count against the head limit. */
+  #interim: Uint8Array[] = [];
+  #interimBytes = 0;
 
   /**
    * Constructs a new instance.
@@ -145,6 +153,14 @@ export class HttpResponseParser {
   constructor(options: HttpResponseParserOptions = {}) {
     this.#maxHeaderBytes = options.maxHeaderBytes ?? 64 * 1024;
     this.#bodyless = options.method?.toUpperCase() === "HEAD";
+  }
+
+  /**
+   * The trailer lines of a chunked body as received, without the blank
+   * line that ends them (curl's `-i` writes them after the body).
+   */
+  get trailers(): Uint8Array {
+    return concatBytes(this.#trailerLines);
   }
 
   /** True once the framing says the whole body has arrived. */
@@ -296,7 +312,7 @@ export class HttpResponseParser {
       }
       return 0;
     }
-    if (end > this.#maxHeaderBytes) {
+    if (this.#interimBytes + end > this.#maxHeaderBytes) {
       throw new HttpParseError(
         `the header section is over ${this.#maxHeaderBytes} bytes`,
       );
@@ -342,6 +358,8 @@ export class HttpResponseParser {
     const code = Number(status[3]);
     if (code >= 100 && code < 200) {
       // An interim response (100 Continue): the real one follows.
+      this.#interim.push(raw);
+      this.#interimBytes += raw.length;
       return end;
     }
     this.head = {
@@ -349,7 +367,9 @@ export class HttpResponseParser {
       status: code,
       reason: status[4] ?? "",
       headers,
-      raw,
+      raw: this.#interim.length === 0
+        ? raw
+        : concatBytes([...this.#interim.splice(0), raw]),
     };
     this.#chooseFraming(code, headers);
     return end;
@@ -440,6 +460,8 @@ export class HttpResponseParser {
       this.#state = "done";
     } else if (!HEADER_LINE.test(latin1(data.subarray(0, end.lineLength)))) {
       throw new HttpParseError("malformed trailer line");
+    } else {
+      this.#trailerLines.push(data.slice(0, end.consumed));
     }
     return end.consumed;
   }

@@ -188,3 +188,16 @@ Deno.test("HttpResponseParser gives the same body for every three-way split", ()
     }
   }
 });
+
+Deno.test("HttpResponseParser counts interim 1xx heads against the 64 KiB cap", () => {
+  const parser = new HttpResponseParser();
+  const interim = encode("HTTP/1.1 102 Processing\r\n\r\n");
+  // A server that sends interim heads forever is refused, not followed.
+  assertThrows(
+    () => {
+      for (let i = 0; i < 10_000; i++) parser.push(interim);
+    },
+    HttpParseError,
+    "the header section is over 65536 bytes",
+  );
+});
