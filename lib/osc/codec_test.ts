@@ -228,6 +228,12 @@ Deno.test("malformed packets throw OscDecodeError with the byte offset", () => {
     ) as OscDecodeError;
     assertEquals(error.offset, offset, `${text}: ${error.message}`);
   }
+  // A size with the sign bit set is named as negative, not as a length.
+  const negative = assertThrows(
+    () => decodeOsc(fromHex("2f610000" + "2c620000" + "80000000")),
+    OscDecodeError,
+  ) as OscDecodeError;
+  assertEquals(negative.message, "blob size -2147483648 is negative at byte 8");
   // A message that ends after its address has no arguments (OSC 1.0).
   assertEquals(decodeOsc(fromHex("2f610000")), { address: "/a", args: [] });
 });

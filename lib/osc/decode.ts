@@ -214,7 +214,11 @@ class Decoder {
           const padded = at + 4 + size + ((4 - (size & 3)) & 3);
           if (size < 0 || size > end - at - 4 || padded > end) {
             throw new OscDecodeError(
-              `blob of ${size} bytes runs past the end (${end - at - 4} left)`,
+              size < 0
+                ? `blob size ${size} is negative`
+                : `blob of ${size} bytes runs past the end (${
+                  end - at - 4
+                } left)`,
               at,
             );
           }

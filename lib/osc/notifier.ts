@@ -135,7 +135,9 @@ class OscReceiver implements SocketNotifier {
     return Promise.resolve(closed).then(() =>
       this.#handlers.socketError?.(
         socketError("malformed", "receive from", client.peer, {
-          detail: `OSC stream closed inside a packet (${pending} bytes held)`,
+          detail: `OSC stream closed inside a packet (${pending} byte${
+            pending === 1 ? "" : "s"
+          } held)`,
         }),
       )
     );
