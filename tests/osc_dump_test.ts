@@ -36,7 +36,8 @@ Deno.test({
   async fn() {
     const refPort = freePort("udp");
     const reference = await LineProcess.oscdump([String(refPort)]);
-    const udp = await LineProcess.sockit(["osc", "dump", "0"]);
+    // -L as oscdump scripts pass it (a no-op: lines are never held back).
+    const udp = await LineProcess.sockit(["osc", "dump", "-L", "0"]);
     const tcp = await LineProcess.sockit(["osc", "dump", "-T", "0"]);
     try {
       for (const message of MESSAGES) {

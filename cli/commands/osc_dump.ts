@@ -12,6 +12,8 @@ export interface OscDumpOptions {
   framing: OscFraming;
   json?: boolean;
   verbose?: boolean;
+  /** oscdump's `-L`: sockit's lines are never held back, so nothing to do. */
+  lineBuffered?: boolean;
   forward?: NetAddress;
   ipv4?: boolean;
   ipv6?: boolean;
@@ -44,6 +46,10 @@ export function oscDumpCommand(osc: Command): void {
     )
     .option("--json", "print NDJSON events instead of oscdump lines")
     .option("-v, --verbose", "also print TCP connections on stderr")
+    .option(
+      "-L, --line-buffered",
+      "taken for oscdump's scripts: every line is written as it arrives",
+    )
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")
     .addHelpText(
