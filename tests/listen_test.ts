@@ -452,7 +452,7 @@ Deno.test("listen -u -k: every sender is heard; stdin goes to the most recent", 
   assert(printed.stdout.includes("a nothing"), printed.stdout);
 });
 
-Deno.test("listen: an idle timeout is exit 1 naming the peer", async () => {
+Deno.test("listen: an idle timeout is exit 1 naming the peer, and an error event as a reset is", async () => {
   const listener = await Listener.start(["-i", "300ms"]);
   const conn = await Deno.connect({
     hostname: "127.0.0.1",
@@ -462,6 +462,11 @@ Deno.test("listen: an idle timeout is exit 1 naming the peer", async () => {
   conn.close();
   assertEquals(result.code, 1);
   assertMatch(listener.stderr, /^sockit: .*127\.0\.0\.1:\d+.*idle for 300 ms/m);
+  // -v (and --json) record why the connection ended, before it closed.
+  assertMatch(
+    listener.stderr,
+    /^error: .*127\.0\.0\.1:\d+.*idle for 300 ms\nclient 127\.0\.0\.1:\d+ disconnected/m,
+  );
 });
 
 Deno.test("listen --json: every event on stdout with peer, sent and closed byte counts", async () => {

@@ -322,7 +322,10 @@ class ListenSession implements SocketNotifier {
       await new Promise((resolve) => setTimeout(resolve, left));
     }
     const [peer] = this.#peers;
-    this.#end(idleError(peer?.peer ?? local, ms));
+    const error = idleError(peer?.peer ?? local, ms);
+    // An event too, as a reset has: -v and --json say why the peer went.
+    this.socketError(error);
+    this.#end(error);
   }
 }
 
