@@ -5,6 +5,7 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   cliCommand,
+  cliCommandTo,
   has,
   pythonExchange,
   randomBytes,
@@ -749,4 +750,38 @@ Deno.test("listen: SIGINT stops it at once (exit 0) while nobody reads its stdou
   assertEquals(code, 0, stderr);
   assert(took < 3000, `took ${took} ms to stop`);
   assertMatch(stderr, /stopped: 1 connection/);
+});
+
+Deno.test("listen: a stdout that cannot be written (full disk) is one line naming stdout, exit 1, also with -k", async () => {
+  for (const args of [[], ["-k"]]) {
+    const child = cliCommandTo("/dev/full", ["listen", ...args, "0"]).spawn();
+    const reader = child.stderr.getReader();
+    let stderr = "";
+    while (!/listening on tcp \S+:\d+\n/.test(stderr)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += new TextDecoder().decode(value);
+    }
+    const port = Number(/:(\d+)\n/.exec(stderr)?.[1]);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await writeAll(conn, new TextEncoder().encode("data"));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    const { code } = await child.status;
+    clearTimeout(timer);
+    conn.close();
+    await child.stdin.close().catch(() => {});
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += new TextDecoder().decode(value);
+    }
+    assertEquals(
+      [code, stderr.split("\n").slice(1).join("\n")],
+      [
+        1,
+        "sockit: cannot write to stdout: no space left on device (os error 28)\n",
+      ],
+      args.join(" "),
+    );
+  }
 });

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   cliCommand,
+  cliCommandTo,
   has,
   PYTHON_READ_TO_EOF,
   PythonPeer,
@@ -522,5 +523,25 @@ Deno.test("send --lines without -u is a usage error (exit 2)", async () => {
   assertEquals(
     result.stderr,
     "sockit: --lines cuts datagrams: it needs -u (UDP)\n",
+  );
+});
+
+Deno.test("send: a stdout that cannot be written (full disk) is one line naming stdout, exit 1", async () => {
+  const peer = await PythonPeer.start(`c.sendall(b"reply")`);
+  const child = cliCommandTo("/dev/full", [
+    "send",
+    "127.0.0.1",
+    String(peer.port),
+    "hi",
+  ])
+    .spawn();
+  await child.stdin.close();
+  const { code, stderr } = await child.output();
+  assertEquals(
+    [code, new TextDecoder().decode(stderr)],
+    [
+      1,
+      "sockit: cannot write to stdout: no space left on device (os error 28)\n",
+    ],
   );
 });

@@ -12,7 +12,7 @@ import { closedEvent, type EventPrinter, eventPrinter } from "../_events.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { datagramsOf } from "../_datagram_input.ts";
 import { asSocketError, idleError, isCleanClose } from "../_session_end.ts";
-import { readChunks, writeAll } from "../_stdio.ts";
+import { readChunks, writeStdout } from "../_stdio.ts";
 import { shutdownSignal } from "../_shutdown.ts";
 import { bindServer, listeningEvent } from "../_serving.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
@@ -174,11 +174,16 @@ class ListenSession implements SocketNotifier {
       if (this.#printer.json) return;
     }
     try {
-      await writeAll(Deno.stdout, message);
+      await writeStdout(message);
     } catch (error) {
-      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
       // `| head -c 10`: the reader is gone; end as SIGPIPE would, silently.
-      this.#end(ExitCode.BrokenPipe);
+      // Any other failure (a full disk) ends every form too, in one line
+      // naming stdout, not as a failure of this peer.
+      this.#end(
+        error instanceof Deno.errors.BrokenPipe
+          ? ExitCode.BrokenPipe
+          : error as Error,
+      );
     }
   }
 

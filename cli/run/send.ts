@@ -7,7 +7,7 @@ import type { EventPrinter } from "../_events.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
-import { readChunks, writeAll } from "../_stdio.ts";
+import { readChunks, writeStdout } from "../_stdio.ts";
 import { clientTlsOf } from "../_tls_options.ts";
 import { familyOf, unixPathOf } from "../_options.ts";
 
@@ -234,7 +234,7 @@ class Session {
       }
       // With --json the events are the data; -x's block goes to stderr
       // before the bytes go to stdout.
-      if (!this.#printer?.json) await writeAll(Deno.stdout, data);
+      if (!this.#printer?.json) await writeStdout(data);
     }
   }
 }
