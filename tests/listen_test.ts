@@ -440,6 +440,28 @@ Deno.test("listen -u: keeps to the first sender; others are rejected once as loc
   assertEquals(events.filter((e) => e.event === "sent").length, 1);
 });
 
+Deno.test("listen -u -v: names the sender it keeps to, once (nc -luv, ncat -luv)", async () => {
+  const listener = await Listener.start(["-u"]);
+  const python = await runPython(
+    `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for data in (b"one", b"two"):
+    s.sendto(data, ("127.0.0.1", int(sys.argv[1])))
+print(s.getsockname()[1])
+`,
+    [String(listener.port)],
+  );
+  await listener.waitForOutput("onetwo");
+  const result = await listener.stop();
+  assertEquals(result.code, 0, listener.stderr);
+  const sender = `127.0.0.1:${python.stdout.trim()}`;
+  assertEquals(
+    listener.stderr.split("\n").filter((line) => line.includes(sender)),
+    [`client ${sender} connected`],
+  );
+});
+
 Deno.test("listen -u -k: every sender is heard; stdin goes to the most recent", async () => {
   const listener = await Listener.start(["-u", "-k"]);
   const python = runPython(PYTHON_UDP_SENDERS, [String(listener.port), "b"]);

@@ -163,7 +163,15 @@ class ListenSession implements SocketNotifier {
     this.messages++;
     this.bytesIn += message.length;
     this.#lastActivity = Date.now();
-    if (this.#udp) this.#addPeer(client);
+    if (this.#udp) {
+      // Without -k the first sender is the only one heard: name it, as
+      // nc -luv and ncat -luv do (with -k, --json's message events name
+      // each sender).
+      if (!this.#keepOpen && this.#peers.size === 0) {
+        this.report({ event: "accepted", peer: client.peer });
+      }
+      this.#addPeer(client);
+    }
     // -x: the block goes to stderr before the bytes go to stdout, as `send`.
     if (this.#printer.json || this.#options.hex) {
       await this.#printer.emitData({
