@@ -545,3 +545,25 @@ Deno.test("send: a stdout that cannot be written (full disk) is one line naming 
     ],
   );
 });
+
+Deno.test("send HOST:PORT in one word (socat's, curl's habit) is exit 2 with the form that works", async () => {
+  for (
+    const [target, form] of [
+      ["127.0.0.1:9000", "127.0.0.1 9000"],
+      ["[::1]:9000", "::1 9000"],
+      ["localhost:http", "localhost http"],
+    ]
+  ) {
+    const result = await runCli(["send", target!, "hi"]);
+    assertEquals(
+      [result.code, result.stderr],
+      [
+        2,
+        `sockit: host "${target}" holds a port: give them apart, as in ${form}\n`,
+      ],
+    );
+  }
+  // An IPv6 address is not taken for one.
+  const v6 = await runCli(["send", "-w", "1", "::1", "1", "hi"]);
+  assertMatch(v6.stderr, /^sockit: cannot connect to "\[::1\]:1"/);
+});
