@@ -567,3 +567,42 @@ Deno.test("send HOST:PORT in one word (socat's, curl's habit) is exit 2 with the
   const v6 = await runCli(["send", "-w", "1", "::1", "1", "hi"]);
   assertMatch(v6.stderr, /^sockit: cannot connect to "\[::1\]:1"/);
 });
+
+Deno.test("send --json: a reset or an idle timeout is an error event before closed, as on listen", async () => {
+  for (
+    const [script, args, code] of [
+      [
+        `c.sendall(b"x")
+time.sleep(0.3)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c.close()`,
+        ["--no-shutdown"],
+        "disconnected",
+      ],
+      [`time.sleep(3)`, ["-i", "300ms"], "timeout"],
+    ] as const
+  ) {
+    const peer = await PythonPeer.start(script);
+    const result = await runCli([
+      "send",
+      "--json",
+      ...args,
+      "127.0.0.1",
+      String(peer.port),
+    ]);
+    assertEquals(result.code, 1, result.stderr);
+    const events = result.text.trim().split("\n").map((l) => JSON.parse(l));
+    assertEquals(events.map((e) => e.event).slice(-2), ["error", "closed"]);
+    const error = events.at(-2);
+    assertEquals(
+      [error.peer, error.code],
+      [{ address: "127.0.0.1", port: peer.port }, code],
+    );
+    assertEquals(
+      `sockit: ${error.message.charAt(0).toLowerCase()}${
+        error.message.slice(1)
+      }\n`,
+      result.stderr,
+    );
+  }
+});

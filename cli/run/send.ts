@@ -76,6 +76,17 @@ export async function runSend(
       ),
       ...(printer ? [printer.broken.then(() => ExitCode.BrokenPipe)] : []),
     ]);
+  } catch (error) {
+    // --json: why the session ended, in the stream too, as on `listen`.
+    if (json && error instanceof SocketError) {
+      printer?.emit({
+        event: "error",
+        peer: error.peer ?? client.peer,
+        code: error.code,
+        message: error.message,
+      });
+    }
+    throw error;
   } finally {
     client.close();
     if (events) report?.emit(events.closedEvent(client));
