@@ -227,11 +227,32 @@ export function parseHost(value: string): string {
 }
 
 /**
+ * `HOST:PORT` or `[V6]:PORT` typed as one word where two were meant, as
+ * [host, port]; undefined for anything else, an IPv6 address included.
+ */
+export function splitHostPort(value: string): [string, string] | undefined {
+  const joined = /^\[([^\]]+)\]:([^:]+)$/.exec(value) ??
+    /^([^:[\]]+):([^:]+)$/.exec(value);
+  return joined ? [joined[1]!, joined[2]!] : undefined;
+}
+
+/**
  * A `send` target: `unix:PATH` (`unix:@name` for an abstract socket) as it
  * is, or a host as {@linkcode parseHost} takes it.
  */
 export function parseTarget(value: string): string {
-  if (!value.startsWith("unix:")) return parseHost(value);
+  if (!value.startsWith("unix:")) {
+    // socat's and curl's HOST:PORT habit: tell the form that works.
+    const joined = splitHostPort(value);
+    if (joined) {
+      throw new InvalidArgumentError(
+        `host "${value}" holds a port: give them apart, as in ${
+          joined.join(" ")
+        }`,
+      );
+    }
+    return parseHost(value);
+  }
   const path = value.slice("unix:".length);
   if (path === "" || path === "@") {
     throw new InvalidArgumentError(`"${value}" names no socket path`);

@@ -1,3 +1,5 @@
+import { messageOf } from "./_failure.ts";
+
 /** Size of the one reused stdin buffer: Deno's own chunk size for pipes. */
 const STDIN_CHUNK = 64 * 1024;
 
@@ -26,5 +28,21 @@ export async function writeAll(
   let offset = 0;
   while (offset < bytes.length) {
     offset += await writer.write(bytes.subarray(offset));
+  }
+}
+
+/**
+ * Writes all of `bytes` to stdout. Its reader leaving stays a
+ * `BrokenPipe` (exit 141, silently); any other failure (a full disk) says
+ * that stdout failed, which the system's message alone does not.
+ */
+export async function writeStdout(bytes: Uint8Array): Promise<void> {
+  try {
+    await writeAll(Deno.stdout, bytes);
+  } catch (error) {
+    if (error instanceof Deno.errors.BrokenPipe) throw error;
+    throw new Error(`cannot write to stdout: ${messageOf(error)}`, {
+      cause: error,
+    });
   }
 }

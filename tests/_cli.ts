@@ -82,6 +82,26 @@ export function cliCommand(args: string[], permissions = ["--allow-net"]) {
   });
 }
 
+/** {@linkcode cliCommand} with stdout sent to `path` (`/dev/full`: a full disk). */
+export function cliCommandTo(path: string, args: string[]) {
+  return new Deno.Command("sh", {
+    args: [
+      "-c",
+      'exec "$@" > "$0"',
+      path,
+      Deno.execPath(),
+      "run",
+      "--quiet",
+      ...runTarget(["--allow-net"]),
+      ...args,
+    ],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  });
+}
+
 /** Runs the CLI to completion, feeding `stdin`, and collects its output. */
 export async function runCli(
   args: string[],

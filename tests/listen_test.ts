@@ -5,6 +5,7 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   cliCommand,
+  cliCommandTo,
   has,
   pythonExchange,
   randomBytes,
@@ -439,6 +440,28 @@ Deno.test("listen -u: keeps to the first sender; others are rejected once as loc
   assertEquals(events.filter((e) => e.event === "sent").length, 1);
 });
 
+Deno.test("listen -u -v: names the sender it keeps to, once (nc -luv, ncat -luv)", async () => {
+  const listener = await Listener.start(["-u"]);
+  const python = await runPython(
+    `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for data in (b"one", b"two"):
+    s.sendto(data, ("127.0.0.1", int(sys.argv[1])))
+print(s.getsockname()[1])
+`,
+    [String(listener.port)],
+  );
+  await listener.waitForOutput("onetwo");
+  const result = await listener.stop();
+  assertEquals(result.code, 0, listener.stderr);
+  const sender = `127.0.0.1:${python.stdout.trim()}`;
+  assertEquals(
+    listener.stderr.split("\n").filter((line) => line.includes(sender)),
+    [`client ${sender} connected`],
+  );
+});
+
 Deno.test("listen -u -k: every sender is heard; stdin goes to the most recent", async () => {
   const listener = await Listener.start(["-u", "-k"]);
   const python = runPython(PYTHON_UDP_SENDERS, [String(listener.port), "b"]);
@@ -452,7 +475,7 @@ Deno.test("listen -u -k: every sender is heard; stdin goes to the most recent", 
   assert(printed.stdout.includes("a nothing"), printed.stdout);
 });
 
-Deno.test("listen: an idle timeout is exit 1 naming the peer", async () => {
+Deno.test("listen: an idle timeout is exit 1 naming the peer, and an error event as a reset is", async () => {
   const listener = await Listener.start(["-i", "300ms"]);
   const conn = await Deno.connect({
     hostname: "127.0.0.1",
@@ -462,6 +485,11 @@ Deno.test("listen: an idle timeout is exit 1 naming the peer", async () => {
   conn.close();
   assertEquals(result.code, 1);
   assertMatch(listener.stderr, /^sockit: .*127\.0\.0\.1:\d+.*idle for 300 ms/m);
+  // -v (and --json) record why the connection ended, before it closed.
+  assertMatch(
+    listener.stderr,
+    /^error: .*127\.0\.0\.1:\d+.*idle for 300 ms\nclient 127\.0\.0\.1:\d+ disconnected/m,
+  );
 });
 
 Deno.test("listen --json: every event on stdout with peer, sent and closed byte counts", async () => {
@@ -744,4 +772,38 @@ Deno.test("listen: SIGINT stops it at once (exit 0) while nobody reads its stdou
   assertEquals(code, 0, stderr);
   assert(took < 3000, `took ${took} ms to stop`);
   assertMatch(stderr, /stopped: 1 connection/);
+});
+
+Deno.test("listen: a stdout that cannot be written (full disk) is one line naming stdout, exit 1, also with -k", async () => {
+  for (const args of [[], ["-k"]]) {
+    const child = cliCommandTo("/dev/full", ["listen", ...args, "0"]).spawn();
+    const reader = child.stderr.getReader();
+    let stderr = "";
+    while (!/listening on tcp \S+:\d+\n/.test(stderr)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += new TextDecoder().decode(value);
+    }
+    const port = Number(/:(\d+)\n/.exec(stderr)?.[1]);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await writeAll(conn, new TextEncoder().encode("data"));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    const { code } = await child.status;
+    clearTimeout(timer);
+    conn.close();
+    await child.stdin.close().catch(() => {});
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += new TextDecoder().decode(value);
+    }
+    assertEquals(
+      [code, stderr.split("\n").slice(1).join("\n")],
+      [
+        1,
+        "sockit: cannot write to stdout: no space left on device (os error 28)\n",
+      ],
+      args.join(" "),
+    );
+  }
 });

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   cliCommand,
+  cliCommandTo,
   has,
   PYTHON_READ_TO_EOF,
   PythonPeer,
@@ -523,4 +524,85 @@ Deno.test("send --lines without -u is a usage error (exit 2)", async () => {
     result.stderr,
     "sockit: --lines cuts datagrams: it needs -u (UDP)\n",
   );
+});
+
+Deno.test("send: a stdout that cannot be written (full disk) is one line naming stdout, exit 1", async () => {
+  const peer = await PythonPeer.start(`c.sendall(b"reply")`);
+  const child = cliCommandTo("/dev/full", [
+    "send",
+    "127.0.0.1",
+    String(peer.port),
+    "hi",
+  ])
+    .spawn();
+  await child.stdin.close();
+  const { code, stderr } = await child.output();
+  assertEquals(
+    [code, new TextDecoder().decode(stderr)],
+    [
+      1,
+      "sockit: cannot write to stdout: no space left on device (os error 28)\n",
+    ],
+  );
+});
+
+Deno.test("send HOST:PORT in one word (socat's, curl's habit) is exit 2 with the form that works", async () => {
+  for (
+    const [target, form] of [
+      ["127.0.0.1:9000", "127.0.0.1 9000"],
+      ["[::1]:9000", "::1 9000"],
+      ["localhost:http", "localhost http"],
+    ]
+  ) {
+    const result = await runCli(["send", target!, "hi"]);
+    assertEquals(
+      [result.code, result.stderr],
+      [
+        2,
+        `sockit: host "${target}" holds a port: give them apart, as in ${form}\n`,
+      ],
+    );
+  }
+  // An IPv6 address is not taken for one.
+  const v6 = await runCli(["send", "-w", "1", "::1", "1", "hi"]);
+  assertMatch(v6.stderr, /^sockit: cannot connect to "\[::1\]:1"/);
+});
+
+Deno.test("send --json: a reset or an idle timeout is an error event before closed, as on listen", async () => {
+  for (
+    const [script, args, code] of [
+      [
+        `c.sendall(b"x")
+time.sleep(0.3)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c.close()`,
+        ["--no-shutdown"],
+        "disconnected",
+      ],
+      [`time.sleep(3)`, ["-i", "300ms"], "timeout"],
+    ] as const
+  ) {
+    const peer = await PythonPeer.start(script);
+    const result = await runCli([
+      "send",
+      "--json",
+      ...args,
+      "127.0.0.1",
+      String(peer.port),
+    ]);
+    assertEquals(result.code, 1, result.stderr);
+    const events = result.text.trim().split("\n").map((l) => JSON.parse(l));
+    assertEquals(events.map((e) => e.event).slice(-2), ["error", "closed"]);
+    const error = events.at(-2);
+    assertEquals(
+      [error.peer, error.code],
+      [{ address: "127.0.0.1", port: peer.port }, code],
+    );
+    assertEquals(
+      `sockit: ${error.message.charAt(0).toLowerCase()}${
+        error.message.slice(1)
+      }\n`,
+      result.stderr,
+    );
+  }
 });

@@ -17,6 +17,7 @@ import {
   parseDurationOrZero,
   parseHost,
   parseListenPort,
+  splitHostPort,
 } from "../_options.ts";
 
 /** The command line of `listen`, as commander parses it. */
@@ -152,10 +153,9 @@ function listenPort(
   alone: boolean,
 ): number | undefined {
   if (value === undefined) return undefined;
-  const joined = /^\[([^\]]+)\]:([^:]+)$/.exec(value) ??
-    /^([^:[\]]+):([^:]+)$/.exec(value);
+  const joined = splitHostPort(value);
   if (joined) {
-    const [, host, port] = joined;
+    const [host, port] = joined;
     throw new UsageError(
       `port "${value}" holds a host: give them apart, as in ${host} ${port} or --host ${host} ${port}`,
     );

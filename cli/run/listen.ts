@@ -12,7 +12,7 @@ import { closedEvent, type EventPrinter, eventPrinter } from "../_events.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { datagramsOf } from "../_datagram_input.ts";
 import { asSocketError, idleError, isCleanClose } from "../_session_end.ts";
-import { readChunks, writeAll } from "../_stdio.ts";
+import { readChunks, writeStdout } from "../_stdio.ts";
 import { shutdownSignal } from "../_shutdown.ts";
 import { bindServer, listeningEvent } from "../_serving.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
@@ -163,7 +163,15 @@ class ListenSession implements SocketNotifier {
     this.messages++;
     this.bytesIn += message.length;
     this.#lastActivity = Date.now();
-    if (this.#udp) this.#addPeer(client);
+    if (this.#udp) {
+      // Without -k the first sender is the only one heard: name it, as
+      // nc -luv and ncat -luv do (with -k, --json's message events name
+      // each sender).
+      if (!this.#keepOpen && this.#peers.size === 0) {
+        this.report({ event: "accepted", peer: client.peer });
+      }
+      this.#addPeer(client);
+    }
     // -x: the block goes to stderr before the bytes go to stdout, as `send`.
     if (this.#printer.json || this.#options.hex) {
       await this.#printer.emitData({
@@ -174,11 +182,16 @@ class ListenSession implements SocketNotifier {
       if (this.#printer.json) return;
     }
     try {
-      await writeAll(Deno.stdout, message);
+      await writeStdout(message);
     } catch (error) {
-      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
       // `| head -c 10`: the reader is gone; end as SIGPIPE would, silently.
-      this.#end(ExitCode.BrokenPipe);
+      // Any other failure (a full disk) ends every form too, in one line
+      // naming stdout, not as a failure of this peer.
+      this.#end(
+        error instanceof Deno.errors.BrokenPipe
+          ? ExitCode.BrokenPipe
+          : error as Error,
+      );
     }
   }
 
@@ -322,7 +335,10 @@ class ListenSession implements SocketNotifier {
       await new Promise((resolve) => setTimeout(resolve, left));
     }
     const [peer] = this.#peers;
-    this.#end(idleError(peer?.peer ?? local, ms));
+    const error = idleError(peer?.peer ?? local, ms);
+    // An event too, as a reset has: -v and --json say why the peer went.
+    this.socketError(error);
+    this.#end(error);
   }
 }
 

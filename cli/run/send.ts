@@ -7,7 +7,7 @@ import type { EventPrinter } from "../_events.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
-import { readChunks, writeAll } from "../_stdio.ts";
+import { readChunks, writeStdout } from "../_stdio.ts";
 import { clientTlsOf } from "../_tls_options.ts";
 import { familyOf, unixPathOf } from "../_options.ts";
 
@@ -76,6 +76,17 @@ export async function runSend(
       ),
       ...(printer ? [printer.broken.then(() => ExitCode.BrokenPipe)] : []),
     ]);
+  } catch (error) {
+    // --json: why the session ended, in the stream too, as on `listen`.
+    if (json && error instanceof SocketError) {
+      printer?.emit({
+        event: "error",
+        peer: error.peer ?? client.peer,
+        code: error.code,
+        message: error.message,
+      });
+    }
+    throw error;
   } finally {
     client.close();
     if (events) report?.emit(events.closedEvent(client));
@@ -234,7 +245,7 @@ class Session {
       }
       // With --json the events are the data; -x's block goes to stderr
       // before the bytes go to stdout.
-      if (!this.#printer?.json) await writeAll(Deno.stdout, data);
+      if (!this.#printer?.json) await writeStdout(data);
     }
   }
 }
