@@ -134,6 +134,21 @@ Deno.test("listen: 1 MiB each way with a Python client, byte-exact, half-closes 
   assertMatch(listener.stderr, /disconnected \(1048576 bytes\)/);
 });
 
+Deno.test("listen -N, nc's flag for what listen does anyway: input EOF half-closes", async () => {
+  const listener = await Listener.start(["-N"]);
+  const python = pythonExchange(listener.port, new Uint8Array(0), false);
+  await listener.write(new TextEncoder().encode("hi"));
+  // Python prints only after our EOF reached it as a FIN.
+  await listener.endInput();
+  const printed = await python;
+  assertEquals(
+    printed.stdout.trim(),
+    `${await sha256(new TextEncoder().encode("hi"))} 2`,
+    printed.stderr,
+  );
+  assertEquals((await listener.result()).code, 0, listener.stderr);
+});
+
 Deno.test("listen: the peer's half-close ends it with exit 0 though stdin is still open", async () => {
   const listener = await Listener.start([]);
   const python = runPython(

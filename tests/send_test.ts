@@ -36,6 +36,18 @@ Deno.test("send joins message arguments with spaces and adds no newline", async 
   );
 });
 
+Deno.test("send -N, nc's flag for what send does anyway: the peer reads to EOF and answers", async () => {
+  const peer = await PythonPeer.start(RECORD + 'c.sendall(b"ok")');
+  const result = await runCli(["send", "-N", "127.0.0.1", String(peer.port)], {
+    stdin: "hello",
+  });
+  assertEquals([result.code, result.text], [0, "ok"], result.stderr);
+  assertEquals(
+    await peer.output(),
+    new TextEncoder().encode("hello").toHex(),
+  );
+});
+
 Deno.test("send -C turns LF into CRLF across stdin chunks and keeps CRLF", async () => {
   const peer = await PythonPeer.start(RECORD);
   const result = await runCli(["send", "-C", "127.0.0.1", String(peer.port)], {

@@ -73,6 +73,11 @@ export function listenCommand(command: Command): void {
     )
     .option("-C, --crlf", "send LF line endings as CRLF")
     .option("--lines", "UDP: one datagram per stdin line, not per read")
+    .option(
+      "-N, --shutdown",
+      "half-close TCP when the input ends, as nc -N",
+      true,
+    )
     .option("--no-shutdown", "do not half-close TCP when the input ends")
     .addOption(allowOption())
     .addOption(denyOption())

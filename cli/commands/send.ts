@@ -57,6 +57,11 @@ export function sendCommand(command: Command): void {
       parseDurationOrZero,
     )
     .option("-C, --crlf", "send LF line endings as CRLF")
+    .option(
+      "-N, --shutdown",
+      "half-close TCP when the input ends, as nc -N",
+      true,
+    )
     .option("--no-shutdown", "do not half-close TCP when the input ends")
     .option("--json", "print NDJSON events instead of raw data")
     .option("-x, --hex", "dump sent and received bytes as hex on stderr")
