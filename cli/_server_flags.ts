@@ -1,6 +1,7 @@
 import { Option } from "@commander-js/extra-typings";
 import { collect, parseSocketPath } from "./_options.ts";
 import { UsageError } from "./_exit.ts";
+import { parseCidr } from "./_access.ts";
 
 /** The `--allow`/`--deny` lists every sockit server takes. */
 export interface AccessOptions {
@@ -30,14 +31,23 @@ export function unixOption() {
 export function allowOption(
   description = "only accept peers in this network (repeatable)",
 ) {
-  return new Option("--allow <cidr>", description).argParser(collect);
+  return new Option("--allow <cidr>", description).argParser(collectNetwork);
 }
 
 /** `--deny CIDR` (repeatable), declared once for every server command. */
 export function denyOption(
   description = "refuse peers in this network (repeatable)",
 ) {
-  return new Option("--deny <cidr>", description).argParser(collect);
+  return new Option("--deny <cidr>", description).argParser(collectNetwork);
+}
+
+/**
+ * Checked as it is parsed, so that a bad network's line names its flag as
+ * every other bad value's does; the server parses the list again to use it.
+ */
+function collectNetwork(value: string, previous?: string[]): string[] {
+  parseCidr(value);
+  return collect(value, previous);
 }
 
 /** `-q` with `-x` on a server: one drops the message events, one dumps them. */

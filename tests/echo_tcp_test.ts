@@ -282,6 +282,27 @@ Deno.test("echo-tcp --deny refuses a peer with a rejected event", async () => {
   await server.stop();
 });
 
+Deno.test("a bad --allow or --deny network is exit 2 naming the flag and the value, on every server", async () => {
+  const cases: [string[], string][] = [
+    [
+      ["echo-tcp", "--port", "0", "--allow", "10.0.0.0/33"],
+      'sockit: --allow: network "10.0.0.0/33" has a bad prefix length: use 0 to 32',
+    ],
+    [
+      ["relay", "--deny", "nonsense", "0", "127.0.0.1:9"],
+      'sockit: --deny: network "nonsense" is not an address or address/prefix (CIDR)',
+    ],
+    [
+      ["listen", "--allow", "::1/129", "0"],
+      'sockit: --allow: network "::1/129" has a bad prefix length: use 0 to 128',
+    ],
+  ];
+  for (const [args, line] of cases) {
+    const result = await runCli(args, { stdin: "" });
+    assertEquals([result.code, result.stderr.trim()], [2, line]);
+  }
+});
+
 Deno.test("echo-tcp events keep a character split across reads readable and escape bidi controls", async () => {
   const server = await SpawnedServer.start(["echo-tcp", "--port", "0"]);
   const python = await runPython(
