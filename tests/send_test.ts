@@ -580,6 +580,29 @@ Deno.test("send HOST:PORT in one word (socat's, curl's habit) is exit 2 with the
   assertMatch(v6.stderr, /^sockit: cannot connect to "\[::1\]:1"/);
 });
 
+Deno.test("send --json: a refused connect is an error event on stdout too, naming the target", async () => {
+  // A port just bound and closed again: nothing listens there.
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  const result = await runCli(["send", "--json", "127.0.0.1", String(port)], {
+    stdin: "",
+  });
+  assertEquals(result.code, 1, result.stderr);
+  const events = result.text.trim().split("\n").map((line) =>
+    JSON.parse(line) as Record<string, unknown>
+  );
+  assertEquals(events.length, 1, result.text);
+  assertEquals(
+    [events[0]!.event, events[0]!.code, events[0]!.peer],
+    ["error", "refused", { address: "127.0.0.1", port }],
+  );
+  assertEquals(
+    result.stderr.trim(),
+    `sockit: cannot connect to "127.0.0.1:${port}": connection refused`,
+  );
+});
+
 Deno.test("send --json: a reset or an idle timeout is an error event before closed, as on listen", async () => {
   for (
     const [script, args, code] of [

@@ -1,7 +1,7 @@
 // The library's modules by name, not lib/mod.ts: a one-shot send loads only
 // what it runs (lib/mod.ts would load every server, HTTP and OSC module).
 import { createClient, type SocketClient } from "../../lib/client.ts";
-import { SocketError } from "../../lib/errors.ts";
+import { type NetAddress, SocketError } from "../../lib/errors.ts";
 import type { SendOptions } from "../commands/send.ts";
 import type { EventPrinter } from "../_events.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
@@ -40,20 +40,37 @@ export async function runSend(
     Deno.stderr,
   );
   const report = json || options.verbose ? printer : undefined;
+  /** --json: why the session ended, or never began, in the stream too. */
+  const reportFailure = (error: unknown, peer: NetAddress) => {
+    if (json && error instanceof SocketError) {
+      printer?.emit({
+        event: "error",
+        peer: error.peer ?? peer,
+        code: error.code,
+        message: error.message,
+      });
+    }
+  };
   const path = unixPathOf(host);
-  const client = path !== undefined
-    ? await createClient({ path }, {
-      protocol,
-      tls: options.tls,
-      keepSendingAfterEof: true,
-    })
-    : await createClient(host, port, {
-      protocol,
-      family,
-      timeout: options.wait,
-      keepSendingAfterEof: true,
-      tls: await clientTlsOf(options.tls, "--tls", options),
-    });
+  let client: SocketClient;
+  try {
+    client = path !== undefined
+      ? await createClient({ path }, {
+        protocol,
+        tls: options.tls,
+        keepSendingAfterEof: true,
+      })
+      : await createClient(host, port, {
+        protocol,
+        family,
+        timeout: options.wait,
+        keepSendingAfterEof: true,
+        tls: await clientTlsOf(options.tls, "--tls", options),
+      });
+  } catch (error) {
+    reportFailure(error, { address: host, port });
+    throw error;
+  }
   report?.emit({
     event: "connected",
     peer: client.peer,
@@ -77,15 +94,8 @@ export async function runSend(
       ...(printer ? [printer.broken.then(() => ExitCode.BrokenPipe)] : []),
     ]);
   } catch (error) {
-    // --json: why the session ended, in the stream too, as on `listen`.
-    if (json && error instanceof SocketError) {
-      printer?.emit({
-        event: "error",
-        peer: error.peer ?? client.peer,
-        code: error.code,
-        message: error.message,
-      });
-    }
+    // As on `listen`, whose stream says why a peer went.
+    reportFailure(error, client.peer);
     throw error;
   } finally {
     client.close();
