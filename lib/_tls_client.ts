@@ -2,6 +2,7 @@ import type { NetAddress } from "./errors.ts";
 import type { StreamConn } from "./_tcp_stream.ts";
 import { describe, socketError } from "./_socket_error_from.ts";
 import { NodeTlsConn, toDenoError } from "./_node_tls_conn.ts";
+import { connectTcp } from "./_tcp_connect.ts";
 
 /** What a TLS client needs to know; certificates are always verified. */
 export interface TlsClientSettings {
@@ -44,11 +45,7 @@ export async function connectTls(
   if (await hasSelfSignedFor(hostname, settings.caCerts ?? [])) {
     return await connectNode(address, endpoint, hostname, settings, signal);
   }
-  const tcp = await Deno.connect({
-    hostname: address,
-    port: endpoint.port,
-    signal,
-  });
+  const tcp = await connectTcp(address, endpoint.port, signal);
   const tlsConn = await Deno.startTls(tcp, {
     hostname,
     caCerts: settings.caCerts,

@@ -6,6 +6,7 @@ import { TcpClient } from "./_tcp_client.ts";
 import { resolveHost } from "./_resolve.ts";
 import { validatePort } from "./_validate.ts";
 import { deadlineSignal } from "./_deadline.ts";
+import { connectTcp } from "./_tcp_connect.ts";
 
 export type { ReceiveMode } from "./_receive_mode.ts";
 
@@ -256,11 +257,7 @@ async function connectNet(
       return openUdpClient({ address, port });
     }
     if (!tls) {
-      const conn = await Deno.connect({
-        hostname: address,
-        port,
-        signal: aborted,
-      });
+      const conn = await connectTcp(address, port, aborted);
       conn.setNoDelay(true);
       return new TcpClient(conn, false, keepSending);
     }

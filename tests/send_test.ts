@@ -580,6 +580,36 @@ Deno.test("send HOST:PORT in one word (socat's, curl's habit) is exit 2 with the
   assertMatch(v6.stderr, /^sockit: cannot connect to "\[::1\]:1"/);
 });
 
+Deno.test("send localhost reaches a server on ::1 only, and one on 127.0.0.1 only, as nc tries each address", async () => {
+  for (const hostname of ["::1", "127.0.0.1"]) {
+    const listener = Deno.listen({ hostname, port: 0 });
+    const served = (async () => {
+      const conn = await listener.accept();
+      const buffer = new Uint8Array(16);
+      const count = await conn.read(buffer);
+      await conn.write(new TextEncoder().encode(`hello from ${hostname}`));
+      conn.close();
+      return new TextDecoder().decode(buffer.subarray(0, count ?? 0));
+    })();
+    try {
+      const result = await runCli([
+        "send",
+        "localhost",
+        String(listener.addr.port),
+        "hi",
+      ]);
+      assertEquals(
+        [result.code, result.text],
+        [0, `hello from ${hostname}`],
+        result.stderr,
+      );
+      assertEquals(await served, "hi");
+    } finally {
+      listener.close();
+    }
+  }
+});
+
 Deno.test("send --json: a refused connect is an error event on stdout too, naming the target", async () => {
   // A port just bound and closed again: nothing listens there.
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
