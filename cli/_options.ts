@@ -301,16 +301,28 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** The family forced by `-4` or `-6`, checked against a literal host. */
+/**
+ * The family forced by `-4` or `-6`, checked against a literal host; with
+ * `-n` (nc's "no DNS") the host must be an address. `localhost` passes:
+ * sockit never looks it up (it is 127.0.0.1 and ::1).
+ */
 export function familyOf(
   host: string,
-  options: { ipv4?: boolean; ipv6?: boolean },
+  options: { ipv4?: boolean; ipv6?: boolean; numeric?: boolean },
 ): 4 | 6 | undefined {
   if (options.ipv4 && options.ipv6) {
     throw new InvalidArgumentError("options -4 and -6 cannot be used together");
   }
   const family = options.ipv4 ? 4 : options.ipv6 ? 6 : undefined;
   const literal = isIpv6(host) ? 6 : IPV4.test(host) ? 4 : undefined;
+  if (
+    options.numeric && literal === undefined && host !== "localhost" &&
+    !host.startsWith("unix:")
+  ) {
+    throw new InvalidArgumentError(
+      `host "${host}" is a name, but -n looks up none: give its address`,
+    );
+  }
   if (family && literal && family !== literal) {
     throw new InvalidArgumentError(
       `host "${host}" is an IPv${literal} address, but -${family} was given`,

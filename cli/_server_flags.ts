@@ -13,6 +13,8 @@ export interface AccessOptions {
 export interface ListenFlags extends AccessOptions {
   ipv4?: boolean;
   ipv6?: boolean;
+  /** `-n` (listen): the host must be an address or localhost. */
+  numeric?: boolean;
   /** `--unix PATH` (or a relay's `unix:PATH`): in place of host and port. */
   unix?: string;
   tlsCert?: string;

@@ -90,3 +90,33 @@ Deno.test("send reaches ::1 with a numeric zone; a zone by name is refused", asy
     await server.stop();
   }
 });
+
+Deno.test("-n (nc's no-DNS) refuses a host name in send, listen and scan, naming it; localhost and addresses pass", async () => {
+  const line =
+    'sockit: host "nosuch.invalid" is a name, but -n looks up none: give its address';
+  for (
+    const args of [
+      ["send", "-n", "nosuch.invalid", "9"],
+      ["listen", "-n", "nosuch.invalid", "0"],
+      ["scan", "-n", "nosuch.invalid", "9"],
+    ]
+  ) {
+    const result = await runCli(args, { stdin: "" });
+    assertEquals(
+      [result.code, result.stderr.trim()],
+      [2, line],
+      args.join(" "),
+    );
+  }
+  const server = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  try {
+    for (const host of ["127.0.0.1", "localhost"]) {
+      const sent = await runCli(
+        ["send", "-n", host, String(server.port), "hi"],
+      );
+      assertEquals([sent.code, sent.text], [0, "hi"], sent.stderr);
+    }
+  } finally {
+    await server.stop();
+  }
+});

@@ -30,6 +30,29 @@ time.sleep(30)
 `);
 }
 
+Deno.test("scan -zvn, nc's habit: -z is taken, -v prints every port as -a does, -n takes an address", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  const closed = freePort();
+  try {
+    const [low, high] = [echo.port, closed].sort((a, b) => a - b);
+    const state = (port: number) => port === echo.port ? "open" : "closed";
+    const result = await runCli([
+      "scan",
+      "-zvn",
+      "127.0.0.1",
+      String(echo.port),
+      String(closed),
+    ]);
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(
+      result.text,
+      `127.0.0.1:${low} ${state(low!)}\n127.0.0.1:${high} ${state(high!)}\n`,
+    );
+  } finally {
+    await echo.stop();
+  }
+});
+
 Deno.test("scan: open, closed and filtered ports in ascending order, with banners", async () => {
   const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
   const banner = await PythonPeer.start(

@@ -83,6 +83,10 @@ export function listenCommand(command: Command): void {
     .addOption(denyOption())
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")
+    .option(
+      "-n, --numeric",
+      "look up no host names, as nc -n: bind an address (or localhost)",
+    )
     .addOption(tlsCertOption())
     .addOption(tlsKeyOption())
     .option("--json", "print NDJSON events on stdout instead of raw data")

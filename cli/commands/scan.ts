@@ -19,6 +19,12 @@ export interface ScanOptions {
   json?: boolean;
   ipv4?: boolean;
   ipv6?: boolean;
+  /** `-n`: the host must be an address. */
+  numeric?: boolean;
+  /** nc's `-z`: what a scan does anyway. */
+  z?: boolean;
+  /** nc's `-zv`: every port, as `-a`. */
+  verbose?: boolean;
 }
 
 /** `sockit scan`: a TCP connect scan, loud by nature; loopback in tests. */
@@ -55,6 +61,9 @@ export function scanCommand(command: Command): void {
     .option("--json", "print one NDJSON object per printed port")
     .option("-4, --ipv4", "use IPv4 only")
     .option("-6, --ipv6", "use IPv6 only")
+    .option("-n, --numeric", "look up no host names, as nc -n: give addresses")
+    .option("-z", "taken for nc -z habits: a scan sends no data anyway")
+    .option("-v, --verbose", "print closed and filtered ports too, as nc -zv")
     .addHelpText(
       "after",
       helpFooter({

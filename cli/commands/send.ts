@@ -24,6 +24,8 @@ export interface SendOptions {
   verbose?: boolean;
   ipv4?: boolean;
   ipv6?: boolean;
+  /** `-n`: the host must be an address. */
+  numeric?: boolean;
   tls?: boolean;
   cacert?: string[];
   servername?: string;
@@ -68,6 +70,7 @@ export function sendCommand(command: Command): void {
     .option("-v, --verbose", "print connection events on stderr")
     .option("-4, --ipv4", "use IPv4 only")
     .option("-6, --ipv6", "use IPv6 only")
+    .option("-n, --numeric", "look up no host names, as nc -n: give addresses")
     .option("--tls", "connect with TLS; the certificate is always verified")
     .addOption(cacertOption())
     .addOption(servernameOption())

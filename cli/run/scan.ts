@@ -21,7 +21,7 @@ export async function runScan(
     })
   ) {
     if (result.state === "open") open++;
-    if (result.state !== "open" && !options.all) continue;
+    if (result.state !== "open" && !options.all && !options.verbose) continue;
     printer.emit({
       event: "port",
       peer: result.peer,
