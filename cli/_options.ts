@@ -66,6 +66,32 @@ export function durationOption<Flags extends string>(
 }
 
 /**
+ * nc's `-N`: half-close at the input's end, which `send` and `listen` do
+ * unless `--no-shutdown` ({@linkcode noShutdownOption}) says otherwise.
+ */
+export function shutdownOption() {
+  return new Option(
+    "-N, --shutdown",
+    "half-close TCP when the input ends, as nc -N",
+  ).default(true);
+}
+
+/** `--no-shutdown`, the one way to keep the write side open. */
+export function noShutdownOption() {
+  return new Option(
+    "--no-shutdown",
+    "do not half-close TCP when the input ends",
+  );
+}
+
+/** nc's `-n`: the host must be an address (checked by {@linkcode familyOf}). */
+export function numericOption(
+  description = "look up no host names, as nc -n: give addresses",
+) {
+  return new Option("-n, --numeric", description);
+}
+
+/**
  * Digits; spaces around them and a leading `+` are taken too, as nc
  * (strtonum) takes `+80` and ` 80`.
  */

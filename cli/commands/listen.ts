@@ -12,11 +12,14 @@ import { tlsCertOption, tlsKeyOption } from "../_tls_options.ts";
 import { UsageError } from "../_exit.ts";
 import { helpFooter } from "../_help.ts";
 import {
+  noShutdownOption,
+  numericOption,
   parseCount,
   parseDuration,
   parseDurationOrZero,
   parseHost,
   parseListenPort,
+  shutdownOption,
   splitHostPort,
 } from "../_options.ts";
 
@@ -73,19 +76,16 @@ export function listenCommand(command: Command): void {
     )
     .option("-C, --crlf", "send LF line endings as CRLF")
     .option("--lines", "UDP: one datagram per stdin line, not per read")
-    .option(
-      "-N, --shutdown",
-      "half-close TCP when the input ends, as nc -N",
-      true,
-    )
-    .option("--no-shutdown", "do not half-close TCP when the input ends")
+    .addOption(shutdownOption())
+    .addOption(noShutdownOption())
     .addOption(allowOption())
     .addOption(denyOption())
     .option("-4, --ipv4", "bind the IPv4 address of --host")
     .option("-6, --ipv6", "bind the IPv6 address of --host")
-    .option(
-      "-n, --numeric",
-      "look up no host names, as nc -n: bind an address (or localhost)",
+    .addOption(
+      numericOption(
+        "look up no host names, as nc -n: bind an address (or localhost)",
+      ),
     )
     .addOption(tlsCertOption())
     .addOption(tlsKeyOption())

@@ -4,6 +4,7 @@ import { ExitCode } from "../_exit.ts";
 import { helpFooter } from "../_help.ts";
 import {
   durationOption,
+  numericOption,
   parseCount,
   parseHost,
   parsePort,
@@ -61,7 +62,7 @@ export function scanCommand(command: Command): void {
     .option("--json", "print one NDJSON object per printed port")
     .option("-4, --ipv4", "use IPv4 only")
     .option("-6, --ipv6", "use IPv6 only")
-    .option("-n, --numeric", "look up no host names, as nc -n: give addresses")
+    .addOption(numericOption())
     .option("-z", "taken for nc -z habits: a scan sends no data anyway")
     .option("-v, --verbose", "print closed and filtered ports too, as nc -zv")
     .addHelpText(

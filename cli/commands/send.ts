@@ -4,10 +4,13 @@ import { helpFooter } from "../_help.ts";
 import { cacertOption, servernameOption } from "../_tls_options.ts";
 import {
   durationOption,
+  noShutdownOption,
+  numericOption,
   parseDuration,
   parseDurationOrZero,
   parsePort,
   parseTarget,
+  shutdownOption,
   unixPathOf,
 } from "../_options.ts";
 
@@ -59,18 +62,14 @@ export function sendCommand(command: Command): void {
       parseDurationOrZero,
     )
     .option("-C, --crlf", "send LF line endings as CRLF")
-    .option(
-      "-N, --shutdown",
-      "half-close TCP when the input ends, as nc -N",
-      true,
-    )
-    .option("--no-shutdown", "do not half-close TCP when the input ends")
+    .addOption(shutdownOption())
+    .addOption(noShutdownOption())
     .option("--json", "print NDJSON events instead of raw data")
     .option("-x, --hex", "dump sent and received bytes as hex on stderr")
     .option("-v, --verbose", "print connection events on stderr")
     .option("-4, --ipv4", "use IPv4 only")
     .option("-6, --ipv6", "use IPv6 only")
-    .option("-n, --numeric", "look up no host names, as nc -n: give addresses")
+    .addOption(numericOption())
     .option("--tls", "connect with TLS; the certificate is always verified")
     .addOption(cacertOption())
     .addOption(servernameOption())
