@@ -1,4 +1,5 @@
 import { stdoutBroke } from "./_shutdown.ts";
+import { messageOf } from "./_failure.ts";
 import { withDeadline } from "../lib/_deadline.ts";
 
 /**
@@ -311,6 +312,15 @@ export class EventOutput {
       if (this.#isStdout && error instanceof Deno.errors.BrokenPipe) {
         stdoutBroke();
         this.#onBroken();
+      } else if (this.#isStdout) {
+        // A full disk under `relay -x > dump.txt`: the network must not
+        // stop for its record, but a record that silently ends is worse
+        // than none. Said once: no later line is written.
+        console.error(
+          `sockit: cannot write events to stdout: ${
+            messageOf(error)
+          }; no more are printed`,
+        );
       }
     } finally {
       this.#writing = undefined;
