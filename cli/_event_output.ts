@@ -1,4 +1,5 @@
-import { stdoutBroke } from "./_shutdown.ts";
+import { stdoutBroke, stdoutFailed } from "./_shutdown.ts";
+import { messageOf } from "./_failure.ts";
 import { withDeadline } from "../lib/_deadline.ts";
 
 /**
@@ -95,6 +96,7 @@ export class EventOutput {
   #inFlight = 0;
   #writing: Promise<void> | undefined;
   #isBroken = false;
+  #keepsData = false;
   #onBroken!: () => void;
   #encoder = new TextEncoder();
   #progressAt = 0;
@@ -111,6 +113,14 @@ export class EventOutput {
     this.name = isStdout ? "stdout" : "stderr";
     this.#paced = !(stream.isTerminal?.() ?? false);
     this.broken = new Promise((resolve) => this.#onBroken = resolve);
+  }
+
+  /**
+   * Marks these events as the command's data (`send --json`): a write that
+   * fails then ends the command with exit 1, where a server serves on.
+   */
+  keepsData(): void {
+    this.#keepsData = true;
   }
 
   /** Whether the queue is long enough that droppable events should go. */
@@ -311,6 +321,23 @@ export class EventOutput {
       if (this.#isStdout && error instanceof Deno.errors.BrokenPipe) {
         stdoutBroke();
         this.#onBroken();
+      } else if (this.#isStdout && this.#keepsData) {
+        // The events are the command's data: it fails as a raw write does.
+        stdoutFailed(
+          new Error(`cannot write to stdout: ${messageOf(error)}`, {
+            cause: error,
+          }),
+        );
+        this.#onBroken();
+      } else if (this.#isStdout) {
+        // A full disk under `relay -x > dump.txt`: the network must not
+        // stop for its record, but a record that silently ends is worse
+        // than none. Said once: no later line is written.
+        console.error(
+          `sockit: cannot write events to stdout: ${
+            messageOf(error)
+          }; no more are printed`,
+        );
       }
     } finally {
       this.#writing = undefined;

@@ -146,6 +146,7 @@ export class EventPrinter {
     this.json = json;
     if (output instanceof EventOutput) {
       this.#output = output;
+      if (lossless) output.keepsData();
       this.#write = (line) => output.write(line);
     } else {
       this.#write = output;

@@ -2,6 +2,7 @@ const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
 const waiting = new Set<(signal: Deno.Signal) => void>();
 let stdoutGone = false;
+let stdoutFailure: Error | undefined;
 
 /**
  * Resolves with the first SIGINT or SIGTERM, or with `"SIGPIPE"` once
@@ -10,7 +11,7 @@ let stdoutGone = false;
  * exit itself; main() turns a broken stdout into exit 141.
  */
 export function shutdownSignal(): Promise<Deno.Signal> {
-  if (stdoutGone) return Promise.resolve("SIGPIPE");
+  if (stdoutGone || stdoutFailure) return Promise.resolve("SIGPIPE");
   return new Promise((resolve) => {
     const handlers = SIGNALS.map((signal) => {
       const handler = () => done(signal);
@@ -34,6 +35,22 @@ export function shutdownSignal(): Promise<Deno.Signal> {
 export function stdoutBroke(): void {
   stdoutGone = true;
   for (const done of [...waiting]) done("SIGPIPE");
+}
+
+/**
+ * Records that stdout failed otherwise (a full disk) under a command whose
+ * events are its data (`send --json`, `listen --json`), and stops it as
+ * {@linkcode stdoutBroke} does; main() then fails with `error`: exit 1 and
+ * its line, as a failed write of raw data does.
+ */
+export function stdoutFailed(error: Error): void {
+  stdoutFailure ??= error;
+  for (const done of [...waiting]) done("SIGPIPE");
+}
+
+/** The failure {@linkcode stdoutFailed} recorded, if any. */
+export function stdoutFailureOf(): Error | undefined {
+  return stdoutFailure;
 }
 
 /** Whether stdout's reader went away during this run. */

@@ -13,6 +13,7 @@ import { COMMANDS } from "./_commands.ts";
 import { ExitCode } from "./_exit.ts";
 import { failureOf, finishedCode } from "./_failure.ts";
 import { flushEventOutputs } from "./_event_output.ts";
+import { stdoutFailureOf } from "./_shutdown.ts";
 import { helpCommand, programHelpFooter } from "./_help.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
@@ -102,6 +103,9 @@ export async function main(args: string[]): Promise<number> {
     const program = await buildProgram(args);
     await program.parseAsync(args, { from: "user" });
     await flushEventOutputs();
+    // A command that stopped because its events could not be written.
+    const failure = stdoutFailureOf();
+    if (failure) throw failure;
     return finishedCode(Deno.exitCode);
   } catch (error) {
     // Events before the error line, as they happened.

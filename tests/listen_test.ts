@@ -789,6 +789,25 @@ Deno.test("listen: SIGINT stops it at once (exit 0) while nobody reads its stdou
   assertMatch(stderr, /stopped: 1 connection/);
 });
 
+Deno.test("listen --json: a stdout that cannot be written (full disk) is one line naming stdout, exit 1", async () => {
+  // The listening event is the first line, so the failure comes at once.
+  for (const args of [["--json"], ["--json", "-k"]]) {
+    const child = cliCommandTo("/dev/full", ["listen", ...args, "0"]).spawn();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await child.stdin.close().catch(() => {});
+    const { code, stderr } = await child.output();
+    clearTimeout(timer);
+    assertEquals(
+      [code, new TextDecoder().decode(stderr)],
+      [
+        1,
+        "sockit: cannot write to stdout: no space left on device (os error 28)\n",
+      ],
+      args.join(" "),
+    );
+  }
+});
+
 Deno.test("listen: a stdout that cannot be written (full disk) is one line naming stdout, exit 1, also with -k", async () => {
   for (const args of [[], ["-k"]]) {
     const child = cliCommandTo("/dev/full", ["listen", ...args, "0"]).spawn();

@@ -4,6 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
+  cliCommandTo,
   echoAfterHalfClose,
   freePort,
   has,
@@ -830,4 +831,50 @@ while True:
   const events = server.events.map((e) => e.event);
   assertEquals(events.filter((e) => e === "error"), []);
   assert(events.includes("connected"), events.join(" "));
+});
+
+Deno.test("relay: a stdout that fails (a full disk) is said once on stderr; the relay serves on, exit 0", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  const port = freePort();
+  const child = cliCommandTo("/dev/full", [
+    "relay",
+    String(port),
+    `127.0.0.1:${echo.port}`,
+  ]).spawn();
+  await child.stdin.close();
+  const stderr = new Response(child.stderr).text();
+  try {
+    const deadline = Date.now() + 15_000;
+    for (let i = 0; i < 2; i++) {
+      let conn: Deno.Conn | undefined;
+      while (conn === undefined) {
+        try {
+          conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await sleep(50);
+        }
+      }
+      await writeAll(conn, new TextEncoder().encode(`hello ${i}\n`));
+      await conn.closeWrite();
+      assertEquals(
+        new TextDecoder().decode(await readAll(conn)),
+        `hello ${i}\n`,
+      );
+      conn.close();
+    }
+  } finally {
+    await sleep(200);
+    child.kill("SIGTERM");
+    await echo.stop();
+  }
+  const { code } = await child.status;
+  assertEquals(code, 0);
+  const lines = (await stderr).trim().split("\n");
+  // Once, not per lost line, and naming what failed.
+  assertEquals(lines.length, 1, lines.join("\n"));
+  assertMatch(
+    lines[0]!,
+    /^sockit: cannot write events to stdout: no space left on device.*; no more are printed$/,
+  );
 });

@@ -538,24 +538,28 @@ Deno.test("send --lines without -u is a usage error (exit 2)", async () => {
   );
 });
 
-Deno.test("send: a stdout that cannot be written (full disk) is one line naming stdout, exit 1", async () => {
-  const peer = await PythonPeer.start(`c.sendall(b"reply")`);
-  const child = cliCommandTo("/dev/full", [
-    "send",
-    "127.0.0.1",
-    String(peer.port),
-    "hi",
-  ])
-    .spawn();
-  await child.stdin.close();
-  const { code, stderr } = await child.output();
-  assertEquals(
-    [code, new TextDecoder().decode(stderr)],
-    [
-      1,
-      "sockit: cannot write to stdout: no space left on device (os error 28)\n",
-    ],
-  );
+Deno.test("send: a stdout that cannot be written (full disk) is one line naming stdout, exit 1, also with --json", async () => {
+  for (const args of [[], ["--json"]]) {
+    const peer = await PythonPeer.start(`c.sendall(b"reply")`);
+    const child = cliCommandTo("/dev/full", [
+      "send",
+      ...args,
+      "127.0.0.1",
+      String(peer.port),
+      "hi",
+    ])
+      .spawn();
+    await child.stdin.close();
+    const { code, stderr } = await child.output();
+    assertEquals(
+      [code, new TextDecoder().decode(stderr)],
+      [
+        1,
+        "sockit: cannot write to stdout: no space left on device (os error 28)\n",
+      ],
+      args.join(" "),
+    );
+  }
 });
 
 Deno.test("send HOST:PORT in one word (socat's, curl's habit) is exit 2 with the form that works", async () => {
