@@ -163,6 +163,35 @@ Deno.test("receive() times out without closing, and the data still arrives later
   });
 });
 
+Deno.test("receive(mode, 0) returns what already waits in the socket, TCP and UDP", async () => {
+  const tcp = await createServer("127.0.0.1", 0);
+  tcp.run({ socketMessage: (client, message) => client.send(message) });
+  const udp = await createServer("127.0.0.1", 0, { protocol: "udp" });
+  udp.run({ socketMessage: (client, message) => client.send(message) });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+  try {
+    await using stream = await createClient("127.0.0.1", tcp.localPort);
+    await stream.send("one\n");
+    await settle(); // the echo is in the client's socket, never read yet
+    assertEquals(await stream.receive("*line", 0), "one");
+    await stream.send("two");
+    await settle();
+    assertEquals(await stream.receive("*all", 0), "two");
+    await using datagrams = await createClient("127.0.0.1", udp.localPort, {
+      protocol: "udp",
+    });
+    await datagrams.send("three");
+    await settle();
+    assertEquals(await datagrams.receive("*all", 0), "three");
+    // Nothing pending is still a timeout at once.
+    assertEquals(await codeOf(stream.receive("*all", 0)), "timeout");
+    assertEquals(await codeOf(datagrams.receive("*all", 0)), "timeout");
+  } finally {
+    await tcp.stop();
+    await udp.stop();
+  }
+});
+
 Deno.test("receive() rejects bad modes and timeouts as logic errors", async () => {
   await withRawPeer(async () => {}, async (port) => {
     await using client = await createClient("127.0.0.1", port);
