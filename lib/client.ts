@@ -4,7 +4,7 @@ import { stripBrackets } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
 import { TcpClient } from "./_tcp_client.ts";
 import { resolveHost } from "./_resolve.ts";
-import { validatePort } from "./_validate.ts";
+import { validateFamily, validatePort, validateProtocol } from "./_validate.ts";
 import { deadlineSignal } from "./_deadline.ts";
 import { connectTcp } from "./_tcp_connect.ts";
 
@@ -235,7 +235,9 @@ async function connectNet(
 ): Promise<SocketClient> {
   const { protocol = "tcp", timeout = 1000, tls, family, signal } = options;
   const keepSending = options.keepSendingAfterEof ?? false;
-  validatePort(port, "connect to", 1);
+  validatePort(port, "connect", 1);
+  validateProtocol(protocol, "connect");
+  validateFamily(family, "connect");
   if (!(timeout > 0)) {
     throw new RangeError(
       `Cannot connect: timeout must be more than 0 ms, got ${timeout}`,

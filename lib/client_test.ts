@@ -89,6 +89,39 @@ Deno.test("createClient() validates its arguments with TypeError and RangeError"
     () => createClient("127.0.0.1", 80, { protocol: "udp", tls: true }),
     TypeError,
   );
+  await assertRejects(
+    () => createClient("127.0.0.1", 0),
+    RangeError,
+    "Cannot connect: port must be an integer from 1 to 65535, got 0",
+  );
+  // A JavaScript caller's typo is a logic error, not a TCP connect.
+  const sctp = { protocol: "sctp" } as unknown as { protocol: "tcp" };
+  await assertRejects(
+    () => createClient("127.0.0.1", 80, sctp),
+    TypeError,
+    'Cannot connect: protocol must be "tcp" or "udp", got "sctp"',
+  );
+  await assertRejects(
+    () => createClient({ path: "/tmp/no.sock" }, sctp),
+    TypeError,
+    'got "sctp"',
+  );
+  await assertRejects(
+    () => createServer("127.0.0.1", 0, sctp),
+    TypeError,
+    'Cannot listen: protocol must be "tcp" or "udp", got "sctp"',
+  );
+  const five = { family: 5 } as unknown as { family: 4 };
+  await assertRejects(
+    () => createClient("localhost", 80, five),
+    TypeError,
+    "Cannot connect: family must be 4 or 6, got 5",
+  );
+  await assertRejects(
+    () => createServer("localhost", 0, five),
+    TypeError,
+    "Cannot listen: family must be 4 or 6, got 5",
+  );
 });
 
 Deno.test("createServer() rejects a port in use with address-in-use, naming host:port", async () => {

@@ -4,7 +4,7 @@ import type { SocketClient } from "./client.ts";
 import type { Message } from "./message.ts";
 import { stripBrackets } from "./_address.ts";
 import { toSocketError } from "./_socket_error_from.ts";
-import { validatePort } from "./_validate.ts";
+import { validateFamily, validatePort, validateProtocol } from "./_validate.ts";
 import { resolveHost } from "./_resolve.ts";
 import { TcpServer } from "./_tcp_server.ts";
 import { UdpServer } from "./_udp_server.ts";
@@ -247,6 +247,7 @@ export async function createServer(
   const port = portOrOptions as number;
   const options = maybeOptions;
   const { family } = options;
+  validateFamily(family, "listen");
   const name = host === undefined
     ? (family === 6 ? "::" : "0.0.0.0")
     : stripBrackets(host);
@@ -344,6 +345,7 @@ function bind(
 /** What every server checks before binding anything. */
 function validateServerOptions(options: ServerOptions): void {
   const { protocol, idleTimeout, maxConnections = Infinity, tls } = options;
+  validateProtocol(protocol, "listen");
   if (idleTimeout !== undefined && !(idleTimeout > 0)) {
     throw new RangeError(
       `Cannot listen: idle timeout must be more than 0 ms, got ${idleTimeout}`,
