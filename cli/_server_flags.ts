@@ -60,3 +60,28 @@ export function refuseQuietHex(options: { quiet?: boolean; hex?: boolean }) {
     );
   }
 }
+
+/**
+ * `--unix PATH` beside an address flag (`--host`, `-p`, `-4`, `-6`) or
+ * address words is exit 2 naming them: one of the two would be ignored.
+ * `given` says whether a flag with a default came from the command line.
+ */
+export function refuseAddressBesideUnix(
+  options: ListenFlags & { host?: string; port?: number },
+  given: (flag: "host" | "port") => boolean,
+  words: string[] = [],
+): void {
+  if (options.unix === undefined) return;
+  const dropped = [
+    ...(given("host") ? [`--host ${options.host}`] : []),
+    ...(given("port") ? [`-p ${options.port}`] : []),
+    ...words,
+    ...(options.ipv4 ? ["-4"] : []),
+    ...(options.ipv6 ? ["-6"] : []),
+  ];
+  if (dropped.length > 0) {
+    throw new UsageError(
+      `--unix takes the place of the address: drop "${dropped.join(" ")}"`,
+    );
+  }
+}

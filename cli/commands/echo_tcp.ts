@@ -1,6 +1,11 @@
 import type { Command } from "@commander-js/extra-typings";
 import { helpFooter } from "../_help.ts";
-import { allowOption, denyOption, unixOption } from "../_server_flags.ts";
+import {
+  allowOption,
+  denyOption,
+  refuseAddressBesideUnix,
+  unixOption,
+} from "../_server_flags.ts";
 import { tlsCertOption, tlsKeyOption } from "../_tls_options.ts";
 import {
   parseCount,
@@ -60,7 +65,11 @@ export function echoTcpCommand(command: Command): void {
         ],
       }),
     )
-    .action(async (options) => {
+    .action(async (options, command) => {
+      refuseAddressBesideUnix(
+        options,
+        (flag) => command.getOptionValueSource(flag) === "cli",
+      );
       const { runEchoServer } = await import("../_echo_server.ts");
       Deno.exitCode = await runEchoServer("tcp", options);
     });
