@@ -1,4 +1,4 @@
-import type { NetAddress } from "./errors.ts";
+import { type NetAddress, SocketError } from "./errors.ts";
 import type { SocketNotifier, SocketServer } from "./server.ts";
 import { receivedMessage } from "./_received_message.ts";
 import { NotifierDispatch } from "./_notifier_dispatch.ts";
@@ -183,7 +183,9 @@ export class TcpServer implements SocketServer {
           try {
             await handled;
           } catch (error) {
-            await dispatch.messageFailed(client, error);
+            if (!this.#cutByUs(client, idle, error)) {
+              await dispatch.messageFailed(client, error);
+            }
           }
         }
         // Backpressure even for a handler that returns nothing: its sends
@@ -220,6 +222,20 @@ export class TcpServer implements SocketServer {
       this.#clients.delete(client);
       await dispatch.closed(client);
     }
+  }
+
+  /**
+   * Whether `error` is only a handler's send cut short by the server's own
+   * close (`stop()`, the idle timeout): no failure of the peer's, and the
+   * idle timeout has its own error already.
+   */
+  #cutByUs(
+    client: TcpClient,
+    idle: IdleTimer | undefined,
+    error: unknown,
+  ): boolean {
+    return error instanceof SocketError && error.code === "closed" &&
+      !client.isOpen && (this.#state !== "running" || idle?.expired === true);
   }
 
   /**

@@ -171,6 +171,37 @@ Deno.test("idleTimeout closes only the silent connection", async () => {
   await server.stop();
 });
 
+/**
+ * A peer that sends without reading, until its writes block: the echo's
+ * send is then pending when the server closes the connection.
+ */
+async function stallEcho(port: number): Promise<Deno.TcpConn> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const chunk = new Uint8Array(65536);
+  while (true) {
+    const wrote = await Promise.race([conn.write(chunk), sleep(300)]);
+    if (wrote === undefined) return conn; // blocked: both buffers are full
+  }
+}
+
+Deno.test("a send the server itself cuts short (idle timeout, stop) is no error of the peer's", async () => {
+  const errors: string[] = [];
+  const server = await createServer("127.0.0.1", 0, { idleTimeout: 1000 });
+  server.run({
+    socketMessage: (client, message) => client.send(message),
+    socketError: (error) => void errors.push(error.code),
+  });
+  const timedOut = await stallEcho(server.localPort);
+  await eventually(() => errors.length > 0);
+  await sleep(200);
+  assertEquals(errors, ["timeout"]);
+  const stopped = await stallEcho(server.localPort);
+  await server.stop();
+  assertEquals(errors, ["timeout"], "stop() reported its own close");
+  timedOut.close();
+  stopped.close();
+});
+
 Deno.test("filter refuses a TCP peer and a UDP peer with an event", async () => {
   const rejected: string[] = [];
   const deny = () => "denied";
