@@ -29,6 +29,17 @@ export function unixOption() {
   ).argParser(parseSocketPath);
 }
 
+/**
+ * `-v, --verbose` on the echo servers, which print every event anyway:
+ * taken so that nc's `-v` habit is not exit 2.
+ */
+export function verboseHabitOption() {
+  return new Option(
+    "-v, --verbose",
+    "taken for nc -v habits: every event is printed anyway",
+  );
+}
+
 /** `--allow CIDR` (repeatable), declared once for every server command. */
 export function allowOption(
   description = "only accept peers in this network (repeatable)",

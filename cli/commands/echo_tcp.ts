@@ -5,6 +5,7 @@ import {
   denyOption,
   refuseAddressBesideUnix,
   unixOption,
+  verboseHabitOption,
 } from "../_server_flags.ts";
 import { tlsCertOption, tlsKeyOption } from "../_tls_options.ts";
 import {
@@ -45,6 +46,7 @@ export function echoTcpCommand(command: Command): void {
     .option("--json", "print events as NDJSON")
     .option("-x, --hex", "show message events as hex dumps")
     .option("-q, --quiet", "do not print message events")
+    .addOption(verboseHabitOption())
     .addHelpText(
       "after",
       helpFooter({

@@ -5,6 +5,7 @@ import {
   denyOption,
   refuseAddressBesideUnix,
   unixOption,
+  verboseHabitOption,
 } from "../_server_flags.ts";
 import { parseCountOrZero, parseHost, parseListenPort } from "../_options.ts";
 import { DEFAULT_ANSWER_RATE } from "../_udp_answer_guard.ts";
@@ -33,6 +34,7 @@ export function echoUdpCommand(command: Command): void {
     .option("--json", "print events as NDJSON")
     .option("-x, --hex", "show message events as hex dumps")
     .option("-q, --quiet", "do not print message events")
+    .addOption(verboseHabitOption())
     .addHelpText(
       "after",
       helpFooter({
