@@ -137,6 +137,11 @@ export interface SocketClient extends AsyncDisposable {
    * `\r`; `"*all"` is what is pending, waiting for the first chunk if none
    * is; `n` is exactly n bytes. Over UDP one datagram is one message.
    *
+   * Once the TCP peer has closed, what is left is returned first, whatever
+   * the mode (a last line without its ending, fewer than n bytes); the call
+   * after it fails with `"disconnected"`. A timeout leaves buffered bytes
+   * for the next call.
+   *
    * @param mode `"*line"`, `"*all"` or a byte count.
    * @param timeoutMs How long to wait; `0` polls; `Infinity` by default.
    * @returns The bytes received.
