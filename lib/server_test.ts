@@ -13,6 +13,7 @@ import {
   SocketError,
   type SocketNotifier,
 } from "./mod.ts";
+import { makePki, OPENSSL } from "../tests/_pki.ts";
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -323,4 +324,41 @@ Deno.test("borrowMessages hands out views of the read buffer, echoed intact", as
     client.close();
     await server.stop();
   }
+});
+
+Deno.test({
+  name:
+    "createServer() refuses a certificate and a key that do not match as a tls error",
+  ...OPENSSL,
+  async fn() {
+    const pki = await makePki();
+    try {
+      const error = await assertRejects(
+        async () =>
+          await createServer("127.0.0.1", 0, {
+            tls: {
+              cert: await Deno.readTextFile(pki.good.cert),
+              key: await Deno.readTextFile(pki.wrongName.key),
+            },
+          }),
+        SocketError,
+      );
+      assertEquals((error as SocketError).code, "tls", error.message);
+      const cert = await Deno.readTextFile(pki.good.cert);
+      const unparsable = await assertRejects(
+        () =>
+          createServer("127.0.0.1", 0, {
+            tls: {
+              cert,
+              key:
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            },
+          }),
+        SocketError,
+      );
+      assertEquals((unparsable as SocketError).code, "tls");
+    } finally {
+      await Deno.remove(pki.dir, { recursive: true });
+    }
+  },
 });
