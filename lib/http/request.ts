@@ -95,6 +95,12 @@ export function targetOf(url: URL): HttpTarget {
       }", use http or https`,
     );
   }
+  // The WHATWG parser takes port 0, which no connect can reach.
+  if (url.port === "0") {
+    throw new TypeError(
+      `Cannot fetch "${urlForDisplay(url)}": port 0 cannot be connected to`,
+    );
+  }
   return {
     url,
     tls,

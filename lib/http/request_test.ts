@@ -32,7 +32,14 @@ Deno.test("parseHttpUrl() takes http, https, bare hosts and IPv6", () => {
 
 Deno.test("parseHttpUrl() names the value it refuses", () => {
   for (
-    const bad of ["ftp://x/", "gopher://x", "http://", "http://[::1", "a b"]
+    const bad of [
+      "ftp://x/",
+      "gopher://x",
+      "http://",
+      "http://[::1",
+      "a b",
+      "http://x:0/",
+    ]
   ) {
     assertThrows(() => parseHttpUrl(bad), TypeError, `"${bad}"`);
   }
