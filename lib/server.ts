@@ -201,7 +201,8 @@ export interface SocketServer extends AsyncDisposable {
  * await server.stop();
  * ```
  *
- * @param host The address to bind; `undefined` binds every interface and
+ * @param host The address to bind; `undefined` binds every IPv4 interface
+ * (`0.0.0.0`; with `family: 6`, `::`, which Linux shares with IPv4) and
  * `"localhost"` the loopback address.
  * @param port 0 to 65535; 0 takes an ephemeral port.
  * @param options Protocol, idle timeout, connection cap and peer filter.
