@@ -252,6 +252,7 @@ async function connectNet(
     throw new TypeError("Cannot connect: TLS needs TCP, not UDP");
   }
   const name = stripBrackets(host);
+  if (name === "") throw new TypeError("Cannot connect: the host is empty");
   const endpoint = { address: name, port };
   const deadline = deadlineSignal(timeout, signal);
   const aborted = deadline.signal;

@@ -111,6 +111,24 @@ Deno.test("createClient() validates its arguments with TypeError and RangeError"
     TypeError,
     'Cannot listen: protocol must be "tcp" or "udp", got "sctp"',
   );
+  // The UDP one crashed on the resolver's null address.
+  for (const protocol of ["tcp", "udp"] as const) {
+    await assertRejects(
+      () => createClient("", 80, { protocol }),
+      TypeError,
+      "Cannot connect: the host is empty",
+    );
+  }
+  await assertRejects(
+    () => createServer("", 0),
+    TypeError,
+    "Cannot listen: the host is empty (undefined binds every interface)",
+  );
+  await assertRejects(
+    () => createClient({ path: "" }),
+    RangeError,
+    'Cannot connect to "unix:": the path is empty',
+  );
   const five = { family: 5 } as unknown as { family: 4 };
   await assertRejects(
     () => createClient("localhost", 80, five),

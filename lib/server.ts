@@ -252,6 +252,11 @@ export async function createServer(
   const name = host === undefined
     ? (family === 6 ? "::" : "0.0.0.0")
     : stripBrackets(host);
+  if (name === "") {
+    throw new TypeError(
+      "Cannot listen: the host is empty (undefined binds every interface)",
+    );
+  }
   const hostname = family === undefined
     ? name
     : await resolveHost(name, port, family, "listen on").catch((error) => {
