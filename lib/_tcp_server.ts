@@ -6,6 +6,7 @@ import { TcpClient } from "./_tcp_client.ts";
 import { toNetAddress } from "./_address.ts";
 import { describe, socketError, toSocketError } from "./_socket_error_from.ts";
 import { IdleTimer } from "./_idle_timer.ts";
+import { timerDelay } from "./_timer_delay.ts";
 import { isTlsTruncation } from "./_tcp_stream.ts";
 
 /** Settings a TCP server applies to each connection. */
@@ -269,7 +270,7 @@ export class TcpServer implements SocketServer {
     dispatch: NotifierDispatch,
   ): Promise<Deno.TlsHandshakeInfo | undefined> {
     const limit = this.#settings.idleTimeout ?? HANDSHAKE_MS;
-    const timer = setTimeout(() => conn.close(), limit);
+    const timer = setTimeout(() => conn.close(), timerDelay(limit));
     try {
       return await conn.handshake();
     } catch (error) {

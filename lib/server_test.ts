@@ -362,3 +362,30 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a TLS server with idleTimeout Infinity completes handshakes (its limit fired after 1 ms)",
+  ...OPENSSL,
+  async fn() {
+    const pki = await makePki();
+    const server = await createServer("127.0.0.1", 0, {
+      idleTimeout: Infinity,
+      tls: {
+        cert: await Deno.readTextFile(pki.good.cert),
+        key: await Deno.readTextFile(pki.good.key),
+      },
+    });
+    try {
+      server.run({ socketMessage: (client, message) => client.send(message) });
+      await using client = await createClient("localhost", server.localPort, {
+        tls: { caCerts: [await Deno.readTextFile(pki.ca)] },
+      });
+      await client.send("hi");
+      assertEquals(await client.receive(2, 2000), "hi");
+    } finally {
+      await server.stop();
+      await Deno.remove(pki.dir, { recursive: true });
+    }
+  },
+});
