@@ -29,6 +29,17 @@ export function unixOption() {
   ).argParser(parseSocketPath);
 }
 
+/**
+ * `-v, --verbose` on the echo servers, which print every event anyway:
+ * taken so that nc's `-v` habit is not exit 2.
+ */
+export function verboseHabitOption() {
+  return new Option(
+    "-v, --verbose",
+    "taken for nc -v habits: every event is printed anyway",
+  );
+}
+
 /** `--allow CIDR` (repeatable), declared once for every server command. */
 export function allowOption(
   description = "only accept peers in this network (repeatable)",
@@ -57,6 +68,31 @@ export function refuseQuietHex(options: { quiet?: boolean; hex?: boolean }) {
   if (options.quiet && options.hex) {
     throw new UsageError(
       "-q drops the messages -x would dump: use one of them",
+    );
+  }
+}
+
+/**
+ * `--unix PATH` beside an address flag (`--host`, `-p`, `-4`, `-6`) or
+ * address words is exit 2 naming them: one of the two would be ignored.
+ * `given` says whether a flag with a default came from the command line.
+ */
+export function refuseAddressBesideUnix(
+  options: ListenFlags & { host?: string; port?: number },
+  given: (flag: "host" | "port") => boolean,
+  words: string[] = [],
+): void {
+  if (options.unix === undefined) return;
+  const dropped = [
+    ...(given("host") ? [`--host ${options.host}`] : []),
+    ...(given("port") ? [`-p ${options.port}`] : []),
+    ...words,
+    ...(options.ipv4 ? ["-4"] : []),
+    ...(options.ipv6 ? ["-6"] : []),
+  ];
+  if (dropped.length > 0) {
+    throw new UsageError(
+      `--unix takes the place of the address: drop "${dropped.join(" ")}"`,
     );
   }
 }

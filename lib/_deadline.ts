@@ -15,8 +15,11 @@ export function withDeadline<T>(
   onTimeout: () => Error,
 ): Promise<T> {
   if (ms === Infinity) return promise;
+  // A zero wait is a poll: what is already in the socket must win, but a
+  // read settles only after a turn of the event loop, so give it one.
+  if (!(ms > 0)) return Promise.race([promise, afterOneTurn(onTimeout)]);
   const cell = new Int32Array(new SharedArrayBuffer(4));
-  const wait = Atomics.waitAsync(cell, 0, 0, Math.max(0, ms));
+  const wait = Atomics.waitAsync(cell, 0, 0, ms);
   const expired = wait.async
     ? wait.value.then((result) => {
       if (result === "timed-out") throw onTimeout();
@@ -26,6 +29,21 @@ export function withDeadline<T>(
   return Promise.race([promise, expired]).finally(() =>
     Atomics.notify(cell, 0)
   );
+}
+
+/**
+ * Rejects with `onTimeout()` after one macrotask, once pending I/O has been
+ * polled. A `MessageChannel`, not `setTimeout(0)`: see `withDeadline`.
+ */
+function afterOneTurn(onTimeout: () => Error): Promise<never> {
+  const { port1, port2 } = new MessageChannel();
+  return new Promise<never>((_, reject) => {
+    port1.onmessage = () => {
+      port1.close();
+      reject(onTimeout());
+    };
+    port2.postMessage(null);
+  });
 }
 
 const never = new Promise<never>(() => {});

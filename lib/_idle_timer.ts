@@ -1,3 +1,5 @@
+import { timerDelay } from "./_timer_delay.ts";
+
 /**
  * One timer per connection that is re-armed lazily: `touch()` only stores a
  * time, so the hot path sets no timers.
@@ -24,7 +26,9 @@ export class IdleTimer {
   }
 
   #arm(ms: number): void {
-    this.#timer = setTimeout(() => this.#check(), ms);
+    // Uncut, `#check` would re-arm a too-long delay every millisecond: wait
+    // the most a timer can, then look again.
+    this.#timer = setTimeout(() => this.#check(), timerDelay(ms));
   }
 
   #check(): void {

@@ -73,7 +73,11 @@ export function classify(error: unknown): SocketErrorCode {
     return "not-found";
   }
   if (/unreachable|os error 10[13]/i.test(text)) return "unreachable";
-  if (/certificate|handshake|tls|InvalidData/i.test(text)) return "tls";
+  // The key phrases are rustls's for a server's own pair: a key that does
+  // not match its certificate, or one that does not parse.
+  if (
+    /certificate|handshake|tls|InvalidData|KeyMismatch|private key/i.test(text)
+  ) return "tls";
   return "failed";
 }
 

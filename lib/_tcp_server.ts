@@ -1,4 +1,4 @@
-import type { NetAddress } from "./errors.ts";
+import { type NetAddress, SocketError } from "./errors.ts";
 import type { SocketNotifier, SocketServer } from "./server.ts";
 import { receivedMessage } from "./_received_message.ts";
 import { NotifierDispatch } from "./_notifier_dispatch.ts";
@@ -6,6 +6,7 @@ import { TcpClient } from "./_tcp_client.ts";
 import { toNetAddress } from "./_address.ts";
 import { describe, socketError, toSocketError } from "./_socket_error_from.ts";
 import { IdleTimer } from "./_idle_timer.ts";
+import { timerDelay } from "./_timer_delay.ts";
 import { isTlsTruncation } from "./_tcp_stream.ts";
 
 /** Settings a TCP server applies to each connection. */
@@ -183,7 +184,9 @@ export class TcpServer implements SocketServer {
           try {
             await handled;
           } catch (error) {
-            await dispatch.messageFailed(client, error);
+            if (!this.#cutByUs(client, idle, error)) {
+              await dispatch.messageFailed(client, error);
+            }
           }
         }
         // Backpressure even for a handler that returns nothing: its sends
@@ -223,6 +226,20 @@ export class TcpServer implements SocketServer {
   }
 
   /**
+   * Whether `error` is only a handler's send cut short by the server's own
+   * close (`stop()`, the idle timeout): no failure of the peer's, and the
+   * idle timeout has its own error already.
+   */
+  #cutByUs(
+    client: TcpClient,
+    idle: IdleTimer | undefined,
+    error: unknown,
+  ): boolean {
+    return error instanceof SocketError && error.code === "closed" &&
+      !client.isOpen && (this.#state !== "running" || idle?.expired === true);
+  }
+
+  /**
    * Without an idle timeout there is nothing to time: no timer, closure or
    * clock read per connection or per message. Made here, not in `#serve`,
    * so that `#serve` captures nothing and needs no context object.
@@ -253,7 +270,7 @@ export class TcpServer implements SocketServer {
     dispatch: NotifierDispatch,
   ): Promise<Deno.TlsHandshakeInfo | undefined> {
     const limit = this.#settings.idleTimeout ?? HANDSHAKE_MS;
-    const timer = setTimeout(() => conn.close(), limit);
+    const timer = setTimeout(() => conn.close(), timerDelay(limit));
     try {
       return await conn.handshake();
     } catch (error) {

@@ -5,6 +5,7 @@ import { UdpClient } from "./_udp_client.ts";
 import { listenDatagram } from "./_udp.ts";
 import { osPath, tempSocketPath, unixPeer } from "./_unix.ts";
 import { checkUnixPath } from "./unix_path.ts";
+import { validateProtocol } from "./_validate.ts";
 
 /** `createClient({ path })`: a Unix stream or datagram socket's client. */
 export async function connectUnix(
@@ -12,6 +13,7 @@ export async function connectUnix(
   options: ClientOptions,
 ): Promise<SocketClient> {
   const { protocol = "tcp", tls, family, signal } = options;
+  validateProtocol(protocol, "connect");
   if (tls || family) {
     throw new TypeError(
       "Cannot connect: TLS and address families do not apply to Unix sockets",

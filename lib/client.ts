@@ -4,7 +4,7 @@ import { stripBrackets } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
 import { TcpClient } from "./_tcp_client.ts";
 import { resolveHost } from "./_resolve.ts";
-import { validatePort } from "./_validate.ts";
+import { validateFamily, validatePort, validateProtocol } from "./_validate.ts";
 import { deadlineSignal } from "./_deadline.ts";
 import { connectTcp } from "./_tcp_connect.ts";
 
@@ -137,6 +137,11 @@ export interface SocketClient extends AsyncDisposable {
    * `\r`; `"*all"` is what is pending, waiting for the first chunk if none
    * is; `n` is exactly n bytes. Over UDP one datagram is one message.
    *
+   * Once the TCP peer has closed, what is left is returned first, whatever
+   * the mode (a last line without its ending, fewer than n bytes); the call
+   * after it fails with `"disconnected"`. A timeout leaves buffered bytes
+   * for the next call.
+   *
    * @param mode `"*line"`, `"*all"` or a byte count.
    * @param timeoutMs How long to wait; `0` polls; `Infinity` by default.
    * @returns The bytes received.
@@ -235,7 +240,9 @@ async function connectNet(
 ): Promise<SocketClient> {
   const { protocol = "tcp", timeout = 1000, tls, family, signal } = options;
   const keepSending = options.keepSendingAfterEof ?? false;
-  validatePort(port, "connect to", 1);
+  validatePort(port, "connect", 1);
+  validateProtocol(protocol, "connect");
+  validateFamily(family, "connect");
   if (!(timeout > 0)) {
     throw new RangeError(
       `Cannot connect: timeout must be more than 0 ms, got ${timeout}`,
@@ -245,6 +252,7 @@ async function connectNet(
     throw new TypeError("Cannot connect: TLS needs TCP, not UDP");
   }
   const name = stripBrackets(host);
+  if (name === "") throw new TypeError("Cannot connect: the host is empty");
   const endpoint = { address: name, port };
   const deadline = deadlineSignal(timeout, signal);
   const aborted = deadline.signal;

@@ -89,6 +89,57 @@ Deno.test("createClient() validates its arguments with TypeError and RangeError"
     () => createClient("127.0.0.1", 80, { protocol: "udp", tls: true }),
     TypeError,
   );
+  await assertRejects(
+    () => createClient("127.0.0.1", 0),
+    RangeError,
+    "Cannot connect: port must be an integer from 1 to 65535, got 0",
+  );
+  // A JavaScript caller's typo is a logic error, not a TCP connect.
+  const sctp = { protocol: "sctp" } as unknown as { protocol: "tcp" };
+  await assertRejects(
+    () => createClient("127.0.0.1", 80, sctp),
+    TypeError,
+    'Cannot connect: protocol must be "tcp" or "udp", got "sctp"',
+  );
+  await assertRejects(
+    () => createClient({ path: "/tmp/no.sock" }, sctp),
+    TypeError,
+    'got "sctp"',
+  );
+  await assertRejects(
+    () => createServer("127.0.0.1", 0, sctp),
+    TypeError,
+    'Cannot listen: protocol must be "tcp" or "udp", got "sctp"',
+  );
+  // The UDP one crashed on the resolver's null address.
+  for (const protocol of ["tcp", "udp"] as const) {
+    await assertRejects(
+      () => createClient("", 80, { protocol }),
+      TypeError,
+      "Cannot connect: the host is empty",
+    );
+  }
+  await assertRejects(
+    () => createServer("", 0),
+    TypeError,
+    "Cannot listen: the host is empty (undefined binds every interface)",
+  );
+  await assertRejects(
+    () => createClient({ path: "" }),
+    RangeError,
+    'Cannot connect to "unix:": the path is empty',
+  );
+  const five = { family: 5 } as unknown as { family: 4 };
+  await assertRejects(
+    () => createClient("localhost", 80, five),
+    TypeError,
+    "Cannot connect: family must be 4 or 6, got 5",
+  );
+  await assertRejects(
+    () => createServer("localhost", 0, five),
+    TypeError,
+    "Cannot listen: family must be 4 or 6, got 5",
+  );
 });
 
 Deno.test("createServer() rejects a port in use with address-in-use, naming host:port", async () => {
@@ -161,6 +212,35 @@ Deno.test("receive() times out without closing, and the data still arrives later
     assert(client.isOpen, "a timeout leaves the client open");
     assertEquals(await client.receive("*line", 2000), "late");
   });
+});
+
+Deno.test("receive(mode, 0) returns what already waits in the socket, TCP and UDP", async () => {
+  const tcp = await createServer("127.0.0.1", 0);
+  tcp.run({ socketMessage: (client, message) => client.send(message) });
+  const udp = await createServer("127.0.0.1", 0, { protocol: "udp" });
+  udp.run({ socketMessage: (client, message) => client.send(message) });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+  try {
+    await using stream = await createClient("127.0.0.1", tcp.localPort);
+    await stream.send("one\n");
+    await settle(); // the echo is in the client's socket, never read yet
+    assertEquals(await stream.receive("*line", 0), "one");
+    await stream.send("two");
+    await settle();
+    assertEquals(await stream.receive("*all", 0), "two");
+    await using datagrams = await createClient("127.0.0.1", udp.localPort, {
+      protocol: "udp",
+    });
+    await datagrams.send("three");
+    await settle();
+    assertEquals(await datagrams.receive("*all", 0), "three");
+    // Nothing pending is still a timeout at once.
+    assertEquals(await codeOf(stream.receive("*all", 0)), "timeout");
+    assertEquals(await codeOf(datagrams.receive("*all", 0)), "timeout");
+  } finally {
+    await tcp.stop();
+    await udp.stop();
+  }
 });
 
 Deno.test("receive() rejects bad modes and timeouts as logic errors", async () => {

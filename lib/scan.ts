@@ -4,7 +4,7 @@ import { createClient } from "./client.ts";
 import { stripBrackets } from "./_address.ts";
 import { resolveHost } from "./_resolve.ts";
 import { toSocketError } from "./_socket_error_from.ts";
-import { validatePort } from "./_validate.ts";
+import { validateFamily, validatePort } from "./_validate.ts";
 
 /**
  * What a TCP connect found: `"open"` (accepted), `"closed"` (refused or
@@ -92,6 +92,19 @@ export async function* scanPorts(
       `Cannot scan: concurrency must be 1 or more, got ${concurrency}`,
     );
   }
+  if (!(timeout > 0)) {
+    throw new RangeError(
+      `Cannot scan: timeout must be more than 0 ms, got ${timeout}`,
+    );
+  }
+  // Checked here: a probe's receive would throw it, and that is swallowed
+  // as "no banner".
+  if (bannerTimeout !== undefined && !(bannerTimeout >= 0)) {
+    throw new RangeError(
+      `Cannot scan: banner timeout must be 0 or more ms, got ${bannerTimeout}`,
+    );
+  }
+  validateFamily(family, "scan");
   const name = stripBrackets(host);
   const address = await resolveHost(name, ports[0] ?? 0, family, "connect to")
     .catch((error) => {

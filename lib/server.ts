@@ -4,7 +4,7 @@ import type { SocketClient } from "./client.ts";
 import type { Message } from "./message.ts";
 import { stripBrackets } from "./_address.ts";
 import { toSocketError } from "./_socket_error_from.ts";
-import { validatePort } from "./_validate.ts";
+import { validateFamily, validatePort, validateProtocol } from "./_validate.ts";
 import { resolveHost } from "./_resolve.ts";
 import { TcpServer } from "./_tcp_server.ts";
 import { UdpServer } from "./_udp_server.ts";
@@ -201,7 +201,8 @@ export interface SocketServer extends AsyncDisposable {
  * await server.stop();
  * ```
  *
- * @param host The address to bind; `undefined` binds every interface and
+ * @param host The address to bind; `undefined` binds every IPv4 interface
+ * (`0.0.0.0`; with `family: 6`, `::`, which Linux shares with IPv4) and
  * `"localhost"` the loopback address.
  * @param port 0 to 65535; 0 takes an ephemeral port.
  * @param options Protocol, idle timeout, connection cap and peer filter.
@@ -247,9 +248,15 @@ export async function createServer(
   const port = portOrOptions as number;
   const options = maybeOptions;
   const { family } = options;
+  validateFamily(family, "listen");
   const name = host === undefined
     ? (family === 6 ? "::" : "0.0.0.0")
     : stripBrackets(host);
+  if (name === "") {
+    throw new TypeError(
+      "Cannot listen: the host is empty (undefined binds every interface)",
+    );
+  }
   const hostname = family === undefined
     ? name
     : await resolveHost(name, port, family, "listen on").catch((error) => {
@@ -344,6 +351,7 @@ function bind(
 /** What every server checks before binding anything. */
 function validateServerOptions(options: ServerOptions): void {
   const { protocol, idleTimeout, maxConnections = Infinity, tls } = options;
+  validateProtocol(protocol, "listen");
   if (idleTimeout !== undefined && !(idleTimeout > 0)) {
     throw new RangeError(
       `Cannot listen: idle timeout must be more than 0 ms, got ${idleTimeout}`,

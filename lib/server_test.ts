@@ -13,6 +13,7 @@ import {
   SocketError,
   type SocketNotifier,
 } from "./mod.ts";
+import { makePki, OPENSSL } from "../tests/_pki.ts";
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -171,6 +172,37 @@ Deno.test("idleTimeout closes only the silent connection", async () => {
   await server.stop();
 });
 
+/**
+ * A peer that sends without reading, until its writes block: the echo's
+ * send is then pending when the server closes the connection.
+ */
+async function stallEcho(port: number): Promise<Deno.TcpConn> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const chunk = new Uint8Array(65536);
+  while (true) {
+    const wrote = await Promise.race([conn.write(chunk), sleep(300)]);
+    if (wrote === undefined) return conn; // blocked: both buffers are full
+  }
+}
+
+Deno.test("a send the server itself cuts short (idle timeout, stop) is no error of the peer's", async () => {
+  const errors: string[] = [];
+  const server = await createServer("127.0.0.1", 0, { idleTimeout: 1000 });
+  server.run({
+    socketMessage: (client, message) => client.send(message),
+    socketError: (error) => void errors.push(error.code),
+  });
+  const timedOut = await stallEcho(server.localPort);
+  await eventually(() => errors.length > 0);
+  await sleep(200);
+  assertEquals(errors, ["timeout"]);
+  const stopped = await stallEcho(server.localPort);
+  await server.stop();
+  assertEquals(errors, ["timeout"], "stop() reported its own close");
+  timedOut.close();
+  stopped.close();
+});
+
 Deno.test("filter refuses a TCP peer and a UDP peer with an event", async () => {
   const rejected: string[] = [];
   const deny = () => "denied";
@@ -292,4 +324,68 @@ Deno.test("borrowMessages hands out views of the read buffer, echoed intact", as
     client.close();
     await server.stop();
   }
+});
+
+Deno.test({
+  name:
+    "createServer() refuses a certificate and a key that do not match as a tls error",
+  ...OPENSSL,
+  async fn() {
+    const pki = await makePki();
+    try {
+      const error = await assertRejects(
+        async () =>
+          await createServer("127.0.0.1", 0, {
+            tls: {
+              cert: await Deno.readTextFile(pki.good.cert),
+              key: await Deno.readTextFile(pki.wrongName.key),
+            },
+          }),
+        SocketError,
+      );
+      assertEquals((error as SocketError).code, "tls", error.message);
+      const cert = await Deno.readTextFile(pki.good.cert);
+      const unparsable = await assertRejects(
+        () =>
+          createServer("127.0.0.1", 0, {
+            tls: {
+              cert,
+              key:
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            },
+          }),
+        SocketError,
+      );
+      assertEquals((unparsable as SocketError).code, "tls");
+    } finally {
+      await Deno.remove(pki.dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a TLS server with idleTimeout Infinity completes handshakes (its limit fired after 1 ms)",
+  ...OPENSSL,
+  async fn() {
+    const pki = await makePki();
+    const server = await createServer("127.0.0.1", 0, {
+      idleTimeout: Infinity,
+      tls: {
+        cert: await Deno.readTextFile(pki.good.cert),
+        key: await Deno.readTextFile(pki.good.key),
+      },
+    });
+    try {
+      server.run({ socketMessage: (client, message) => client.send(message) });
+      await using client = await createClient("localhost", server.localPort, {
+        tls: { caCerts: [await Deno.readTextFile(pki.ca)] },
+      });
+      await client.send("hi");
+      assertEquals(await client.receive(2, 2000), "hi");
+    } finally {
+      await server.stop();
+      await Deno.remove(pki.dir, { recursive: true });
+    }
+  },
 });

@@ -33,9 +33,12 @@ const MAX_PATH_BYTES = 107;
  *
  * @param path A file path, or `@name` for an abstract socket (Linux).
  * @param action What the path is for, for the message: `"listen on"`.
- * @throws {RangeError} The path is over 107 bytes (UTF-8).
+ * @throws {RangeError} The path is empty or over 107 bytes (UTF-8).
  */
 export function checkUnixPath(path: string, action = "use"): void {
+  if (path === "") {
+    throw new RangeError(`Cannot ${action} "unix:": the path is empty`);
+  }
   const bytes = encoder.encode(path.startsWith("@") ? path.slice(1) : path)
     .length;
   if (bytes > MAX_PATH_BYTES) {

@@ -329,3 +329,23 @@ while s.recv(100):
     "'é \\u202eevil'",
   ]);
 });
+
+Deno.test("echo-tcp -v and echo-udp --verbose serve as without (nc -v habits were exit 2)", async () => {
+  for (const protocol of ["tcp", "udp"] as const) {
+    const flag = protocol === "tcp" ? "-v" : "--verbose";
+    const server = await SpawnedServer.start([
+      `echo-${protocol}`,
+      flag,
+      "--port",
+      "0",
+    ]);
+    await using client = await createClient("127.0.0.1", server.port, {
+      protocol,
+    });
+    await client.send("hi\n");
+    assertEquals(await client.receive("*line", 2000), "hi");
+    await server.waitFor((line) => line.includes("sent 'hi\\n'"));
+    assertEquals(await server.stop("SIGINT"), 0, server.stderr);
+    assertEquals(server.stderr, "");
+  }
+});

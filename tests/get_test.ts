@@ -334,6 +334,11 @@ Deno.test("get rejects bad URLs and schemes with exit 2", async () => {
     ["http:/127.0.0.1:1/", /no host: write http:\/\/host/],
     ["http://[::1", /not a valid URL/],
     ["exa mple.com", /not a valid URL/],
+    // It reached the connect, whose line named neither URL nor flag.
+    [
+      "http://127.0.0.1:0/",
+      /"http:\/\/127\.0\.0\.1:0\/": port 0 cannot be connected to/,
+    ],
   ];
   for (const [url, why] of cases) {
     const result = await get([url]);

@@ -519,3 +519,30 @@ Deno.test("a Unix socket path over 107 bytes is exit 2 naming it, in every comma
     );
   }
 });
+
+Deno.test("--unix with an address flag is exit 2 naming the flag, on every server (it was ignored)", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".sock" });
+  await Deno.remove(path);
+  const cases: [string[], string][] = [
+    [["echo-tcp", "--unix", path, "-p", "5"], "-p 5"],
+    [["echo-tcp", "--unix", path, "--port", "5"], "-p 5"],
+    [["echo-tcp", "--host", "0.0.0.0", "--unix", path], "--host 0.0.0.0"],
+    [["echo-udp", "--unix", path, "-p", "7", "-4"], "-p 7 -4"],
+    [["echo-udp", "--unix", path, "-6"], "-6"],
+    [["listen", "--unix", path, "--host", "0.0.0.0"], "--host 0.0.0.0"],
+    [["listen", "--unix", path, "-4", "-p", "9"], "-p 9 -4"],
+  ];
+  for (const [args, words] of cases) {
+    const result = await runCli(args, { permissions: RW, stdin: "" });
+    assertEquals(
+      [result.code, result.text, result.stderr],
+      [
+        2,
+        "",
+        `sockit: --unix takes the place of the address: drop "${words}"\n`,
+      ],
+      args.join(" "),
+    );
+    assert(!(await exists(path)), `${args.join(" ")} bound ${path}`);
+  }
+});

@@ -1,6 +1,12 @@
 import type { Command } from "@commander-js/extra-typings";
 import { helpFooter } from "../_help.ts";
-import { allowOption, denyOption, unixOption } from "../_server_flags.ts";
+import {
+  allowOption,
+  denyOption,
+  refuseAddressBesideUnix,
+  unixOption,
+  verboseHabitOption,
+} from "../_server_flags.ts";
 import { parseCountOrZero, parseHost, parseListenPort } from "../_options.ts";
 import { DEFAULT_ANSWER_RATE } from "../_udp_answer_guard.ts";
 
@@ -28,6 +34,7 @@ export function echoUdpCommand(command: Command): void {
     .option("--json", "print events as NDJSON")
     .option("-x, --hex", "show message events as hex dumps")
     .option("-q, --quiet", "do not print message events")
+    .addOption(verboseHabitOption())
     .addHelpText(
       "after",
       helpFooter({
@@ -40,7 +47,11 @@ export function echoUdpCommand(command: Command): void {
         ],
       }),
     )
-    .action(async (options) => {
+    .action(async (options, command) => {
+      refuseAddressBesideUnix(
+        options,
+        (flag) => command.getOptionValueSource(flag) === "cli",
+      );
       const { runEchoServer } = await import("../_echo_server.ts");
       Deno.exitCode = await runEchoServer("udp", options);
     });

@@ -6,6 +6,7 @@ import {
   allowOption,
   denyOption,
   type ListenFlags,
+  refuseAddressBesideUnix,
   unixOption,
 } from "../_server_flags.ts";
 import { tlsCertOption, tlsKeyOption } from "../_tls_options.ts";
@@ -139,15 +140,14 @@ export function listenCommand(command: Command): void {
       if (port === undefined && options.unix === undefined) {
         throw new UsageError("missing required argument 'port' (or --unix)");
       }
-      if (port !== undefined && options.unix !== undefined) {
-        const words = [
-          ...(portFlag ? [`-p ${options.port}`] : []),
-          ...[first, second].filter((word) => word !== undefined),
-        ].join(" ");
-        throw new UsageError(
-          `--unix takes the place of the address: drop "${words}"`,
-        );
-      }
+      refuseAddressBesideUnix(
+        options,
+        (flag) =>
+          flag === "port"
+            ? portFlag
+            : command.getOptionValueSource("host") === "cli",
+        [first, second].filter((word) => word !== undefined),
+      );
       const { runListen } = await import("../run/listen.ts");
       Deno.exitCode = await runListen(port ?? 0, options);
     });

@@ -95,6 +95,12 @@ export function targetOf(url: URL): HttpTarget {
       }", use http or https`,
     );
   }
+  // The WHATWG parser takes port 0, which no connect can reach.
+  if (url.port === "0") {
+    throw new TypeError(
+      `Cannot fetch "${urlForDisplay(url)}": port 0 cannot be connected to`,
+    );
+  }
   return {
     url,
     tls,
@@ -156,13 +162,20 @@ export function parseHeaderLine(line: string): [string, string | null] {
   const colon = line.indexOf(":");
   const name = colon > 0 ? line.slice(0, colon).trim() : "";
   const value = line.slice(colon + 1).trim();
-  if (!TOKEN.test(name) || /[\r\n\0]/.test(value)) {
-    // JSON quoting keeps the line break that made it bad on one line.
-    throw new TypeError(
-      `Cannot send header ${JSON.stringify(line)}: use "Name: value"`,
-    );
-  }
+  if (!isHeader(name, value)) refuseHeader(line);
   return [name, value === "" ? null : value];
+}
+
+/** A token for a name, and no line break or NUL in the value. */
+function isHeader(name: string, value: string | null): boolean {
+  return TOKEN.test(name) && !/[\r\n\0]/.test(value ?? "");
+}
+
+function refuseHeader(line: string): never {
+  // JSON quoting keeps the line break that made it bad on one line.
+  throw new TypeError(
+    `Cannot send header ${JSON.stringify(line)}: use "Name: value"`,
+  );
 }
 
 /**
@@ -190,7 +203,9 @@ export function basicAuthorization(user: string, password: string): string {
 /**
  * The bytes of a request: `GET <path> HTTP/1.1` (or `HEAD`) with `Host`,
  * `User-Agent`, `Accept: *\/*` and `Connection: close`, each replaceable,
- * and Basic authentication for a URL with a user name.
+ * and Basic authentication for a URL with a user name. A header name that
+ * is not a token, or a value or user agent holding a line break or NUL, is a
+ * `TypeError` naming it, as in {@linkcode parseHeaderLine}.
  *
  * @example
  * ```ts
@@ -221,7 +236,14 @@ export function formatGetRequest(
   const authorization = urlAuthorization(target.url);
   if (authorization) defaults.push(["Authorization", authorization]);
   let headers: [string, string][] = [...defaults];
+  // Checked here too, not only in parseHeaderLine: a caller's line break
+  // would end the header and start one of the caller's peer's choosing.
+  const agent = defaults.find(([name]) => name === "User-Agent");
+  if (agent && !isHeader(...agent)) refuseHeader(agent.join(": "));
   for (const [name, value] of options.headers ?? []) {
+    if (!isHeader(name, value)) {
+      refuseHeader(value === null ? `${name}:` : `${name}: ${value}`);
+    }
     const same = ([n]: [string, string]) =>
       n.toLowerCase() === name.toLowerCase();
     const at = headers.findIndex(same);

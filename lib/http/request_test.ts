@@ -32,7 +32,14 @@ Deno.test("parseHttpUrl() takes http, https, bare hosts and IPv6", () => {
 
 Deno.test("parseHttpUrl() names the value it refuses", () => {
   for (
-    const bad of ["ftp://x/", "gopher://x", "http://", "http://[::1", "a b"]
+    const bad of [
+      "ftp://x/",
+      "gopher://x",
+      "http://",
+      "http://[::1",
+      "a b",
+      "http://x:0/",
+    ]
   ) {
     assertThrows(() => parseHttpUrl(bad), TypeError, `"${bad}"`);
   }
@@ -108,4 +115,30 @@ Deno.test("formatGetRequest() sends HEAD, and a null header removes a default", 
   assertEquals(parseHeaderLine("Host:"), ["Host", null]);
   assertEquals(parseHeaderLine("X-Empty;"), ["X-Empty", ""]);
   assertEquals(basicAuthorization("é", "p"), `Basic ${btoa("\xc3\xa9:p")}`);
+});
+
+Deno.test("formatGetRequest() refuses a header or user agent that would break the request", () => {
+  const target = parseHttpUrl("http://example.com/");
+  assertThrows(
+    () =>
+      formatGetRequest(target, {
+        headers: [["X-A", "b\r\nX-Injected: 1"]],
+      }),
+    TypeError,
+    'Cannot send header "X-A: b\\r\\nX-Injected: 1": use "Name: value"',
+  );
+  assertThrows(
+    () => formatGetRequest(target, { headers: [["Bad Name", "x"]] }),
+    TypeError,
+    'Cannot send header "Bad Name: x"',
+  );
+  assertThrows(
+    () => formatGetRequest(target, { headers: [["X\r\nY", null]] }),
+    TypeError,
+  );
+  assertThrows(
+    () => formatGetRequest(target, { userAgent: "ua\nX-Injected: 1" }),
+    TypeError,
+    'Cannot send header "User-Agent: ua\\nX-Injected: 1"',
+  );
 });

@@ -57,5 +57,11 @@ export function toOscArgument(value: OscValue): OscArgument {
   if (Array.isArray(value)) {
     return { type: "[", value: value.map(toOscArgument) };
   }
+  if (typeof value !== "object") {
+    // undefined, a function or a symbol from a JavaScript caller.
+    throw new TypeError(
+      `Cannot encode OSC: ${String(value)} is not an OSC value`,
+    );
+  }
   return value;
 }

@@ -425,3 +425,21 @@ Deno.test("timetags: Date round trip, oscdump's text form, immediately", () => {
     "83aa7e80.00000000",
   );
 });
+
+Deno.test("a JavaScript caller's bad framing or value is a TypeError naming it", () => {
+  assertThrows(
+    () => createDeframer("sl1p" as "slip"),
+    TypeError,
+    'OSC framing must be "size", "slip" or "auto", got "sl1p"',
+  );
+  assertThrows(
+    () => new OscFramer("sl1p" as "slip"),
+    TypeError,
+    'OSC framing must be "size" or "slip", got "sl1p"',
+  );
+  assertThrows(
+    () => toOscArgument(undefined as unknown as number),
+    TypeError,
+    "Cannot encode OSC: undefined is not an OSC value",
+  );
+});

@@ -114,6 +114,12 @@ export class OscFramer {
    * @param framing `"size"` or `"slip"`.
    */
   constructor(framing: "size" | "slip") {
+    // A typo would otherwise quietly be SLIP.
+    if (framing !== "size" && framing !== "slip") {
+      throw new TypeError(
+        `OSC framing must be "size" or "slip", got ${JSON.stringify(framing)}`,
+      );
+    }
     this.#framing = framing;
   }
 
@@ -189,7 +195,13 @@ export function createDeframer(
 ): OscDeframer {
   if (framing === "size") return new SizeDeframer(maxPacket);
   if (framing === "slip") return new SlipDeframer(maxPacket);
-  return new AutoDeframer(maxPacket);
+  if (framing === "auto") return new AutoDeframer(maxPacket);
+  // A JavaScript caller's typo would otherwise quietly be "auto".
+  throw new TypeError(
+    `OSC framing must be "size", "slip" or "auto", got ${
+      JSON.stringify(framing)
+    }`,
+  );
 }
 
 class SizeDeframer implements OscDeframer {
