@@ -23,6 +23,7 @@ export class UdpServer implements SocketServer {
   #state: "ready" | "running" | "stopped" = "ready";
   #loop: Promise<void> = Promise.resolve();
   #lock: PeerLock | undefined;
+  #refused = new SenderMemory();
 
   #borrow: boolean;
 
@@ -105,7 +106,11 @@ export class UdpServer implements SocketServer {
       }
       const reason = this.#filter?.(peer);
       if (reason !== undefined) {
-        await dispatch.rejected(peer, reason);
+        // Once per sender, as `locked`: a refused sender's every datagram
+        // would otherwise be an event.
+        if (this.#refused.firstTime(peer)) {
+          await dispatch.rejected(peer, reason);
+        }
         continue;
       }
       const locked = this.#lock?.check(peer);
@@ -130,22 +135,37 @@ export class UdpServer implements SocketServer {
 /** Most rejected addresses remembered, so spoofed senders cannot grow memory. */
 const MAX_REMEMBERED = 4096;
 
+/** Which senders were already told they are refused: each is told once. */
+class SenderMemory {
+  #told = new Set<string>();
+
+  /** True the first time `peer` is seen (again after 4096 others). */
+  firstTime(peer: NetAddress): boolean {
+    const key = senderKey(peer);
+    if (this.#told.has(key)) return false;
+    if (this.#told.size >= MAX_REMEMBERED) this.#told.clear();
+    this.#told.add(key);
+    return true;
+  }
+}
+
+function senderKey(peer: NetAddress): string {
+  return `${peer.address}|${peer.port}`;
+}
+
 /** `onePeer`: the first sender owns the server; others are told once. */
 class PeerLock {
   #owner: string | undefined;
-  #refused = new Set<string>();
+  #refused = new SenderMemory();
 
   /**
    * `undefined` lets the datagram through; `true` refuses it and reports
    * the sender; `false` refuses it quietly (already reported).
    */
   check(peer: NetAddress): boolean | undefined {
-    const key = `${peer.address}|${peer.port}`;
+    const key = senderKey(peer);
     this.#owner ??= key;
     if (key === this.#owner) return undefined;
-    if (this.#refused.has(key)) return false;
-    if (this.#refused.size >= MAX_REMEMBERED) this.#refused.clear();
-    this.#refused.add(key);
-    return true;
+    return this.#refused.firstTime(peer);
   }
 }

@@ -84,7 +84,9 @@ export interface ServerOptions {
   maxConnections?: number;
   /**
    * Called for each new connection (TCP) or datagram (UDP); a returned
-   * string refuses the peer with that reason.
+   * string refuses the peer with that reason. A refused UDP sender is
+   * reported to `socketRejected` once (per address and port), not per
+   * datagram; its datagrams are all dropped.
    */
   filter?: (peer: NetAddress) => string | undefined;
   /**
