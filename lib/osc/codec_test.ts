@@ -438,6 +438,15 @@ Deno.test("a JavaScript caller's bad framing or value is a TypeError naming it",
     'OSC framing must be "size" or "slip", got "sl1p"',
   );
   assertThrows(
+    () =>
+      encodeOsc({
+        address: "/a",
+        args: [undefined as unknown as OscArgument],
+      }),
+    TypeError,
+    "Cannot encode OSC: undefined is not an OSC argument",
+  );
+  assertThrows(
     () => toOscArgument(undefined as unknown as number),
     TypeError,
     "Cannot encode OSC: undefined is not an OSC value",

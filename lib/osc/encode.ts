@@ -99,6 +99,14 @@ function writeMessage(message: OscMessage, at: number): number {
 function countTags(args: OscArgument[]): number {
   let count = args.length;
   for (const arg of args) {
+    // A JavaScript caller's hole or bare value: name it, not `.type`.
+    if (typeof arg !== "object" || arg === null) {
+      throw new TypeError(
+        `Cannot encode OSC: ${
+          String(arg)
+        } is not an OSC argument ({ type, value }; toOscArgument makes one)`,
+      );
+    }
     if (arg.type === "[") count += countTags(arg.value) + 1;
   }
   return count;
