@@ -10,6 +10,9 @@ import {
 } from "./_socket_error_from.ts";
 import { formatEndpoint } from "./_address.ts";
 
+/** Connections a pipe() has taken, so that no second one reads them too. */
+const piped = new WeakSet<TcpClient>();
+
 /** `"up"` is client → target, `"down"` target → client. */
 export type PipeDirection = "up" | "down";
 
@@ -66,8 +69,9 @@ export interface PipeResult {
  * a side that never reads stalls only this pair. A FIN travels through:
  * when one side half-closes, the other side's write half is closed and
  * the answer still flows back. A reset or write failure on either side
- * closes both at once. Resolves (never rejects) with byte counts and the
- * first failure.
+ * closes both at once. Resolves with byte counts and the first failure;
+ * rejects only a call it refuses (UDP sides, a bad idle timeout, one
+ * connection on both sides, or one already in a pipe).
  *
  * @example A one-connection port forwarder
  * ```ts
@@ -112,6 +116,22 @@ export async function pipe(
       `Cannot pipe: idle timeout must be more than 0 ms, got ${idleTimeout}`,
     );
   }
+  if (client === target) {
+    throw new TypeError("Cannot pipe a connection to itself");
+  }
+  for (const side of [client, target]) {
+    // Two loops reading one connection would each get some of its bytes.
+    if (piped.has(side)) {
+      throw new TypeError(
+        `Cannot pipe "${
+          formatEndpoint(side.peerAddress, side.peerPort)
+        }": it is already in a pipe`,
+      );
+    }
+  }
+  // Never taken out: pipe() closes both sides when it ends.
+  piped.add(client);
+  piped.add(target);
   const result: PipeResult = { bytesUp: 0, bytesDown: 0 };
   const fail = (error: SocketError) => {
     result.error ??= error;

@@ -86,6 +86,38 @@ Deno.test("pipe refuses UDP clients with a TypeError", async () => {
   udp.close();
 });
 
+Deno.test("pipe refuses a connection piped to itself or already in a pipe", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  const accepted: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for (let i = 0; i < 3; i++) accepted.push(await listener.accept());
+  })();
+  const [a, b, c] = [
+    await createClient("127.0.0.1", port),
+    await createClient("127.0.0.1", port),
+    await createClient("127.0.0.1", port),
+  ];
+  await accepting;
+  await assertRejects(
+    () => pipe(a!, a!),
+    TypeError,
+    "Cannot pipe a connection to itself",
+  );
+  const first = pipe(a!, b!);
+  // Two pipes reading one connection would split its bytes between them.
+  await assertRejects(
+    () => pipe(c!, b!),
+    TypeError,
+    'Cannot pipe "127.0.0.1:',
+  );
+  assert(c!.isOpen, "the refused call closes nothing");
+  c!.close();
+  for (const conn of accepted) conn.close();
+  await first;
+  listener.close();
+});
+
 Deno.test("pipe's idle timeout closes a silent pair with a timeout error", async () => {
   await withRelay(async (user, _target, result) => {
     const started = Date.now();
