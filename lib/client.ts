@@ -22,7 +22,10 @@ export type { ReceiveMode } from "./_receive_mode.ts";
  * ```
  */
 export interface TlsOptions {
-  /** Extra PEM CA certificates to trust, for private servers. */
+  /**
+   * Extra PEM CA certificates to trust, for private servers; an entry
+   * without a `BEGIN CERTIFICATE` block is a TypeError.
+   */
   caCerts?: string[];
   /**
    * The name sent as SNI and checked against the certificate; defaults to
@@ -251,6 +254,16 @@ async function connectNet(
   if (tls && protocol === "udp") {
     throw new TypeError("Cannot connect: TLS needs TCP, not UDP");
   }
+  // A caCerts entry with no certificate in it would surface only as the
+  // server's certificate not being trusted.
+  const caCerts = tls === true || !tls ? [] : tls.caCerts ?? [];
+  caCerts.forEach((pem, index) => {
+    if (!/-----BEGIN CERTIFICATE-----/.test(pem)) {
+      throw new TypeError(
+        `Cannot connect: caCerts[${index}] holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+      );
+    }
+  });
   const name = stripBrackets(host);
   if (name === "") throw new TypeError("Cannot connect: the host is empty");
   const endpoint = { address: name, port };

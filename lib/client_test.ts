@@ -129,6 +129,12 @@ Deno.test("createClient() validates its arguments with TypeError and RangeError"
     RangeError,
     'Cannot connect to "unix:": the path is empty',
   );
+  // Garbage in caCerts is named, not blamed on the server's certificate.
+  await assertRejects(
+    () => createClient("127.0.0.1", 443, { tls: { caCerts: ["garbage"] } }),
+    TypeError,
+    "Cannot connect: caCerts[0] holds no PEM certificate",
+  );
   const five = { family: 5 } as unknown as { family: 4 };
   await assertRejects(
     () => createClient("localhost", 80, five),
