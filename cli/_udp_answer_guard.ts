@@ -1,4 +1,5 @@
 import type { NetAddress } from "../lib/mod.ts";
+import { SenderMemory } from "../lib/_sender_memory.ts";
 
 /** Source ports of the classic UDP services an echo must never answer. */
 const SERVICE_PORTS = new Set([7, 13, 19, 37]);
@@ -41,6 +42,8 @@ interface Source {
  * - never answer the classic service ports 7, 13, 19 and 37 (`loop`);
  * - never answer a source that uses the server's own port: it is the
  *   server itself (a spoofed source) or a twin on another host (`loop`);
+ * - refuse such a source with `loop` once, then drop its datagrams
+ *   without an event: a spoofed flood is one line, not one per datagram;
  * - answer one source address and port at most `rate` times a second
  *   with the same datagram it sent last; the first datagram over it is
  *   refused with `rate`, the rest of that second's burst is dropped
@@ -69,6 +72,7 @@ export class UdpAnswerGuard {
   #clock: () => number;
   #sources = new Map<number, Source>();
   #tracked = 0;
+  #toldLoop = new SenderMemory();
 
   /**
    * `rate` 0 turns the rate limit off; the loop rules always hold.
@@ -87,10 +91,12 @@ export class UdpAnswerGuard {
 
   verdict(peer: NetAddress, data: Uint8Array): AnswerVerdict {
     // A Unix datagram peer has no port: only its own path is a loop.
-    if (peer.address.startsWith("unix:")) {
-      if (peer.address === this.#local.address) return "loop";
-    } else if (SERVICE_PORTS.has(peer.port) || peer.port === this.#port) {
-      return "loop";
+    if (
+      peer.address.startsWith("unix:")
+        ? peer.address === this.#local.address
+        : SERVICE_PORTS.has(peer.port) || peer.port === this.#port
+    ) {
+      return this.#toldLoop.firstTime(peer) ? "loop" : "drop";
     }
     if (this.#rate === 0) return "answer";
     const signature = signatureOf(data);

@@ -22,6 +22,16 @@ Deno.test("UdpAnswerGuard refuses service ports and the server's own port as loo
   );
 });
 
+Deno.test("UdpAnswerGuard refuses a loop source once, then drops it quietly", () => {
+  const guard = new UdpAnswerGuard(local);
+  const chargen = { address: "127.0.0.1", port: 19 };
+  assertEquals(guard.verdict(chargen, ping), "loop");
+  assertEquals(guard.verdict(chargen, ping), "drop");
+  assertEquals(guard.verdict(chargen, new Uint8Array([1])), "drop");
+  // Another address on the same port is another source: told too.
+  assertEquals(guard.verdict({ address: "::1", port: 19 }, ping), "loop");
+});
+
 Deno.test("UdpAnswerGuard refuses repeats once per burst over the rate, per source, per second", () => {
   let now = 100;
   const guard = new UdpAnswerGuard(local, 3, () => now);

@@ -7,6 +7,7 @@ import { toNetAddress } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
 import { DATAGRAM_BUFFER_SIZE } from "./_udp.ts";
 import { isUnix, pathOf, unlinkSocket } from "./_unix.ts";
+import { senderKey, SenderMemory } from "./_sender_memory.ts";
 
 /**
  * A UDP server: one receive loop into one reused 64 KiB buffer, faster than
@@ -130,27 +131,6 @@ export class UdpServer implements SocketServer {
       }
     }
   }
-}
-
-/** Most rejected addresses remembered, so spoofed senders cannot grow memory. */
-const MAX_REMEMBERED = 4096;
-
-/** Which senders were already told they are refused: each is told once. */
-class SenderMemory {
-  #told = new Set<string>();
-
-  /** True the first time `peer` is seen (again after 4096 others). */
-  firstTime(peer: NetAddress): boolean {
-    const key = senderKey(peer);
-    if (this.#told.has(key)) return false;
-    if (this.#told.size >= MAX_REMEMBERED) this.#told.clear();
-    this.#told.add(key);
-    return true;
-  }
-}
-
-function senderKey(peer: NetAddress): string {
-  return `${peer.address}|${peer.port}`;
 }
 
 /** `onePeer`: the first sender owns the server; others are told once. */
