@@ -68,6 +68,8 @@ export function classify(error: unknown): SocketErrorCode {
     error instanceof Deno.errors.Interrupted
   ) return "closed";
   if (error instanceof Deno.errors.AddrNotAvailable) return "unreachable";
+  // A Unix socket path that does not exist: nothing to connect to there.
+  if (error instanceof Deno.errors.NotFound) return "not-found";
   const text = error instanceof Error ? error.message : String(error);
   if (/lookup address|not known|ENOTFOUND|EAI_|No address/i.test(text)) {
     return "not-found";
@@ -97,9 +99,11 @@ export function toSocketError(
   if (error instanceof SocketError) return error;
   const code = classify(error);
   // Deno's own words say which kind: "connection reset by peer", "broken
-  // pipe", "network is unreachable"; the generic reason would hide that.
+  // pipe", "network is unreachable", "no such file or directory" (not a
+  // name that does not resolve); the generic reason would hide that.
   const detailed = code === "failed" || code === "tls" ||
-    code === "disconnected" || code === "unreachable";
+    code === "disconnected" || code === "unreachable" ||
+    error instanceof Deno.errors.NotFound;
   const detail = detailed ? describe(error) : undefined;
   return socketError(code, action, endpoint, { detail, cause: error });
 }

@@ -546,3 +546,22 @@ Deno.test("--unix with an address flag is exit 2 naming the flag, on every serve
     assert(!(await exists(path)), `${args.join(" ")} bound ${path}`);
   }
 });
+
+Deno.test('a Unix socket path that does not exist is code not-found, as nc\'s "No such file or directory"', async () => {
+  const dir = await Deno.makeTempDir();
+  const missing = `${dir}/missing.sock`;
+  try {
+    const result = await runCli(["send", "--json", `unix:${missing}`, "hi"], {
+      permissions: RW,
+    });
+    assertEquals(result.code, 1, result.stderr);
+    const error = JSON.parse(result.text.trim());
+    assertEquals([error.event, error.code], ["error", "not-found"]);
+    assertEquals(
+      result.stderr,
+      `sockit: cannot connect to "unix:${missing}": no such file or directory\n`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
