@@ -5,7 +5,12 @@ import {
   SocketError,
   type SocketNotifier,
 } from "../lib/mod.ts";
-import { connectTarget, type RelayTarget } from "./_relay_target.ts";
+import {
+  connectTarget,
+  loopError,
+  reachesListener,
+  type RelayTarget,
+} from "./_relay_target.ts";
 import { asSocketError } from "./_session_end.ts";
 import type { RelayPair, RelayReport } from "./_relay_report.ts";
 import { formatPeer } from "./_peer_text.ts";
@@ -58,10 +63,18 @@ export class UdpRelay implements SocketNotifier {
   #refused = new Set<string>();
   #closing = false;
 
-  constructor(target: RelayTarget, report: RelayReport, maxMappings: number) {
+  #listening: NetAddress;
+
+  constructor(
+    target: RelayTarget,
+    report: RelayReport,
+    maxMappings: number,
+    listening: NetAddress,
+  ) {
     this.#target = target;
     this.#report = report;
     this.#maxMappings = maxMappings;
+    this.#listening = listening;
     this.#idleMs = target.idleTimeout ?? UDP_MAPPING_IDLE_MS;
   }
 
@@ -156,6 +169,14 @@ export class UdpRelay implements SocketNotifier {
     const pair = this.#report.accepted(client.peer);
     const { signal } = this.#target;
     const upstream = connectTarget(this.#target, "udp").then((socket) => {
+      if (reachesListener(socket, this.#listening)) {
+        // Nothing was forwarded, so no datagram goes round: this client
+        // is told, as of a target that does not resolve.
+        socket.close();
+        const error = loopError(this.#report.target, client.peer);
+        this.#report.error(error, client.peer);
+        return undefined;
+      }
       this.#report.connected(pair, socket);
       return socket;
     }, (error) => {

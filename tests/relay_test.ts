@@ -878,3 +878,35 @@ Deno.test("relay: a stdout that fails (a full disk) is said once on stderr; the 
     /^sockit: cannot write events to stdout: no space left on device.*; no more are printed$/,
   );
 });
+
+Deno.test("relay: a target that is the relay itself is exit 2 naming it; it chained a pair per connection up to -m", async () => {
+  const port = freePort();
+  const dir = await Deno.makeTempDir();
+  const socket = `unix:${dir}/relay.sock`;
+  const lines: string[][] = [
+    ["relay", `127.0.0.1:${port}`, `127.0.0.1:${port}`],
+    ["relay", `${port}`, `localhost:${port}`],
+    ["relay", "-u", `0.0.0.0:${port}`, `127.0.0.1:${port}`],
+    ["relay", `[::]:${port}`, `[::1]:${port}`],
+    ["relay", socket, socket],
+  ];
+  try {
+    for (const args of lines) {
+      const result = await runCli(args, { permissions: RW });
+      const target = args.at(-1)!;
+      assertEquals(
+        [result.code, result.stdout.length, result.stderr],
+        [
+          2,
+          0,
+          `sockit: the target "${target}" is this relay's own listening address: every connection would loop back to it\n`,
+        ],
+        args.join(" "),
+      );
+    }
+    // The socket file it bound for the check is gone again.
+    assertEquals(await Deno.stat(`${dir}/relay.sock`).catch(() => null), null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

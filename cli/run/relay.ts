@@ -9,6 +9,8 @@ import { UsageError } from "../_exit.ts";
 import { refuseQuietHex } from "../_server_flags.ts";
 import { clientTlsOf } from "../_tls_options.ts";
 import { type Endpoint, familyOf, unixPathOf } from "../_options.ts";
+import { isListener } from "../_relay_target.ts";
+import { formatPeer } from "../_peer_text.ts";
 
 /** Relays until SIGINT or SIGTERM, then closes every pair; exit code 0. */
 export async function runRelay(
@@ -53,9 +55,18 @@ export async function runRelay(
     signal: aborting.signal,
     tls,
   };
+  const listening = { address: server.localAddress, port: server.localPort };
+  if (isListener(target.host, target.port, listening)) {
+    await server.stop();
+    throw new UsageError(
+      `the target "${
+        formatPeer({ address: target.host, port: target.port })
+      }" is this relay's own listening address: every connection would loop back to it`,
+    );
+  }
   const notifier = protocol === "tcp"
-    ? new TcpRelay(relayTarget, report)
-    : new UdpRelay(relayTarget, report, options.maxConns);
+    ? new TcpRelay(relayTarget, report, listening)
+    : new UdpRelay(relayTarget, report, options.maxConns, listening);
   printer.emit(listeningEvent(server, report.target));
   server.run(notifier);
   await stopping;

@@ -1,0 +1,31 @@
+import { assertEquals } from "../tests/_assert.ts";
+import { isListener } from "./_relay_target.ts";
+
+Deno.test("isListener: the relay's own address and port, localhost, and any loopback on a wildcard", () => {
+  const v4 = { address: "127.0.0.1", port: 8080 };
+  const any4 = { address: "0.0.0.0", port: 8080 };
+  const any6 = { address: "::", port: 8080 };
+  const cases: [string, number, { address: string; port: number }, boolean][] =
+    [
+      ["127.0.0.1", 8080, v4, true],
+      ["localhost", 8080, v4, true],
+      ["::ffff:127.0.0.1", 8080, v4, true],
+      ["127.0.0.1", 8081, v4, false],
+      ["127.0.0.2", 8080, v4, false],
+      ["::1", 8080, v4, false],
+      ["127.0.0.2", 8080, any4, true],
+      ["::1", 8080, any6, true],
+      ["192.0.2.1", 8080, any4, false],
+      ["unix:/tmp/a.sock", 0, { address: "unix:/tmp/a.sock", port: 0 }, true],
+      ["unix:/tmp/b.sock", 0, { address: "unix:/tmp/a.sock", port: 0 }, false],
+    ];
+  for (const [address, port, listening, expected] of cases) {
+    assertEquals(
+      isListener(address, port, listening),
+      expected,
+      `${address}:${port} on ${listening.address}:${listening.port}`,
+    );
+  }
+  // A connection from our own (non-loopback) address to it, on a wildcard.
+  assertEquals(isListener("192.0.2.1", 8080, any4, "192.0.2.1"), true);
+});
