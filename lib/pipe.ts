@@ -2,12 +2,7 @@ import { SocketError } from "./errors.ts";
 import type { SocketClient } from "./client.ts";
 import { TcpClient } from "./_tcp_client.ts";
 import { IdleTimer } from "./_idle_timer.ts";
-import {
-  type Action,
-  describe,
-  socketError,
-  toSocketError,
-} from "./_socket_error_from.ts";
+import { type Action, describe, toSocketError } from "./_socket_error_from.ts";
 import { formatEndpoint } from "./_address.ts";
 
 /** Connections a pipe() has taken, so that no second one reads them too. */
@@ -138,12 +133,21 @@ export async function pipe(
     client.close();
     target.close();
   };
+  // The pair is idle, not either side: the message names both.
   const idle = new IdleTimer(
     idleTimeout,
     () =>
-      fail(socketError("timeout", "receive from", client.peer, {
-        detail: `idle for ${idleTimeout} ms`,
-      })),
+      fail(
+        new SocketError(
+          "timeout",
+          `Cannot pipe "${
+            formatEndpoint(client.peerAddress, client.peerPort)
+          }" and "${
+            formatEndpoint(target.peerAddress, target.peerPort)
+          }": idle for ${idleTimeout} ms, no byte either way`,
+          { peer: client.peer },
+        ),
+      ),
   );
   const copy = async (
     from: TcpClient,

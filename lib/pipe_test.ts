@@ -1,4 +1,9 @@
-import { assert, assertEquals, assertRejects } from "../tests/_assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+} from "../tests/_assert.ts";
 import {
   createClient,
   createServer,
@@ -123,6 +128,11 @@ Deno.test("pipe's idle timeout closes a silent pair with a timeout error", async
     const started = Date.now();
     const { error } = await result;
     assertEquals(error?.code, "timeout");
+    // The pair was idle, so both ends are named, not only the client.
+    assertMatch(
+      error!.message,
+      /^Cannot pipe "127\.0\.0\.1:\d+" and "127\.0\.0\.1:\d+": idle for 200 ms, no byte either way$/,
+    );
     assert(Date.now() - started >= 150, `after ${Date.now() - started} ms`);
     await assertRejects(() => user.receive("*all", 2000));
   }, { idleTimeout: 200 });
