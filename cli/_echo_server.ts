@@ -27,7 +27,11 @@ export async function runEchoServer(
   options: EchoServerOptions,
 ): Promise<number> {
   refuseQuietHex(options);
-  const printer = eventPrinter(protocol, "server", options);
+  const printer = eventPrinter(protocol, "server", {
+    json: options.json,
+    hex: options.hex,
+    unix: options.unix !== undefined,
+  });
   const stopping = shutdownSignal();
   const server = await bindServer(options.host, options.port, options, {
     protocol,

@@ -111,6 +111,8 @@ const HEX_OFFSETS_KEPT = 4096;
 export class EventPrinter {
   readonly json: boolean;
   #transport: "tcp" | "udp";
+  /** JSON's `transport`: `unix` and `unixgram` (Go's names) for Unix sockets. */
+  #jsonTransport: string;
   #role: "server" | "client";
   #output: EventOutput | undefined;
   #write: (line: string) => unknown;
@@ -131,17 +133,24 @@ export class EventPrinter {
    * @param options `hex` shows message data as `hexdump -C` blocks (JSON: a
    *   `hex` field). `lossless`: the events carry the command's data (`send`
    *   and `listen` with `--json`), so none is dropped for a slow reader and
-   *   {@linkcode EventPrinter.backlog} waits however long it takes.
+   *   {@linkcode EventPrinter.backlog} waits however long it takes. `unix`:
+   *   the command's own socket is a Unix one, which JSON's `transport` says.
    */
   constructor(
     transport: "tcp" | "udp",
     role: "server" | "client",
     json: boolean,
     output: EventOutput | ((line: string) => void),
-    { hex = false, lossless = false }: { hex?: boolean; lossless?: boolean } =
-      {},
+    { hex = false, lossless = false, unix = false }: {
+      hex?: boolean;
+      lossless?: boolean;
+      unix?: boolean;
+    } = {},
   ) {
     this.#transport = transport;
+    this.#jsonTransport = unix
+      ? (transport === "udp" ? "unixgram" : "unix")
+      : transport;
     this.#role = role;
     this.json = json;
     if (output instanceof EventOutput) {
@@ -415,14 +424,14 @@ export class EventPrinter {
       return jsonLine({
         event: "osc",
         direction: event.direction,
-        transport: this.#transport,
+        transport: this.#jsonTransport,
         ...oscJsonFields(event),
       });
     }
     const record: Record<string, unknown> = {
       event: event.event,
       time: isoNow(),
-      transport: this.#transport,
+      transport: this.#jsonTransport,
     };
     // for-in, not Object.entries: no array per field, on a relay's three
     // lines per connection.
@@ -567,7 +576,7 @@ function toBase64(bytes: Uint8Array): string {
 export function eventPrinter(
   transport: "tcp" | "udp",
   role: "server" | "client",
-  flags: { json?: boolean; hex?: boolean; lossless?: boolean },
+  flags: { json?: boolean; hex?: boolean; lossless?: boolean; unix?: boolean },
   human: OutputStream = Deno.stdout,
 ): EventPrinter {
   const json = flags.json ?? false;
@@ -576,7 +585,11 @@ export function eventPrinter(
     role,
     json,
     lineWriter(json ? Deno.stdout : human),
-    { hex: flags.hex ?? false, lossless: flags.lossless ?? false },
+    {
+      hex: flags.hex ?? false,
+      lossless: flags.lossless ?? false,
+      unix: flags.unix ?? false,
+    },
   );
 }
 

@@ -81,8 +81,12 @@ Deno.test({
     );
     try {
       assertEquals(
-        [server.events[0]?.address, server.events[0]?.port],
-        [`unix:${path}`, 0],
+        [
+          server.events[0]?.address,
+          server.events[0]?.port,
+          server.events[0]?.transport,
+        ],
+        [`unix:${path}`, 0, "unix"],
       );
       const data = randomBytes(1_000_000);
       const sent = await runCli(["send", `unix:${path}`], {
@@ -268,6 +272,10 @@ Deno.test({
         e,
       ) => (e.peer as { address: string }).address);
       assertEquals(from[0], `unix:${dir}/socat.sock`);
+      assertEquals(
+        new Set(server.events.map((e) => e.transport)),
+        new Set(["unixgram"]),
+      );
       // On Linux the reply address is abstract: nothing on disk to leave.
       assertMatch(from[1] ?? "", /^unix:@sockit-[0-9a-f-]+$/);
     } finally {
@@ -556,7 +564,10 @@ Deno.test('a Unix socket path that does not exist is code not-found, as nc\'s "N
     });
     assertEquals(result.code, 1, result.stderr);
     const error = JSON.parse(result.text.trim());
-    assertEquals([error.event, error.code], ["error", "not-found"]);
+    assertEquals(
+      [error.event, error.code, error.transport],
+      ["error", "not-found", "unix"],
+    );
     assertEquals(
       result.stderr,
       `sockit: cannot connect to "unix:${missing}": no such file or directory\n`,

@@ -43,7 +43,12 @@ export async function runListen(
   const printer = eventPrinter(
     protocol,
     "server",
-    { json, hex: options.hex, lossless: json },
+    {
+      json,
+      hex: options.hex,
+      lossless: json,
+      unix: options.unix !== undefined,
+    },
     Deno.stderr,
   );
   const stopping = shutdownSignal();

@@ -35,7 +35,11 @@ export async function runRelay(
       `--target-tls: TLS over a Unix socket is not supported ("${target.host}")`,
     );
   }
-  const printer = eventPrinter(protocol, "server", options);
+  const printer = eventPrinter(protocol, "server", {
+    json: options.json,
+    hex: options.hex,
+    unix: unixPathOf(listen.host) !== undefined,
+  });
   const stopping = shutdownSignal();
   const aborting = new AbortController();
   const server = await bindServer(listen.host, listen.port, {

@@ -36,7 +36,12 @@ export async function runSend(
   const printer = events?.eventPrinter(
     protocol,
     "client",
-    { json, hex: options.hex, lossless: json },
+    {
+      json,
+      hex: options.hex,
+      lossless: json,
+      unix: unixPathOf(host) !== undefined,
+    },
     Deno.stderr,
   );
   const report = json || options.verbose ? printer : undefined;
