@@ -149,6 +149,26 @@ Deno.test("listen -N, nc's flag for what listen does anyway: input EOF half-clos
   assertEquals((await listener.result()).code, 0, listener.stderr);
 });
 
+Deno.test("listen -lvnp PORT, the nc line in everybody's fingers, works: -l is taken as a habit", async () => {
+  const listener = await Listener.start(["-lvnp"]);
+  const python = pythonExchange(
+    listener.port,
+    new TextEncoder().encode("from python"),
+    false,
+  );
+  await listener.waitForOutput("from python");
+  await listener.write("hi");
+  await listener.endInput();
+  const printed = await python;
+  assertEquals(
+    printed.stdout.trim(),
+    `${await sha256(new TextEncoder().encode("hi"))} 2`,
+    printed.stderr,
+  );
+  const { code, text } = await listener.result();
+  assertEquals([code, text], [0, "from python"], listener.stderr);
+});
+
 Deno.test("listen: the peer's half-close ends it with exit 0 though stdin is still open", async () => {
   const listener = await Listener.start([]);
   const python = runPython(

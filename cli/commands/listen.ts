@@ -55,6 +55,8 @@ export function listenCommand(command: Command): void {
     )
     .addOption(unixOption())
     .option("-u, --udp", "use UDP")
+    // `nc -lvnp 4444` is in everybody's fingers: -l is taken, as on nc.
+    .option("-l, --listen", "taken for nc -l habits: listen always listens")
     .option(
       "-k, --keep-open",
       "serve any number of clients (TCP) or senders (UDP)",
