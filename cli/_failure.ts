@@ -23,7 +23,8 @@ export function failureOf(error: unknown): { code: number; message?: string } {
       error.code === "commander.version"
     ) return { code: ExitCode.Ok };
     if (error.code === "commander.help") return { code: ExitCode.Usage };
-    return { code: ExitCode.Usage, message: oneLine(error.message) };
+    const message = oneLine(error.message);
+    return { code: ExitCode.Usage, message: withNcHint(message) };
   }
   if (error instanceof UsageError) {
     return { code: ExitCode.Usage, message: error.message };
@@ -70,6 +71,26 @@ function oneLine(message: string): string {
     .replace(/\s*\(Did you mean (\S+?)\?\)/, " (did you mean '$1'?)")
     .replace(/\s*\n\s*/g, " ")
     .trim();
+}
+
+/**
+ * nc and ncat flags whose job is another sockit command, or none: an
+ * unknown option line says where that job is (`nc -zv` is `sockit scan`).
+ */
+const NC_HINTS: [RegExp, string][] = [
+  [/^-z/, "port scans: sockit scan HOST PORTS"],
+  [/^-l/, "to wait for a connection: sockit listen PORT"],
+  [
+    /^(?:-e|--exec$|--sh-exec$|--lua-exec$)/,
+    "sockit runs no program for a peer: see Known limits",
+  ],
+];
+
+function withNcHint(message: string): string {
+  const option = /^unknown option '(-[^']*)'$/.exec(message)?.[1];
+  if (option === undefined) return message;
+  const hint = NC_HINTS.find(([flag]) => flag.test(option))?.[1];
+  return hint === undefined ? message : `${message} (${hint})`;
 }
 
 /** An error's message as the tail of a `sockit: …` line: one line, lower case first. */

@@ -120,3 +120,30 @@ Deno.test("-n (nc's no-DNS) refuses a host name in send, listen and scan, naming
     await server.stop();
   }
 });
+
+Deno.test("nc flags whose job is another command say where it is: -z scan, -l listen, -e none", async () => {
+  const cases: [string[], string][] = [
+    [
+      ["send", "-zv", "127.0.0.1", "1"],
+      "unknown option '-zv' (port scans: sockit scan HOST PORTS)",
+    ],
+    [
+      ["send", "-l", "9000"],
+      "unknown option '-l' (to wait for a connection: sockit listen PORT)",
+    ],
+    [
+      ["send", "-e", "/bin/sh", "127.0.0.1", "1"],
+      "unknown option '-e' (sockit runs no program for a peer: see Known limits)",
+    ],
+    [
+      ["listen", "--sh-exec", "cat", "9000"],
+      "unknown option '--sh-exec' (sockit runs no program for a peer: see Known limits)",
+    ],
+    // Anything else stays as it was.
+    [["send", "-Z", "127.0.0.1", "1"], "unknown option '-Z'"],
+  ];
+  for (const [args, line] of cases) {
+    const result = await runCli(args);
+    assertEquals([result.code, result.stderr], [2, `sockit: ${line}\n`]);
+  }
+});
