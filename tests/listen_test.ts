@@ -134,18 +134,27 @@ Deno.test("listen: 1 MiB each way with a Python client, byte-exact, half-closes 
   assertMatch(listener.stderr, /disconnected \(1048576 bytes\)/);
 });
 
+/** The Python peer of `pythonExchange` got exactly `text`, then our FIN. */
+async function assertPeerGot(
+  exchange: Promise<{ stdout: string; stderr: string }>,
+  text: string,
+): Promise<void> {
+  const printed = await exchange;
+  const bytes = new TextEncoder().encode(text);
+  assertEquals(
+    printed.stdout.trim(),
+    `${await sha256(bytes)} ${bytes.length}`,
+    printed.stderr,
+  );
+}
+
 Deno.test("listen -N, nc's flag for what listen does anyway: input EOF half-closes", async () => {
   const listener = await Listener.start(["-N"]);
   const python = pythonExchange(listener.port, new Uint8Array(0), false);
   await listener.write(new TextEncoder().encode("hi"));
   // Python prints only after our EOF reached it as a FIN.
   await listener.endInput();
-  const printed = await python;
-  assertEquals(
-    printed.stdout.trim(),
-    `${await sha256(new TextEncoder().encode("hi"))} 2`,
-    printed.stderr,
-  );
+  await assertPeerGot(python, "hi");
   assertEquals((await listener.result()).code, 0, listener.stderr);
 });
 
@@ -159,12 +168,7 @@ Deno.test("listen -lvnp PORT, the nc line in everybody's fingers, works: -l is t
   await listener.waitForOutput("from python");
   await listener.write("hi");
   await listener.endInput();
-  const printed = await python;
-  assertEquals(
-    printed.stdout.trim(),
-    `${await sha256(new TextEncoder().encode("hi"))} 2`,
-    printed.stderr,
-  );
+  await assertPeerGot(python, "hi");
   const { code, text } = await listener.result();
   assertEquals([code, text], [0, "from python"], listener.stderr);
 });
