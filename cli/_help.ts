@@ -76,7 +76,7 @@ export function programHelpFooter(footer: HelpFooter): string {
 }
 
 /**
- * `sockit help [command]`: help on stdout and exit 0, as asked; an unknown
+ * `sockit help [command...]`: help on stdout and exit 0, as asked; an unknown
  * command is a usage error that suggests the closest name. Replaces
  * commander's own help command, which exits 2 after `help send` and
  * answers an unknown name with the whole program help and no hint. Call
@@ -90,13 +90,17 @@ export function helpCommand(program: CommandUnknownOpts): void {
     group
       .command("help")
       .description("display help for a command")
-      .argument("[command]", "the command to explain")
-      .action((name) => {
-        if (name === undefined) return void group.outputHelp();
-        const command = group.commands.find((c) =>
-          c.name() === name || c.aliases().includes(name)
-        );
-        if (!command) throw new UsageError(unknownCommand(group, name));
+      .argument("[command...]", "the command to explain (osc send)")
+      .action((names) => {
+        // `sockit help osc send` walks down as `sockit osc send --help` does.
+        let command = group;
+        for (const name of names) {
+          const sub = command.commands.find((c) =>
+            c.name() === name || c.aliases().includes(name)
+          );
+          if (!sub) throw new UsageError(unknownCommand(command, name));
+          command = sub;
+        }
         command.outputHelp();
       });
   }
@@ -111,6 +115,9 @@ function unknownCommand(group: CommandUnknownOpts, name: string): string {
   for (let c = group; c.parent; c = c.parent) path.unshift(c.name());
   const typed = [...path, name].join(" ");
   const names = group.commands.map((c) => c.name());
+  if (names.length === 0) {
+    return `unknown command '${typed}' (${group.name()} has no subcommands)`;
+  }
   const closest = closestName(name, names);
   return closest
     ? `unknown command '${typed}' (did you mean '${closest}'?)`

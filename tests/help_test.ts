@@ -119,6 +119,26 @@ Deno.test("sockit help frobnicate names it, suggests the closest and exits 2", a
   );
 });
 
+Deno.test("sockit help osc send explains the subcommand, as sockit osc send --help", async () => {
+  const help = await runCli(["help", "osc", "send"]);
+  assertEquals(help.code, 0, help.stderr);
+  assertMatch(help.text, /^Usage: sockit osc send /);
+  const flag = await runCli(["osc", "send", "--help"]);
+  assertEquals(help.text, flag.text);
+  const typo = await runCli(["help", "osc", "sned"]);
+  assertEquals(typo.code, 2);
+  assertEquals(
+    typo.stderr,
+    "sockit: unknown command 'osc sned' (did you mean 'send'?)\n",
+  );
+  const leaf = await runCli(["help", "send", "more"]);
+  assertEquals(leaf.code, 2);
+  assertEquals(
+    leaf.stderr,
+    "sockit: unknown command 'send more' (send has no subcommands)\n",
+  );
+});
+
 Deno.test("closestName() takes typos and swaps, not different words", () => {
   const names = ["echo-tcp", "echo-udp", "send", "get", "help"];
   assertEquals(closestName("snd", names), "send");

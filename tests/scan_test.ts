@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
+  cliCommandTo,
   freePort,
   pythonOnPort,
   PythonPeer,
@@ -207,5 +208,31 @@ Deno.test("scan prints IPv6 ports in brackets; -6 resolves localhost to ::1", as
     assertEquals([result.code, result.text], [0, `[::1]:${echo.port} open\n`]);
   } finally {
     assertEquals(await echo.stop(), 0);
+  }
+});
+
+Deno.test("scan: a stdout that cannot be written (full disk) is exit 1 with one line, as send's: the list is its data", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  try {
+    for (const args of [[], ["--json"]]) {
+      const child = cliCommandTo("/dev/full", [
+        "scan",
+        ...args,
+        "127.0.0.1",
+        String(echo.port),
+      ]).spawn();
+      await child.stdin.close();
+      const { code, stderr } = await child.output();
+      assertEquals(
+        [code, new TextDecoder().decode(stderr)],
+        [
+          1,
+          "sockit: cannot write to stdout: no space left on device (os error 28)\n",
+        ],
+        args.join(" "),
+      );
+    }
+  } finally {
+    await echo.stop();
   }
 });

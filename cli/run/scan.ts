@@ -10,7 +10,10 @@ export async function runScan(
   ports: number[],
   options: ScanOptions,
 ): Promise<number> {
-  const printer = eventPrinter("tcp", "client", options);
+  // The list is the command's data, as `send --json`'s events are: a
+  // stdout that fails (a full disk) ends the scan with exit 1, not exit 0
+  // and an empty file.
+  const printer = eventPrinter("tcp", "client", { ...options, lossless: true });
   let open = 0;
   for await (
     const result of scanPorts(host, ports, {
