@@ -147,3 +147,53 @@ Deno.test("nc flags whose job is another command say where it is: -z scan, -l li
     assertEquals([result.code, result.stderr], [2, `sockit: ${line}\n`]);
   }
 });
+
+Deno.test("nc habits that fail say what works: -U Unix, --ssl TLS, listen -w, -d/--recv-only; curl's and oscsend's flags get no nc hint", async () => {
+  const cases: [string[], string][] = [
+    [
+      ["send", "-U", "/tmp/app.sock"],
+      "unknown option '-U' (Unix sockets: sockit send unix:PATH, sockit listen --unix PATH)",
+    ],
+    [
+      ["listen", "-lU", "/tmp/app.sock"],
+      "unknown option '-U' (Unix sockets: sockit send unix:PATH, sockit listen --unix PATH)",
+    ],
+    [
+      ["send", "-Uu", "/tmp/app.sock"],
+      "unknown option '-Uu' (Unix sockets: sockit send unix:PATH, sockit listen --unix PATH)",
+    ],
+    [
+      ["send", "--ssl", "127.0.0.1", "1"],
+      "unknown option '--ssl' (TLS: sockit send --tls, sockit listen --tls-cert FILE --tls-key FILE)",
+    ],
+    [
+      ["listen", "-w", "5", "9000"],
+      "unknown option '-w' (listen's timeouts: -i, --idle-timeout and -q, --quit-after)",
+    ],
+    [
+      ["send", "-d", "127.0.0.1", "1"],
+      "unknown option '-d' (to send nothing: < /dev/null)",
+    ],
+    [
+      ["send", "--recv-only", "127.0.0.1", "1"],
+      "unknown option '--recv-only' (to send nothing: < /dev/null)",
+    ],
+    // curl's -e is --referer, -z --time-cond, -U --proxy-user: no nc hint.
+    [["get", "-e", "http://a/", "http://127.0.0.1:1/"], "unknown option '-e'"],
+    [["get", "-z", "x", "http://127.0.0.1:1/"], "unknown option '-z'"],
+    [["get", "-U", "u:p", "http://127.0.0.1:1/"], "unknown option '-U'"],
+    [["osc", "send", "-l", "127.0.0.1", "1"], "unknown option '-l'"],
+    // The nc commands keep theirs.
+    [
+      ["scan", "-e", "x", "127.0.0.1", "1"],
+      "unknown option '-e' (sockit runs no program for a peer: see Known limits)",
+    ],
+  ];
+  for (const [args, line] of cases) {
+    const result = await runCli(args);
+    assertEquals(
+      [args, result.code, result.stderr],
+      [args, 2, `sockit: ${line}\n`],
+    );
+  }
+});
