@@ -102,6 +102,17 @@ const NC_HINTS: [RegExp, string, string[]?][] = [
     "listen's timeouts: -i, --idle-timeout and -q, --quit-after",
     ["listen"],
   ],
+  [
+    /^-s/,
+    "the address to listen on: sockit listen HOST PORT, or --host HOST",
+    ["listen"],
+  ],
+  // nc's client -s and -p choose the source address and port.
+  [
+    /^-[sp]/,
+    "send picks its own source address and port: see Known limits",
+    ["send"],
+  ],
   // OpenBSD nc's -d reads no stdin; ncat's --recv-only sends nothing.
   [/^(?:-d$|--recv-only$)/, "to send nothing: < /dev/null"],
 ];

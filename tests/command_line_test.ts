@@ -197,3 +197,29 @@ Deno.test("nc habits that fail say what works: -U Unix, --ssl TLS, listen -w, -d
     );
   }
 });
+
+Deno.test("nc's -s and client -p say what sockit does instead: listen HOST PORT; send picks its own source", async () => {
+  const cases: [string[], string][] = [
+    [
+      ["listen", "-l", "-s", "127.0.0.1", "-p", "9000"],
+      "unknown option '-s' (the address to listen on: sockit listen HOST PORT, or --host HOST)",
+    ],
+    [
+      ["send", "-s", "127.0.0.2", "127.0.0.1", "1"],
+      "unknown option '-s' (send picks its own source address and port: see Known limits)",
+    ],
+    [
+      ["send", "-p", "5555", "127.0.0.1", "1"],
+      "unknown option '-p' (send picks its own source address and port: see Known limits)",
+    ],
+    // relay has no -p either, but nc's client -p is no habit there.
+    [["relay", "-p", "1", "0", "127.0.0.1:1"], "unknown option '-p'"],
+  ];
+  for (const [args, line] of cases) {
+    const result = await runCli(args);
+    assertEquals(
+      [args, result.code, result.stderr],
+      [args, 2, `sockit: ${line}\n`],
+    );
+  }
+});
