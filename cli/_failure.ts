@@ -92,7 +92,10 @@ const NC_HINTS: [RegExp, string, string[]?][] = [
     /^(?:-e|--exec$|--sh-exec$|--lua-exec$)/,
     "sockit runs no program for a peer: see Known limits",
   ],
-  [/^-U/, "Unix sockets: sockit send unix:PATH, sockit listen --unix PATH"],
+  [
+    /^(?:-U|--unixsock$)/,
+    "Unix sockets: sockit send unix:PATH, sockit listen --unix PATH",
+  ],
   [
     /^--ssl/,
     "TLS: sockit send --tls, sockit listen --tls-cert FILE --tls-key FILE",
@@ -109,10 +112,14 @@ const NC_HINTS: [RegExp, string, string[]?][] = [
   ],
   // nc's client -s and -p choose the source address and port.
   [
-    /^-[sp]/,
+    /^(?:-[sp]|--source$|--source-port$)/,
     "send picks its own source address and port: see Known limits",
     ["send"],
   ],
+  [/^--nodns$/, "no name lookups: -n, --numeric"],
+  // ncat writes these to a file; sockit writes them where a shell redirects.
+  [/^--hex-dump$/, "a hex dump on stderr: -x, --hex 2>FILE"],
+  [/^(?:-o|--output$)/, "stdout is the data: > FILE"],
   // OpenBSD nc's -d reads no stdin; ncat's --recv-only sends nothing.
   [/^(?:-d$|--recv-only$)/, "to send nothing: < /dev/null"],
 ];

@@ -223,3 +223,39 @@ Deno.test("nc's -s and client -p say what sockit does instead: listen HOST PORT;
     );
   }
 });
+
+Deno.test("ncat's long flags say sockit's: --nodns, --unixsock, --source(-port), --hex-dump, -o/--output", async () => {
+  const cases: [string[], string][] = [
+    [
+      ["send", "--nodns", "127.0.0.1", "1"],
+      "unknown option '--nodns' (no name lookups: -n, --numeric)",
+    ],
+    [
+      ["listen", "--unixsock", "/tmp/app.sock"],
+      "unknown option '--unixsock' (Unix sockets: sockit send unix:PATH, sockit listen --unix PATH)",
+    ],
+    [
+      ["send", "--source-port", "5555", "127.0.0.1", "1"],
+      "unknown option '--source-port' (send picks its own source address and port: see Known limits)",
+    ],
+    [
+      ["send", "--hex-dump", "log", "127.0.0.1", "1"],
+      "unknown option '--hex-dump' (a hex dump on stderr: -x, --hex 2>FILE)",
+    ],
+    [
+      ["listen", "-o", "log", "9000"],
+      "unknown option '-o' (stdout is the data: > FILE)",
+    ],
+    [
+      ["send", "--output", "log", "127.0.0.1", "1"],
+      "unknown option '--output' (stdout is the data: > FILE)",
+    ],
+  ];
+  for (const [args, line] of cases) {
+    const result = await runCli(args);
+    assertEquals(
+      [args, result.code, result.stderr],
+      [args, 2, `sockit: ${line}\n`],
+    );
+  }
+});
