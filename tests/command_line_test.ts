@@ -259,3 +259,54 @@ Deno.test("ncat's long flags say sockit's: --nodns, --unixsock, --source(-port),
     );
   }
 });
+
+Deno.test("socat's address words are named as such, with sockit's form; unix:PATH and host:port still work", async () => {
+  const send =
+    "sockit send HOST PORT (unix:PATH for a Unix socket, -u for UDP)";
+  const listen =
+    "sockit listen [HOST] PORT (--unix PATH for a Unix socket, -u for UDP)";
+  const relay =
+    "sockit relay [HOST:]PORT HOST:PORT (unix:PATH for a Unix socket, -u for UDP)";
+  const cases: [string[], string][] = [
+    [
+      ["relay", "TCP-LISTEN:8080,fork,reuseaddr", "TCP:127.0.0.1:80"],
+      `"TCP-LISTEN:8080,fork,reuseaddr" is a socat address: write ${relay}`,
+    ],
+    [
+      ["relay", "8080", "UNIX-CONNECT:/var/run/docker.sock"],
+      `"UNIX-CONNECT:/var/run/docker.sock" is a socat address: write ${relay}`,
+    ],
+    [
+      ["relay", "udp4-listen:5300,fork", "udp:127.0.0.1:53"],
+      `"udp4-listen:5300,fork" is a socat address: write ${relay}`,
+    ],
+    [
+      ["send", "-", "TCP:127.0.0.1:80"],
+      `"-" is a socat address: write ${send}`,
+    ],
+    [
+      ["send", "UNIX-CONNECT:/tmp/app.sock"],
+      `"UNIX-CONNECT:/tmp/app.sock" is a socat address: write ${send}`,
+    ],
+    [
+      ["listen", "TCP-LISTEN:9000"],
+      `"TCP-LISTEN:9000" is a socat address: write ${listen}`,
+    ],
+    // sockit's own forms are untouched.
+    [
+      ["send", "127.0.0.1:80"],
+      'host "127.0.0.1:80" holds a port: give them apart, as in 127.0.0.1 80',
+    ],
+  ];
+  for (const [args, line] of cases) {
+    const result = await runCli(args);
+    assertEquals(
+      [args, result.code, result.stderr],
+      [args, 2, `sockit: ${line}\n`],
+    );
+  }
+  const path = await Deno.makeTempFile({ suffix: ".sock" });
+  await Deno.remove(path);
+  const refused = await runCli(["send", `unix:${path}`, "x"]);
+  assertEquals(refused.code, 1);
+});
