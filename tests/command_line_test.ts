@@ -189,13 +189,7 @@ Deno.test("nc habits that fail say what works: -U Unix, --ssl TLS, listen -w, -d
       "unknown option '-e' (sockit runs no program for a peer: see Known limits)",
     ],
   ];
-  for (const [args, line] of cases) {
-    const result = await runCli(args);
-    assertEquals(
-      [args, result.code, result.stderr],
-      [args, 2, `sockit: ${line}\n`],
-    );
-  }
+  await assertUsageLines(cases);
 });
 
 Deno.test("nc's -s and client -p say what sockit does instead: listen HOST PORT; send picks its own source", async () => {
@@ -215,13 +209,7 @@ Deno.test("nc's -s and client -p say what sockit does instead: listen HOST PORT;
     // relay has no -p either, but nc's client -p is no habit there.
     [["relay", "-p", "1", "0", "127.0.0.1:1"], "unknown option '-p'"],
   ];
-  for (const [args, line] of cases) {
-    const result = await runCli(args);
-    assertEquals(
-      [args, result.code, result.stderr],
-      [args, 2, `sockit: ${line}\n`],
-    );
-  }
+  await assertUsageLines(cases);
 });
 
 Deno.test("ncat's long flags say sockit's: --nodns, --unixsock, --source(-port), --hex-dump, -o/--output", async () => {
@@ -251,13 +239,7 @@ Deno.test("ncat's long flags say sockit's: --nodns, --unixsock, --source(-port),
       "unknown option '--output' (stdout is the data: > FILE)",
     ],
   ];
-  for (const [args, line] of cases) {
-    const result = await runCli(args);
-    assertEquals(
-      [args, result.code, result.stderr],
-      [args, 2, `sockit: ${line}\n`],
-    );
-  }
+  await assertUsageLines(cases);
 });
 
 Deno.test("socat's address words are named as such, with sockit's form; unix:PATH and host:port still work", async () => {
@@ -298,6 +280,15 @@ Deno.test("socat's address words are named as such, with sockit's form; unix:PAT
       'host "127.0.0.1:80" holds a port: give them apart, as in 127.0.0.1 80',
     ],
   ];
+  await assertUsageLines(cases);
+  const path = await Deno.makeTempFile({ suffix: ".sock" });
+  await Deno.remove(path);
+  const refused = await runCli(["send", `unix:${path}`, "x"]);
+  assertEquals(refused.code, 1);
+});
+
+/** Each command line is exit 2 with exactly its `sockit: …` line. */
+async function assertUsageLines(cases: [string[], string][]): Promise<void> {
   for (const [args, line] of cases) {
     const result = await runCli(args);
     assertEquals(
@@ -305,8 +296,4 @@ Deno.test("socat's address words are named as such, with sockit's form; unix:PAT
       [args, 2, `sockit: ${line}\n`],
     );
   }
-  const path = await Deno.makeTempFile({ suffix: ".sock" });
-  await Deno.remove(path);
-  const refused = await runCli(["send", `unix:${path}`, "x"]);
-  assertEquals(refused.code, 1);
-});
+}
