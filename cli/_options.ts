@@ -263,10 +263,44 @@ export function splitHostPort(value: string): [string, string] | undefined {
 }
 
 /**
+ * socat's address types, typed before their parameters (`TCP-LISTEN:8080`,
+ * `UNIX-CONNECT:/path`). Plain `unix:` is sockit's own and not among them;
+ * words a host could be called (`proxy`, `file`) are left out too.
+ */
+const SOCAT_ADDRESS =
+  /^(?:(?:tcp|udp)[46]?(?:-(?:listen|connect|sendto|recvfrom|recv|datagram))?|(?:unix|abstract)-(?:connect|listen|client|sendto|recvfrom|recv)|openssl(?:-(?:listen|connect))?):/i;
+
+/**
+ * socat's habit, `socat - TCP:host:80`, typed where sockit wants its own
+ * words: refused naming the word as socat's and the form that works, where
+ * it read as a host holding a port or a bad port (`8080,fork`).
+ */
+export function refuseSocatAddress(value: string, form: string): void {
+  if (
+    value === "-" || /^(?:stdio|pipe)$/i.test(value) ||
+    SOCAT_ADDRESS.test(value)
+  ) {
+    throw new InvalidArgumentError(
+      `"${value}" is a socat address: write ${form}`,
+    );
+  }
+}
+
+/** The forms {@linkcode refuseSocatAddress} tells each command's user. */
+export const SOCAT_FORMS = {
+  send: "sockit send HOST PORT (unix:PATH for a Unix socket, -u for UDP)",
+  listen:
+    "sockit listen [HOST] PORT (--unix PATH for a Unix socket, -u for UDP)",
+  relay:
+    "sockit relay [HOST:]PORT HOST:PORT (unix:PATH for a Unix socket, -u for UDP)",
+} as const;
+
+/**
  * A `send` target: `unix:PATH` (`unix:@name` for an abstract socket) as it
  * is, or a host as {@linkcode parseHost} takes it.
  */
 export function parseTarget(value: string): string {
+  refuseSocatAddress(value, SOCAT_FORMS.send);
   if (!value.startsWith("unix:")) {
     // socat's and curl's HOST:PORT habit: tell the form that works.
     const joined = splitHostPort(value);
@@ -369,6 +403,7 @@ export interface Endpoint {
  * the port as `parsePort` does, so service names work.
  */
 function parseEndpoint(value: string, listen: boolean): Endpoint {
+  refuseSocatAddress(value, SOCAT_FORMS.relay);
   // A Unix socket stands for both: its host is `unix:PATH`, as in `send`.
   if (unixPathOf(value) !== undefined) {
     return { host: parseTarget(value), port: 0 };

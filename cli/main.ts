@@ -91,9 +91,14 @@ export async function buildProgram(args?: string[]): Promise<Command> {
  * read every command. `sockit --help` and a mistyped name need none.
  */
 function needsInFull(args: string[]): (name: string) => boolean {
-  const named = args.find((arg) => !arg.startsWith("-"));
+  const named = commandWord(args);
   if (named === "help" || named === "completions") return () => true;
   return (name) => name === named;
+}
+
+/** The command a line runs: its first word that is not an option. */
+function commandWord(args: string[]): string | undefined {
+  return args.find((arg) => !arg.startsWith("-"));
 }
 
 /** Runs sockit with `args` and resolves with the process exit code. */
@@ -110,7 +115,7 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     // Events before the error line, as they happened.
     await flushEventOutputs();
-    const { code, message } = failureOf(error);
+    const { code, message } = failureOf(error, commandWord(args));
     if (message) console.error(`sockit: ${message}`);
     return code;
   }

@@ -147,3 +147,153 @@ Deno.test("nc flags whose job is another command say where it is: -z scan, -l li
     assertEquals([result.code, result.stderr], [2, `sockit: ${line}\n`]);
   }
 });
+
+Deno.test("nc habits that fail say what works: -U Unix, --ssl TLS, listen -w, -d/--recv-only; curl's and oscsend's flags get no nc hint", async () => {
+  const cases: [string[], string][] = [
+    [
+      ["send", "-U", "/tmp/app.sock"],
+      "unknown option '-U' (Unix sockets: sockit send unix:PATH, sockit listen --unix PATH)",
+    ],
+    [
+      ["listen", "-lU", "/tmp/app.sock"],
+      "unknown option '-U' (Unix sockets: sockit send unix:PATH, sockit listen --unix PATH)",
+    ],
+    [
+      ["send", "-Uu", "/tmp/app.sock"],
+      "unknown option '-Uu' (Unix sockets: sockit send unix:PATH, sockit listen --unix PATH)",
+    ],
+    [
+      ["send", "--ssl", "127.0.0.1", "1"],
+      "unknown option '--ssl' (TLS: sockit send --tls, sockit listen --tls-cert FILE --tls-key FILE)",
+    ],
+    [
+      ["listen", "-w", "5", "9000"],
+      "unknown option '-w' (listen's timeouts: -i, --idle-timeout and -q, --quit-after)",
+    ],
+    [
+      ["send", "-d", "127.0.0.1", "1"],
+      "unknown option '-d' (to send nothing: < /dev/null)",
+    ],
+    [
+      ["send", "--recv-only", "127.0.0.1", "1"],
+      "unknown option '--recv-only' (to send nothing: < /dev/null)",
+    ],
+    // curl's -e is --referer, -z --time-cond, -U --proxy-user: no nc hint.
+    [["get", "-e", "http://a/", "http://127.0.0.1:1/"], "unknown option '-e'"],
+    [["get", "-z", "x", "http://127.0.0.1:1/"], "unknown option '-z'"],
+    [["get", "-U", "u:p", "http://127.0.0.1:1/"], "unknown option '-U'"],
+    [["osc", "send", "-l", "127.0.0.1", "1"], "unknown option '-l'"],
+    // The nc commands keep theirs.
+    [
+      ["scan", "-e", "x", "127.0.0.1", "1"],
+      "unknown option '-e' (sockit runs no program for a peer: see Known limits)",
+    ],
+  ];
+  await assertUsageLines(cases);
+});
+
+Deno.test("nc's -s and client -p say what sockit does instead: listen HOST PORT; send picks its own source", async () => {
+  const cases: [string[], string][] = [
+    [
+      ["listen", "-l", "-s", "127.0.0.1", "-p", "9000"],
+      "unknown option '-s' (the address to listen on: sockit listen HOST PORT, or --host HOST)",
+    ],
+    [
+      ["send", "-s", "127.0.0.2", "127.0.0.1", "1"],
+      "unknown option '-s' (send picks its own source address and port: see Known limits)",
+    ],
+    [
+      ["send", "-p", "5555", "127.0.0.1", "1"],
+      "unknown option '-p' (send picks its own source address and port: see Known limits)",
+    ],
+    // relay has no -p either, but nc's client -p is no habit there.
+    [["relay", "-p", "1", "0", "127.0.0.1:1"], "unknown option '-p'"],
+  ];
+  await assertUsageLines(cases);
+});
+
+Deno.test("ncat's long flags say sockit's: --nodns, --unixsock, --source(-port), --hex-dump, -o/--output", async () => {
+  const cases: [string[], string][] = [
+    [
+      ["send", "--nodns", "127.0.0.1", "1"],
+      "unknown option '--nodns' (no name lookups: -n, --numeric)",
+    ],
+    [
+      ["listen", "--unixsock", "/tmp/app.sock"],
+      "unknown option '--unixsock' (Unix sockets: sockit send unix:PATH, sockit listen --unix PATH)",
+    ],
+    [
+      ["send", "--source-port", "5555", "127.0.0.1", "1"],
+      "unknown option '--source-port' (send picks its own source address and port: see Known limits)",
+    ],
+    [
+      ["send", "--hex-dump", "log", "127.0.0.1", "1"],
+      "unknown option '--hex-dump' (a hex dump on stderr: -x, --hex 2>FILE)",
+    ],
+    [
+      ["listen", "-o", "log", "9000"],
+      "unknown option '-o' (stdout is the data: > FILE)",
+    ],
+    [
+      ["send", "--output", "log", "127.0.0.1", "1"],
+      "unknown option '--output' (stdout is the data: > FILE)",
+    ],
+  ];
+  await assertUsageLines(cases);
+});
+
+Deno.test("socat's address words are named as such, with sockit's form; unix:PATH and host:port still work", async () => {
+  const send =
+    "sockit send HOST PORT (unix:PATH for a Unix socket, -u for UDP)";
+  const listen =
+    "sockit listen [HOST] PORT (--unix PATH for a Unix socket, -u for UDP)";
+  const relay =
+    "sockit relay [HOST:]PORT HOST:PORT (unix:PATH for a Unix socket, -u for UDP)";
+  const cases: [string[], string][] = [
+    [
+      ["relay", "TCP-LISTEN:8080,fork,reuseaddr", "TCP:127.0.0.1:80"],
+      `"TCP-LISTEN:8080,fork,reuseaddr" is a socat address: write ${relay}`,
+    ],
+    [
+      ["relay", "8080", "UNIX-CONNECT:/var/run/docker.sock"],
+      `"UNIX-CONNECT:/var/run/docker.sock" is a socat address: write ${relay}`,
+    ],
+    [
+      ["relay", "udp4-listen:5300,fork", "udp:127.0.0.1:53"],
+      `"udp4-listen:5300,fork" is a socat address: write ${relay}`,
+    ],
+    [
+      ["send", "-", "TCP:127.0.0.1:80"],
+      `"-" is a socat address: write ${send}`,
+    ],
+    [
+      ["send", "UNIX-CONNECT:/tmp/app.sock"],
+      `"UNIX-CONNECT:/tmp/app.sock" is a socat address: write ${send}`,
+    ],
+    [
+      ["listen", "TCP-LISTEN:9000"],
+      `"TCP-LISTEN:9000" is a socat address: write ${listen}`,
+    ],
+    // sockit's own forms are untouched.
+    [
+      ["send", "127.0.0.1:80"],
+      'host "127.0.0.1:80" holds a port: give them apart, as in 127.0.0.1 80',
+    ],
+  ];
+  await assertUsageLines(cases);
+  const path = await Deno.makeTempFile({ suffix: ".sock" });
+  await Deno.remove(path);
+  const refused = await runCli(["send", `unix:${path}`, "x"]);
+  assertEquals(refused.code, 1);
+});
+
+/** Each command line is exit 2 with exactly its `sockit: …` line. */
+async function assertUsageLines(cases: [string[], string][]): Promise<void> {
+  for (const [args, line] of cases) {
+    const result = await runCli(args);
+    assertEquals(
+      [args, result.code, result.stderr],
+      [args, 2, `sockit: ${line}\n`],
+    );
+  }
+}

@@ -20,7 +20,9 @@ import {
   parseDurationOrZero,
   parseHost,
   parseListenPort,
+  refuseSocatAddress,
   shutdownOption,
+  SOCAT_FORMS,
   splitHostPort,
 } from "../_options.ts";
 
@@ -119,6 +121,11 @@ export function listenCommand(command: Command): void {
       }),
     )
     .action(async (first, second, options, command) => {
+      for (const word of [first, second]) {
+        if (word !== undefined) {
+          refuseSocatAddress(word, SOCAT_FORMS.listen);
+        }
+      }
       // One word is the port; two are nc's `-l HOST PORT`; with -p (nc -l
       // -p PORT [HOST]) the one word is the host.
       if (options.port !== undefined && second !== undefined) {
