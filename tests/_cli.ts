@@ -102,6 +102,25 @@ export function cliCommandTo(path: string, args: string[]) {
   });
 }
 
+/** The one line of a command whose stdout is on a full disk (`/dev/full`). */
+export const FULL_DISK_LINE =
+  "sockit: cannot write to stdout: no space left on device (os error 28)\n";
+
+/**
+ * Runs the CLI with `args`, stdout on a full disk and stdin at EOF: its
+ * exit code and stderr, killed after 10 s so a hang fails the test.
+ */
+export async function runToFullDisk(
+  args: string[],
+): Promise<{ code: number; stderr: string }> {
+  const child = cliCommandTo("/dev/full", args).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await child.stdin.close().catch(() => {});
+  const { code, stderr } = await child.output();
+  clearTimeout(timer);
+  return { code, stderr: new TextDecoder().decode(stderr) };
+}
+
 /** Runs the CLI to completion, feeding `stdin`, and collects its output. */
 export async function runCli(
   args: string[],

@@ -6,11 +6,13 @@ import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   cliCommand,
   cliCommandTo,
+  FULL_DISK_LINE,
   has,
   pythonExchange,
   randomBytes,
   runCli,
   runPython,
+  runToFullDisk,
   sha256,
   sleep,
   writeAll,
@@ -816,19 +818,8 @@ Deno.test("listen: SIGINT stops it at once (exit 0) while nobody reads its stdou
 Deno.test("listen --json: a stdout that cannot be written (full disk) is one line naming stdout, exit 1", async () => {
   // The listening event is the first line, so the failure comes at once.
   for (const args of [["--json"], ["--json", "-k"]]) {
-    const child = cliCommandTo("/dev/full", ["listen", ...args, "0"]).spawn();
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    await child.stdin.close().catch(() => {});
-    const { code, stderr } = await child.output();
-    clearTimeout(timer);
-    assertEquals(
-      [code, new TextDecoder().decode(stderr)],
-      [
-        1,
-        "sockit: cannot write to stdout: no space left on device (os error 28)\n",
-      ],
-      args.join(" "),
-    );
+    const { code, stderr } = await runToFullDisk(["listen", ...args, "0"]);
+    assertEquals([code, stderr], [1, FULL_DISK_LINE], args.join(" "));
   }
 });
 

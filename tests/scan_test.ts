@@ -5,11 +5,12 @@
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
-  cliCommandTo,
   freePort,
+  FULL_DISK_LINE,
   pythonOnPort,
   PythonPeer,
   runCli,
+  runToFullDisk,
   SpawnedServer,
 } from "./_cli.ts";
 
@@ -215,22 +216,13 @@ Deno.test("scan: a stdout that cannot be written (full disk) is exit 1 with one 
   const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
   try {
     for (const args of [[], ["--json"]]) {
-      const child = cliCommandTo("/dev/full", [
+      const { code, stderr } = await runToFullDisk([
         "scan",
         ...args,
         "127.0.0.1",
         String(echo.port),
-      ]).spawn();
-      await child.stdin.close();
-      const { code, stderr } = await child.output();
-      assertEquals(
-        [code, new TextDecoder().decode(stderr)],
-        [
-          1,
-          "sockit: cannot write to stdout: no space left on device (os error 28)\n",
-        ],
-        args.join(" "),
-      );
+      ]);
+      assertEquals([code, stderr], [1, FULL_DISK_LINE], args.join(" "));
     }
   } finally {
     await echo.stop();

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   cliCommand,
-  cliCommandTo,
+  FULL_DISK_LINE,
   has,
   PYTHON_READ_TO_EOF,
   PythonPeer,
@@ -9,6 +9,7 @@ import {
   readUntil,
   runCli,
   runPython,
+  runToFullDisk,
   sha256,
   SpawnedServer,
 } from "./_cli.ts";
@@ -541,24 +542,14 @@ Deno.test("send --lines without -u is a usage error (exit 2)", async () => {
 Deno.test("send: a stdout that cannot be written (full disk) is one line naming stdout, exit 1, also with --json", async () => {
   for (const args of [[], ["--json"]]) {
     const peer = await PythonPeer.start(`c.sendall(b"reply")`);
-    const child = cliCommandTo("/dev/full", [
+    const { code, stderr } = await runToFullDisk([
       "send",
       ...args,
       "127.0.0.1",
       String(peer.port),
       "hi",
-    ])
-      .spawn();
-    await child.stdin.close();
-    const { code, stderr } = await child.output();
-    assertEquals(
-      [code, new TextDecoder().decode(stderr)],
-      [
-        1,
-        "sockit: cannot write to stdout: no space left on device (os error 28)\n",
-      ],
-      args.join(" "),
-    );
+    ]);
+    assertEquals([code, stderr], [1, FULL_DISK_LINE], args.join(" "));
   }
 });
 
