@@ -5,7 +5,7 @@ import type {
   SocketError,
   SocketNotifier,
 } from "../lib/mod.ts";
-import { closedEvent, type EventPrinter } from "./_events.ts";
+import { closedEvent, errorEvent, type EventPrinter } from "./_events.ts";
 import type { UdpAnswerGuard } from "./_udp_answer_guard.ts";
 
 /**
@@ -91,11 +91,6 @@ export class EchoNotifier implements SocketNotifier {
   }
 
   socketError(error: SocketError): void {
-    this.#printer.emit({
-      event: "error",
-      ...(error.peer ? { peer: error.peer } : {}),
-      code: error.code,
-      message: error.message,
-    });
+    this.#printer.emit(errorEvent(error));
   }
 }

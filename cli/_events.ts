@@ -1,4 +1,9 @@
-import type { NetAddress, SocketClient, TlsInfo } from "../lib/mod.ts";
+import type {
+  NetAddress,
+  SocketClient,
+  SocketError,
+  TlsInfo,
+} from "../lib/mod.ts";
 import { escapeBytes, escapeInto, utf8Text } from "./_escape.ts";
 import { messageOf } from "./_failure.ts";
 import {
@@ -101,6 +106,22 @@ export function closedEvent(
     peer: client.peer,
     bytesIn: client.bytesReceived,
     bytesOut: client.bytesSent,
+  };
+}
+
+/**
+ * The `error` event of a {@linkcode SocketError}: its code and message,
+ * and the peer it names (or `peer`, when the caller knows better).
+ */
+export function errorEvent(
+  error: SocketError,
+  peer: NetAddress | undefined = error.peer,
+): Extract<SockitEvent, { event: "error" }> {
+  return {
+    event: "error",
+    ...(peer ? { peer } : {}),
+    code: error.code,
+    message: error.message,
   };
 }
 

@@ -382,3 +382,26 @@ Deno.test("osc send --json: connected, one osc event per message, closed", async
     await catcher.close();
   }
 });
+
+Deno.test("osc send -T --json to a refused port is an error event in the stream too, as send --json's", async () => {
+  const port = freePort("tcp");
+  const result = await runCli([
+    "osc",
+    "send",
+    "-T",
+    "--json",
+    "127.0.0.1",
+    String(port),
+    "/a",
+  ]);
+  assertEquals(result.code, 1, result.stderr);
+  const events = result.text.trim().split("\n").map((l) => JSON.parse(l));
+  assertEquals(
+    events.map((e) => [e.event, e.code, e.peer]),
+    [["error", "refused", { address: "127.0.0.1", port }]],
+  );
+  assertEquals(
+    result.stderr,
+    `sockit: cannot connect to "127.0.0.1:${port}": connection refused\n`,
+  );
+});

@@ -8,7 +8,12 @@ import {
   type SocketServer,
 } from "../../lib/mod.ts";
 import type { ListenOptions } from "../commands/listen.ts";
-import { closedEvent, type EventPrinter, eventPrinter } from "../_events.ts";
+import {
+  closedEvent,
+  errorEvent,
+  type EventPrinter,
+  eventPrinter,
+} from "../_events.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { datagramsOf } from "../_datagram_input.ts";
 import { asSocketError, idleError, isCleanClose } from "../_session_end.ts";
@@ -237,12 +242,7 @@ class ListenSession implements SocketNotifier {
   }
 
   socketError(error: SocketError): void {
-    this.report({
-      event: "error",
-      ...(error.peer ? { peer: error.peer } : {}),
-      code: error.code,
-      message: error.message,
-    });
+    this.report(errorEvent(error));
     if (!this.#keepOpen && !this.#udp && !isCleanClose(error)) {
       this.#failure ??= error;
     }

@@ -9,7 +9,12 @@ import {
   type SocketError,
 } from "../../lib/mod.ts";
 import type { OscDumpOptions } from "../commands/osc_dump.ts";
-import { closedEvent, type EventPrinter, eventPrinter } from "../_events.ts";
+import {
+  closedEvent,
+  errorEvent,
+  type EventPrinter,
+  eventPrinter,
+} from "../_events.ts";
 import { shutdownSignal } from "../_shutdown.ts";
 import { familyOf } from "../_options.ts";
 
@@ -33,13 +38,7 @@ export async function runOscDump(
   let packets = 0;
   let bytesIn = 0;
   let connections = 0;
-  const reportError = (error: SocketError) =>
-    news.emit({
-      event: "error",
-      ...(error.peer ? { peer: error.peer } : {}),
-      code: error.code,
-      message: error.message,
-    });
+  const reportError = (error: SocketError) => news.emit(errorEvent(error));
   news.emit({
     event: "listening",
     address: server.localAddress,

@@ -6,10 +6,16 @@ import {
   type OscMessage,
   type OscPacket,
   type SocketClient,
+  SocketError,
   timetagToMillis,
 } from "../../lib/mod.ts";
 import type { OscSendOptions } from "../commands/osc_send.ts";
-import { closedEvent, type EventPrinter, eventPrinter } from "../_events.ts";
+import {
+  closedEvent,
+  errorEvent,
+  type EventPrinter,
+  eventPrinter,
+} from "../_events.ts";
 import { UsageError } from "../_exit.ts";
 import { readChunks } from "../_stdio.ts";
 import { parseOscLine } from "../_osc_line.ts";
@@ -115,14 +121,28 @@ export async function runOscSend(
       target.rest.slice(2).map((text) => ({ text, quoted: true })),
     )
     : undefined;
-  const client = await createClient(target.host, target.port, {
-    protocol: target.protocol,
-    family,
-    timeout: options.wait,
-  });
   const report = options.json || options.verbose
-    ? eventPrinter(client.protocol, "client", options, Deno.stderr)
+    ? eventPrinter(target.protocol, "client", options, Deno.stderr)
     : undefined;
+  let client: SocketClient;
+  try {
+    client = await createClient(target.host, target.port, {
+      protocol: target.protocol,
+      family,
+      timeout: options.wait,
+    });
+  } catch (error) {
+    // --json: a connection that never came is in the stream too, as `send`'s.
+    if (options.json && error instanceof SocketError) {
+      report?.emit(
+        errorEvent(
+          error,
+          error.peer ?? { address: target.host, port: target.port },
+        ),
+      );
+    }
+    throw error;
+  }
   report?.emit({
     event: "connected",
     peer: client.peer,

@@ -47,13 +47,8 @@ export async function runSend(
   const report = json || options.verbose ? printer : undefined;
   /** --json: why the session ended, or never began, in the stream too. */
   const reportFailure = (error: unknown, peer: NetAddress) => {
-    if (json && error instanceof SocketError) {
-      printer?.emit({
-        event: "error",
-        peer: error.peer ?? peer,
-        code: error.code,
-        message: error.message,
-      });
+    if (json && events && error instanceof SocketError) {
+      printer?.emit(events.errorEvent(error, error.peer ?? peer));
     }
   };
   const path = unixPathOf(host);
