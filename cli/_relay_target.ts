@@ -6,6 +6,7 @@ import {
   type TlsOptions,
 } from "../lib/mod.ts";
 import { formatPeer } from "./_peer_text.ts";
+import { isEveryInterface } from "./_serving.ts";
 import { type Endpoint, unixPathOf } from "./_options.ts";
 
 /** How a relay reaches its target: `host:port` or `unix:PATH`. */
@@ -60,8 +61,7 @@ export function isListener(
   const candidates = address === "localhost"
     ? ["127.0.0.1", "::1"]
     : [address.replace(/^::ffff:/, "")];
-  const wildcard = listening.address === "0.0.0.0" ||
-    listening.address === "::";
+  const wildcard = isEveryInterface(listening.address);
   return candidates.some((candidate) =>
     candidate === listening.address ||
     (wildcard && (candidate === ownAddress || /^127\.|^::1$/.test(candidate)))

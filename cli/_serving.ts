@@ -34,10 +34,15 @@ export function listeningEvent(
     event: "listening",
     address: server.localAddress,
     port: server.localPort,
-    exposed: server.localAddress === "0.0.0.0" || server.localAddress === "::",
+    exposed: isEveryInterface(server.localAddress),
     ...(target ? { target } : {}),
     ...(server.tls ? { tls: true } : {}),
   };
+}
+
+/** Whether a server bound to `address` listens on every interface. */
+export function isEveryInterface(address: string): boolean {
+  return address === "0.0.0.0" || address === "::";
 }
 
 /**

@@ -62,7 +62,7 @@ export class UdpRelay implements SocketNotifier {
   /** Clients told `max-conns` since a mapping last closed. */
   #refused = new Set<string>();
   #closing = false;
-
+  /** Where the relay listens, to know a target that is the relay itself. */
   #listening: NetAddress;
 
   constructor(

@@ -16,6 +16,7 @@ import {
   eventPrinter,
 } from "../_events.ts";
 import { shutdownSignal } from "../_shutdown.ts";
+import { listeningEvent } from "../_serving.ts";
 import { familyOf } from "../_options.ts";
 
 /** Runs the dump until SIGINT or SIGTERM; resolves with exit code 0. */
@@ -39,12 +40,7 @@ export async function runOscDump(
   let bytesIn = 0;
   let connections = 0;
   const reportError = (error: SocketError) => news.emit(errorEvent(error));
-  news.emit({
-    event: "listening",
-    address: server.localAddress,
-    port: server.localPort,
-    exposed: server.localAddress === "0.0.0.0" || server.localAddress === "::",
-  });
+  news.emit(listeningEvent(server));
   server.run(oscNotifier({
     oscPacket(packet) {
       packets++;
