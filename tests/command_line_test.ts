@@ -142,10 +142,7 @@ Deno.test("nc flags whose job is another command say where it is: -z scan, -l li
     // Anything else stays as it was.
     [["send", "-Z", "127.0.0.1", "1"], "unknown option '-Z'"],
   ];
-  for (const [args, line] of cases) {
-    const result = await runCli(args);
-    assertEquals([result.code, result.stderr], [2, `sockit: ${line}\n`]);
-  }
+  await assertUsageLines(cases);
 });
 
 Deno.test("nc habits that fail say what works: -U Unix, --ssl TLS, listen -w, -d/--recv-only; curl's and oscsend's flags get no nc hint", async () => {
