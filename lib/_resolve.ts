@@ -8,16 +8,18 @@ export function isIpLiteral(host: string): boolean {
 }
 
 /**
- * A numeric address for `host`, from the system resolver (so /etc/hosts
- * counts), in `family` when one is forced.
+ * Every numeric address of `host`, in the system resolver's order (so
+ * /etc/hosts counts), in `family` when one is forced. `localhost` is
+ * 127.0.0.1 then ::1 without asking: whichever the system lists first, a
+ * server on either loopback is then found.
  */
-export async function resolveHost(
+export async function resolveAll(
   host: string,
   port: number,
   family: 4 | 6 | undefined,
   action: Action,
   signal?: AbortSignal,
-): Promise<string> {
+): Promise<string[]> {
   if (isIpLiteral(host)) {
     const literalFamily = host.includes(":") ? 6 : 4;
     if (family && family !== literalFamily) {
@@ -25,13 +27,32 @@ export async function resolveHost(
         detail: `address is not IPv${family}`,
       });
     }
-    return host;
+    return [host];
   }
-  if (host === "localhost") return family === 6 ? "::1" : "127.0.0.1";
+  if (host === "localhost") {
+    if (family === 4) return ["127.0.0.1"];
+    return family === 6 ? ["::1"] : ["127.0.0.1", "::1"];
+  }
   // Loaded on demand: node's compatibility layer costs start-up time.
   const { lookup } = await import("node:dns/promises");
   signal?.throwIfAborted();
-  const { address } = await lookup(host, { family: family ?? 0 });
+  const found = await lookup(host, { family: family ?? 0, all: true });
   signal?.throwIfAborted();
-  return address;
+  if (found.length === 0) {
+    throw socketError("not-found", action, { address: host, port });
+  }
+  // One entry per socket type on some systems: each address once.
+  return [...new Set(found.map((entry) => entry.address))];
+}
+
+/** The first of {@linkcode resolveAll}: where a datagram or a scan goes. */
+export async function resolveHost(
+  host: string,
+  port: number,
+  family: 4 | 6 | undefined,
+  action: Action,
+  signal?: AbortSignal,
+): Promise<string> {
+  const [first] = await resolveAll(host, port, family, action, signal);
+  return first!;
 }

@@ -3,6 +3,7 @@ import type { StreamConn } from "./_tcp_stream.ts";
 import { describe, socketError } from "./_socket_error_from.ts";
 import { NodeTlsConn, toDenoError } from "./_node_tls_conn.ts";
 import { connectTcp } from "./_tcp_connect.ts";
+import { resolveHost } from "./_resolve.ts";
 
 /** What a TLS client needs to know; certificates are always verified. */
 export interface TlsClientSettings {
@@ -36,16 +37,25 @@ export interface TlsSession {
  * refusal would cost one-shot servers (`ncat -l --ssl`) their only accept.
  */
 export async function connectTls(
-  address: string,
   endpoint: NetAddress,
+  family: 4 | 6 | undefined,
   settings: TlsClientSettings,
   signal: AbortSignal,
 ): Promise<TlsSession> {
   const hostname = settings.hostname ?? endpoint.address;
   if (await hasSelfSignedFor(hostname, settings.caCerts ?? [])) {
+    const address = family
+      ? await resolveHost(
+        endpoint.address,
+        endpoint.port,
+        family,
+        "connect to",
+        signal,
+      )
+      : endpoint.address;
     return await connectNode(address, endpoint, hostname, settings, signal);
   }
-  const tcp = await connectTcp(address, endpoint.port, signal);
+  const tcp = await connectTcp(endpoint.address, endpoint.port, family, signal);
   const tlsConn = await Deno.startTls(tcp, {
     hostname,
     caCerts: settings.caCerts,

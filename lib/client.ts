@@ -270,21 +270,25 @@ async function connectNet(
   const deadline = deadlineSignal(timeout, signal);
   const aborted = deadline.signal;
   try {
-    const address = protocol === "udp" || family
-      ? await resolveHost(name, port, family, "connect to", aborted)
-      : name;
     if (protocol === "udp") {
+      const address = await resolveHost(
+        name,
+        port,
+        family,
+        "connect to",
+        aborted,
+      );
       const { openUdpClient } = await import("./_udp_client.ts");
       return openUdpClient({ address, port });
     }
     if (!tls) {
-      const conn = await connectTcp(address, port, aborted);
+      const conn = await connectTcp(name, port, family, aborted);
       conn.setNoDelay(true);
       return new TcpClient(conn, false, keepSending);
     }
     const settings = tls === true ? {} : tls;
     const { connectTls } = await import("./_tls_client.ts");
-    const session = await connectTls(address, endpoint, settings, aborted);
+    const session = await connectTls(endpoint, family, settings, aborted);
     const client = new TcpClient(
       session.conn,
       false,
