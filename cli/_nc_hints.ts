@@ -6,8 +6,9 @@
 const NC_HINTS: [RegExp, string, string[]?][] = [
   [/^-z/, "port scans: sockit scan HOST PORTS"],
   [/^-l/, "to wait for a connection: sockit listen PORT"],
+  // ncat's -c is its --sh-exec.
   [
-    /^(?:-e|--exec$|--sh-exec$|--lua-exec$)/,
+    /^(?:-[ec]|--exec$|--sh-exec$|--lua-exec$)/,
     "sockit runs no program for a peer: see Known limits",
   ],
   [
@@ -34,6 +35,17 @@ const NC_HINTS: [RegExp, string, string[]?][] = [
     "send picks its own source address and port: see Known limits",
     ["send"],
   ],
+  [
+    /^-k/,
+    "to keep accepting connections: sockit listen -k PORT",
+    ["send"],
+  ],
+  // nc's -X/-x and -P, ncat's --proxy*.
+  [
+    /^(?:-[XP]|--proxy)/,
+    "sockit connects directly, through no proxy: see Known limits",
+  ],
+  [/^--send-only$/, "to discard what the peer sends: > /dev/null"],
   [/^--nodns$/, "no name lookups: -n, --numeric"],
   // ncat writes these to a file; sockit writes them where a shell redirects.
   [/^--hex-dump$/, "a hex dump on stderr: -x, --hex 2>FILE"],

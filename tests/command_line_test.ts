@@ -145,7 +145,7 @@ Deno.test("nc flags whose job is another command say where it is: -z scan, -l li
   await assertUsageLines(cases);
 });
 
-Deno.test("nc habits that fail say what works: -U Unix, --ssl TLS, listen -w, -d/--recv-only; curl's and oscsend's flags get no nc hint", async () => {
+Deno.test("nc habits that fail say what works: -U Unix, --ssl TLS, listen -w, -d/--recv-only, --send-only, send -k, proxies; curl's and oscsend's flags get no nc hint", async () => {
   const cases: [string[], string][] = [
     [
       ["send", "-U", "/tmp/app.sock"],
@@ -174,6 +174,26 @@ Deno.test("nc habits that fail say what works: -U Unix, --ssl TLS, listen -w, -d
     [
       ["send", "--recv-only", "127.0.0.1", "1"],
       "unknown option '--recv-only' (to send nothing: < /dev/null)",
+    ],
+    [
+      ["send", "-c", "cat", "127.0.0.1", "1"],
+      "unknown option '-c' (sockit runs no program for a peer: see Known limits)",
+    ],
+    [
+      ["send", "--send-only", "127.0.0.1", "1"],
+      "unknown option '--send-only' (to discard what the peer sends: > /dev/null)",
+    ],
+    [
+      ["send", "-k", "127.0.0.1", "1"],
+      "unknown option '-k' (to keep accepting connections: sockit listen -k PORT)",
+    ],
+    [
+      ["send", "--proxy", "127.0.0.1:3128", "127.0.0.1", "1"],
+      "unknown option '--proxy' (sockit connects directly, through no proxy: see Known limits)",
+    ],
+    [
+      ["send", "-X", "5", "127.0.0.1", "1"],
+      "unknown option '-X' (sockit connects directly, through no proxy: see Known limits)",
     ],
     // curl's -e is --referer, -z --time-cond, -U --proxy-user: no nc hint.
     [["get", "-e", "http://a/", "http://127.0.0.1:1/"], "unknown option '-e'"],
