@@ -8,6 +8,7 @@ import {
 import { formatPeer } from "./_peer_text.ts";
 import { isEveryInterface } from "./_serving.ts";
 import { type Endpoint, unixPathOf } from "./_options.ts";
+import { resolveAll } from "../lib/_resolve.ts";
 
 /** How a relay reaches its target: `host:port` or `unix:PATH`. */
 export interface RelayTarget extends Endpoint {
@@ -66,6 +67,51 @@ export function isListener(
     candidate === listening.address ||
     (wildcard && (candidate === ownAddress || /^127\.|^::1$/.test(candidate)))
   );
+}
+
+/**
+ * Whether the target is the relay's own listening socket, judged before
+ * the first client: {@linkcode isListener} for what the words say, and on
+ * a wildcard listener any address of the target's that this host owns (its
+ * LAN address, or a name for it), which only a connection would show
+ * otherwise, one client too late. A target that does not resolve now is
+ * each client's error later, not a loop.
+ */
+export async function targetsItself(
+  target: Endpoint,
+  family: 4 | 6 | undefined,
+  listening: NetAddress,
+): Promise<boolean> {
+  const { host, port } = target;
+  if (isListener(host, port, listening)) return true;
+  if (
+    port !== listening.port || !isEveryInterface(listening.address) ||
+    unixPathOf(host) !== undefined
+  ) return false;
+  let addresses: string[];
+  try {
+    addresses = await resolveAll(host, port, family, "connect to");
+  } catch {
+    return false;
+  }
+  // 0.0.0.0 takes no IPv6 connection; :: takes both.
+  return addresses.some((address) =>
+    (listening.address === "::" || !address.includes(":")) &&
+    isOwnAddress(address)
+  );
+}
+
+/**
+ * Whether this host owns `address`: only an own address can be bound.
+ * Binding needs no permission the relay lacks, and sends nothing.
+ */
+export function isOwnAddress(address: string): boolean {
+  try {
+    Deno.listen({ hostname: address, port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a connection made to the target reached the relay itself. */

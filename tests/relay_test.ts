@@ -891,6 +891,10 @@ Deno.test("relay: a target that is the relay itself is exit 2 naming it; it chai
     ["relay", `${port}`, `localhost:${port}`],
     ["relay", "-u", `0.0.0.0:${port}`, `127.0.0.1:${port}`],
     ["relay", `[::]:${port}`, `[::1]:${port}`],
+    // An address of the host's own that no rule names (as a LAN address
+    // would be): found by binding it.
+    ["relay", `[::]:${port}`, `[0:0:0:0:0:0:0:1]:${port}`],
+    ["relay", "-u", `[::]:${port}`, `[0:0:0:0:0:0:0:1]:${port}`],
     ["relay", socket, socket],
   ];
   try {

@@ -9,7 +9,7 @@ import { UsageError } from "../_exit.ts";
 import { refuseQuietHex } from "../_server_flags.ts";
 import { clientTlsOf } from "../_tls_options.ts";
 import { type Endpoint, familyOf, unixPathOf } from "../_options.ts";
-import { isListener } from "../_relay_target.ts";
+import { targetsItself } from "../_relay_target.ts";
 import { formatPeer } from "../_peer_text.ts";
 
 /** Relays until SIGINT or SIGTERM, then closes every pair; exit code 0. */
@@ -60,7 +60,7 @@ export async function runRelay(
     tls,
   };
   const listening = { address: server.localAddress, port: server.localPort };
-  if (isListener(target.host, target.port, listening)) {
+  if (await targetsItself(target, family, listening)) {
     await server.stop();
     throw new UsageError(
       `the target "${
