@@ -4,6 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
+  cliCommand,
   cliCommandTo,
   echoAfterHalfClose,
   freePort,
@@ -12,6 +13,7 @@ import {
   pythonOnPort,
   PythonPeer,
   randomBytes,
+  readUntil,
   runCli,
   runPython,
   RW,
@@ -912,4 +914,51 @@ Deno.test("relay: a target that is the relay itself is exit 2 naming it; it chai
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("relay --json: a reader that paused and reads again once SIGTERM comes gets whole NDJSON lines, closed events and stopped", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  const child = cliCommand([
+    "relay",
+    "--json",
+    "0",
+    `127.0.0.1:${echo.port}`,
+  ]).spawn();
+  await child.stdin.close();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.getReader();
+  const first = await readUntil(reader, "relay exited before listening");
+  const port = (JSON.parse(first.split("\n")[0]!) as { port: number }).port;
+  // Nobody reads stdout meanwhile (a consumer busy elsewhere, `| less`
+  // scrolled back): the pipe fills, the relay goes on and drops message
+  // events.
+  const data = randomBytes(16 << 20);
+  for (let i = 0; i < 2; i++) {
+    const client = await Deno.connect({ hostname: "127.0.0.1", port });
+    const [, echoed] = await Promise.all([
+      writeAll(client, data).then(() => client.closeWrite()),
+      readAll(client),
+    ]);
+    client.close();
+    assertEquals(await sha256(echoed), await sha256(data));
+  }
+  await sleep(1000);
+  child.kill("SIGTERM");
+  let text = first;
+  const decoder = new TextDecoder();
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  const { code } = await child.status;
+  await echo.stop();
+  assertEquals(code, 0);
+  assertEquals(await stderr, "");
+  assert(text.endsWith("\n"), `cut line: ${text.slice(-100)}`);
+  const events = text.trimEnd().split("\n").map((line) =>
+    JSON.parse(line) as { event: string }
+  ).map((e) => e.event).filter((e) => e !== "message");
+  assertEquals(events.filter((e) => e === "closed").length, 2, `${events}`);
+  assertEquals(events.at(-1), "stopped");
 });
