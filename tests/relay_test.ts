@@ -962,3 +962,92 @@ Deno.test("relay --json: a reader that paused and reads again once SIGTERM comes
   assertEquals(events.filter((e) => e === "closed").length, 2, `${events}`);
   assertEquals(events.at(-1), "stopped");
 });
+
+Deno.test("relay -u: a reply too big for the client's family is dropped with an error event; the mapping stays and counts only what was passed", async () => {
+  // An IPv6 target may send 65,527 bytes; an IPv4 client can take 65,507.
+  const target = await pythonOnPort(`
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::1", 0))
+print(s.getsockname()[1], flush=True)
+while True:
+    data, peer = s.recvfrom(70000)
+    s.sendto(b"B" * 65527 if data == b"big" else data, peer)
+`);
+  const server = await SpawnedServer.start([
+    "relay",
+    "-u",
+    "--json",
+    "-q",
+    "127.0.0.1:0",
+    `[::1]:${target.port}`,
+  ]);
+  try {
+    const python = await runPython(
+      `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+for data in (b"one", b"big", b"two"):
+    s.sendto(data, ("127.0.0.1", int(sys.argv[1])))
+    try:
+        print(len(s.recv(70000)))
+    except socket.timeout:
+        print("none")
+`,
+      [String(server.port)],
+    );
+    assertEquals(python.stdout.split("\n"), ["3", "none", "3", ""]);
+  } finally {
+    await server.stop();
+    await target.stop();
+  }
+  const events = server.events;
+  // One mapping: the target saw one source port throughout.
+  assertEquals(events.filter((e) => e.event === "connected").length, 1);
+  const errors = events.filter((e) => e.event === "error");
+  assertEquals(errors.length, 1, JSON.stringify(events));
+  assertMatch(String(errors[0]!.message), /65527 bytes exceeds/);
+  const closed = events.filter((e) => e.event === "closed");
+  assertEquals(closed.map((e) => [e.bytesUp, e.bytesDown]), [[9, 6]]);
+  assertEquals([events.at(-1)?.bytesUp, events.at(-1)?.bytesDown], [9, 6]);
+});
+
+Deno.test("relay -u: a datagram too big for the target's family is dropped with an error event; the mapping stays", async () => {
+  const echo = await pythonUdpEcho();
+  const server = await SpawnedServer.start([
+    "relay",
+    "-u",
+    "--json",
+    "-q",
+    "[::1]:0",
+    `127.0.0.1:${echo.port}`,
+  ]);
+  try {
+    const python = await runPython(
+      `
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(1)
+for data in (b"one", b"B" * 65527, b"two"):
+    s.sendto(data, ("::1", int(sys.argv[1])))
+    try:
+        print(len(s.recv(70000)))
+    except socket.timeout:
+        print("none")
+`,
+      [String(server.port)],
+    );
+    assertEquals(python.stdout.split("\n"), ["3", "none", "3", ""]);
+  } finally {
+    await server.stop();
+    await echo.stop();
+  }
+  const events = server.events;
+  assertEquals(events.filter((e) => e.event === "connected").length, 1);
+  const errors = events.filter((e) => e.event === "error");
+  assertEquals(errors.length, 1, JSON.stringify(events));
+  assertMatch(String(errors[0]!.message), /65527 bytes exceeds/);
+  const closed = events.filter((e) => e.event === "closed");
+  assertEquals(closed.map((e) => [e.bytesUp, e.bytesDown]), [[6, 6]]);
+});
