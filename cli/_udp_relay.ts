@@ -233,9 +233,10 @@ export class UdpRelay implements SocketNotifier {
         try {
           await client.send(data);
         } catch (error) {
-          // The server's socket closed (a stop): the mapping ends.
+          // The relay's own socket closed (a stop: replies still come in
+          // until the mappings close): the mapping ends, and nothing failed.
           if (error instanceof SocketError && error.code === "closed") {
-            throw error;
+            return;
           }
           // A reply the client cannot take (too big for its family) is
           // dropped and said, as upstream; the mapping stays.

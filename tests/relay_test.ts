@@ -1051,3 +1051,56 @@ for data in (b"one", b"B" * 65527, b"two"):
   const closed = events.filter((e) => e.event === "closed");
   assertEquals(closed.map((e) => [e.bytesUp, e.bytesDown]), [[6, 6]]);
 });
+
+Deno.test("relay -u: SIGTERM while replies stream to 50 mappings is exit 0 with no error event for the relay's own closed socket", async () => {
+  // The target answers every client it has heard from, without pause.
+  const target = await pythonOnPort(`
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(0.001)
+print(s.getsockname()[1], flush=True)
+peers = set()
+while True:
+    try:
+        peers.add(s.recvfrom(100)[1])
+    except socket.timeout:
+        pass
+    for peer in peers:
+        s.sendto(b"tick", peer)
+`);
+  try {
+    // The replies must come in the moment the stop closes the listening
+    // socket, which they do in most runs: three runs, so that nearly
+    // every test run has one.
+    for (let run = 0; run < 3; run++) {
+      const server = await relay(["-u", "--json", "-q"], target.port);
+      const clients = Array.from(
+        { length: 50 },
+        () =>
+          Deno.listenDatagram({
+            transport: "udp",
+            hostname: "127.0.0.1",
+            port: 0,
+          }),
+      );
+      for (const client of clients) {
+        await client.send(new TextEncoder().encode("hi"), {
+          transport: "udp",
+          hostname: "127.0.0.1",
+          port: server.port,
+        });
+      }
+      await server.waitForCount((l) => l.includes('"connected"'), 50);
+      await sleep(300);
+      assertEquals(await server.stop(), 0);
+      for (const client of clients) client.close();
+      const events = server.events;
+      assertEquals(events.filter((e) => e.event === "error"), [], `run ${run}`);
+      assertEquals(events.filter((e) => e.event === "closed").length, 50);
+      assertEquals(events.at(-1)?.event, "stopped");
+    }
+  } finally {
+    await target.stop();
+  }
+});
