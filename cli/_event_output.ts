@@ -1,4 +1,4 @@
-import { stdoutBroke, stdoutFailed } from "./_shutdown.ts";
+import { stdoutBroke, stdoutFailed, stopRequestedAt } from "./_shutdown.ts";
 import { messageOf } from "./_failure.ts";
 import { withDeadline } from "../lib/_deadline.ts";
 
@@ -230,7 +230,18 @@ export class EventOutput {
 
   get #stalled(): boolean {
     return this.#writing !== undefined &&
-      performance.now() - this.#progressAt > STALLED_MS;
+      performance.now() - this.#lastProgress > STALLED_MS;
+  }
+
+  /**
+   * When the reader last took something, or the stop began if later: a
+   * reader that paused and reads again when it stops the command (a
+   * consumer busy elsewhere) gets the closing events whole, `stopped`
+   * last, not a line cut mid-way and nothing after it; one that stays
+   * stalled holds the exit up by {@linkcode STALLED_MS} at most.
+   */
+  get #lastProgress(): number {
+    return Math.max(this.#progressAt, stopRequestedAt());
   }
 
   async #whileTaking(): Promise<void> {
@@ -244,7 +255,7 @@ export class EventOutput {
    * the reader took nothing for {@linkcode STALLED_MS}.
    */
   async #progressed(): Promise<boolean> {
-    const left = this.#progressAt + STALLED_MS - performance.now();
+    const left = this.#lastProgress + STALLED_MS - performance.now();
     if (left <= 0 || !this.#writing) return false;
     // Not setTimeout: its first use costs a one-shot command ~30 ms.
     return await withDeadline(this.#writing, left, () => new Error("stalled"))

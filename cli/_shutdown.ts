@@ -3,6 +3,7 @@ const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 const waiting = new Set<(signal: Deno.Signal) => void>();
 let stdoutGone = false;
 let stdoutFailure: Error | undefined;
+let stopAt = -Infinity;
 
 /**
  * Resolves with the first SIGINT or SIGTERM, or with `"SIGPIPE"` once
@@ -14,7 +15,10 @@ export function shutdownSignal(): Promise<Deno.Signal> {
   if (stdoutGone || stdoutFailure) return Promise.resolve("SIGPIPE");
   return new Promise((resolve) => {
     const handlers = SIGNALS.map((signal) => {
-      const handler = () => done(signal);
+      const handler = () => {
+        stopAt = performance.now();
+        done(signal);
+      };
       Deno.addSignalListener(signal, handler);
       return handler;
     });
@@ -25,6 +29,15 @@ export function shutdownSignal(): Promise<Deno.Signal> {
     };
     waiting.add(done);
   });
+}
+
+/**
+ * When the first SIGINT or SIGTERM came (`performance.now()`), or
+ * `-Infinity`: event output gives a reader that had paused a fresh
+ * chance from then to take the last events.
+ */
+export function stopRequestedAt(): number {
+  return stopAt;
 }
 
 /**

@@ -139,13 +139,17 @@ export class UdpRelay implements SocketNotifier {
   ): Promise<void> {
     const upstream = await mapping.upstream;
     if (upstream === undefined || !upstream.isOpen) return;
-    const backlog = this.#report.message(mapping.pair, "up", message);
     try {
       await upstream.send(message);
     } catch (error) {
+      // One datagram the target's family cannot carry (65,527 bytes from an
+      // IPv6 client to an IPv4 target) is dropped and said; the mapping,
+      // and its source port towards the target, stay.
       this.#report.error(asSocketError(error, client.peer), client.peer);
-      upstream.close();
+      return;
     }
+    // Counted and shown once sent: `closed` counts what was relayed.
+    const backlog = this.#report.message(mapping.pair, "up", message);
     if (backlog) await backlog;
   }
 
@@ -226,8 +230,20 @@ export class UdpRelay implements SocketNotifier {
           throw error;
         }
         mapping.lastActivity = Date.now();
+        try {
+          await client.send(data);
+        } catch (error) {
+          // The relay's own socket closed (a stop: replies still come in
+          // until the mappings close): the mapping ends, and nothing failed.
+          if (error instanceof SocketError && error.code === "closed") {
+            return;
+          }
+          // A reply the client cannot take (too big for its family) is
+          // dropped and said, as upstream; the mapping stays.
+          this.#report.error(asSocketError(error, client.peer), client.peer);
+          continue;
+        }
         const backlog = this.#report.message(mapping.pair, "down", data);
-        await client.send(data);
         if (backlog) await backlog;
       }
     } catch (error) {

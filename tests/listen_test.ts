@@ -856,3 +856,40 @@ Deno.test("listen: a stdout that cannot be written (full disk) is one line namin
     );
   }
 });
+
+Deno.test("listen -u -v: SIGTERM while stdin still flows to the sender ends with stopped, no error for its own closed socket", async () => {
+  const listener = await Listener.start(["-u"]);
+  // The sender makes itself the peer, then stays for the replies.
+  const sender = await Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  await sender.send(new TextEncoder().encode("hi"), {
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: listener.port,
+  });
+  await listener.waitFor(/client \S+ connected/);
+  let flowing = true;
+  const feeding = (async () => {
+    const chunk = new Uint8Array(4096).fill(0x73);
+    while (flowing) await listener.write(chunk).catch(() => flowing = false);
+  })();
+  const receiving = (async () => {
+    try {
+      for await (const _ of sender) { /* the replies */ }
+    } catch { /* closed at the end */ }
+  })();
+  await sleep(500);
+  listener.child.kill("SIGTERM");
+  const result = await listener.result();
+  flowing = false;
+  await feeding;
+  sender.close();
+  await receiving;
+  assertEquals(result.code, 0, listener.stderr);
+  const lines = listener.stderr.trimEnd().split("\n");
+  assertEquals(lines.filter((line) => /closed|error/.test(line)), []);
+  assertMatch(lines.at(-1)!, /^stopped: /);
+});

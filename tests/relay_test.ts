@@ -4,6 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
+  cliCommand,
   cliCommandTo,
   echoAfterHalfClose,
   freePort,
@@ -12,6 +13,7 @@ import {
   pythonOnPort,
   PythonPeer,
   randomBytes,
+  readUntil,
   runCli,
   runPython,
   RW,
@@ -915,5 +917,194 @@ Deno.test("relay: a target that is the relay itself is exit 2 naming it; it chai
     assertEquals(await Deno.stat(`${dir}/relay.sock`).catch(() => null), null);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("relay --json: a reader that paused and reads again once SIGTERM comes gets whole NDJSON lines, closed events and stopped", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  const child = cliCommand([
+    "relay",
+    "--json",
+    "0",
+    `127.0.0.1:${echo.port}`,
+  ]).spawn();
+  await child.stdin.close();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.getReader();
+  const first = await readUntil(reader, "relay exited before listening");
+  const port = (JSON.parse(first.split("\n")[0]!) as { port: number }).port;
+  // Nobody reads stdout meanwhile (a consumer busy elsewhere, `| less`
+  // scrolled back): the pipe fills, the relay goes on and drops message
+  // events.
+  const data = randomBytes(16 << 20);
+  for (let i = 0; i < 2; i++) {
+    const client = await Deno.connect({ hostname: "127.0.0.1", port });
+    const [, echoed] = await Promise.all([
+      writeAll(client, data).then(() => client.closeWrite()),
+      readAll(client),
+    ]);
+    client.close();
+    assertEquals(await sha256(echoed), await sha256(data));
+  }
+  await sleep(1000);
+  child.kill("SIGTERM");
+  let text = first;
+  const decoder = new TextDecoder();
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  const { code } = await child.status;
+  await echo.stop();
+  assertEquals(code, 0);
+  assertEquals(await stderr, "");
+  assert(text.endsWith("\n"), `cut line: ${text.slice(-100)}`);
+  const events = text.trimEnd().split("\n").map((line) =>
+    JSON.parse(line) as { event: string }
+  ).map((e) => e.event).filter((e) => e !== "message");
+  assertEquals(events.filter((e) => e === "closed").length, 2, `${events}`);
+  assertEquals(events.at(-1), "stopped");
+});
+
+Deno.test("relay -u: a reply too big for the client's family is dropped with an error event; the mapping stays and counts only what was passed", async () => {
+  // An IPv6 target may send 65,527 bytes; an IPv4 client can take 65,507.
+  const target = await pythonOnPort(`
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::1", 0))
+print(s.getsockname()[1], flush=True)
+while True:
+    data, peer = s.recvfrom(70000)
+    s.sendto(b"B" * 65527 if data == b"big" else data, peer)
+`);
+  const server = await SpawnedServer.start([
+    "relay",
+    "-u",
+    "--json",
+    "-q",
+    "127.0.0.1:0",
+    `[::1]:${target.port}`,
+  ]);
+  try {
+    const python = await runPython(
+      `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+for data in (b"one", b"big", b"two"):
+    s.sendto(data, ("127.0.0.1", int(sys.argv[1])))
+    try:
+        print(len(s.recv(70000)))
+    except socket.timeout:
+        print("none")
+`,
+      [String(server.port)],
+    );
+    assertEquals(python.stdout.split("\n"), ["3", "none", "3", ""]);
+  } finally {
+    await server.stop();
+    await target.stop();
+  }
+  const events = server.events;
+  // One mapping: the target saw one source port throughout.
+  assertEquals(events.filter((e) => e.event === "connected").length, 1);
+  const errors = events.filter((e) => e.event === "error");
+  assertEquals(errors.length, 1, JSON.stringify(events));
+  assertMatch(String(errors[0]!.message), /65527 bytes exceeds/);
+  const closed = events.filter((e) => e.event === "closed");
+  assertEquals(closed.map((e) => [e.bytesUp, e.bytesDown]), [[9, 6]]);
+  assertEquals([events.at(-1)?.bytesUp, events.at(-1)?.bytesDown], [9, 6]);
+});
+
+Deno.test("relay -u: a datagram too big for the target's family is dropped with an error event; the mapping stays", async () => {
+  const echo = await pythonUdpEcho();
+  const server = await SpawnedServer.start([
+    "relay",
+    "-u",
+    "--json",
+    "-q",
+    "[::1]:0",
+    `127.0.0.1:${echo.port}`,
+  ]);
+  try {
+    const python = await runPython(
+      `
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(1)
+for data in (b"one", b"B" * 65527, b"two"):
+    s.sendto(data, ("::1", int(sys.argv[1])))
+    try:
+        print(len(s.recv(70000)))
+    except socket.timeout:
+        print("none")
+`,
+      [String(server.port)],
+    );
+    assertEquals(python.stdout.split("\n"), ["3", "none", "3", ""]);
+  } finally {
+    await server.stop();
+    await echo.stop();
+  }
+  const events = server.events;
+  assertEquals(events.filter((e) => e.event === "connected").length, 1);
+  const errors = events.filter((e) => e.event === "error");
+  assertEquals(errors.length, 1, JSON.stringify(events));
+  assertMatch(String(errors[0]!.message), /65527 bytes exceeds/);
+  const closed = events.filter((e) => e.event === "closed");
+  assertEquals(closed.map((e) => [e.bytesUp, e.bytesDown]), [[6, 6]]);
+});
+
+Deno.test("relay -u: SIGTERM while replies stream to 50 mappings is exit 0 with no error event for the relay's own closed socket", async () => {
+  // The target answers every client it has heard from, without pause.
+  const target = await pythonOnPort(`
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(0.001)
+print(s.getsockname()[1], flush=True)
+peers = set()
+while True:
+    try:
+        peers.add(s.recvfrom(100)[1])
+    except socket.timeout:
+        pass
+    for peer in peers:
+        s.sendto(b"tick", peer)
+`);
+  try {
+    // The replies must come in the moment the stop closes the listening
+    // socket, which they do in most runs: three runs, so that nearly
+    // every test run has one.
+    for (let run = 0; run < 3; run++) {
+      const server = await relay(["-u", "--json", "-q"], target.port);
+      const clients = Array.from(
+        { length: 50 },
+        () =>
+          Deno.listenDatagram({
+            transport: "udp",
+            hostname: "127.0.0.1",
+            port: 0,
+          }),
+      );
+      for (const client of clients) {
+        await client.send(new TextEncoder().encode("hi"), {
+          transport: "udp",
+          hostname: "127.0.0.1",
+          port: server.port,
+        });
+      }
+      await server.waitForCount((l) => l.includes('"connected"'), 50);
+      await sleep(300);
+      assertEquals(await server.stop(), 0);
+      for (const client of clients) client.close();
+      const events = server.events;
+      assertEquals(events.filter((e) => e.event === "error"), [], `run ${run}`);
+      assertEquals(events.filter((e) => e.event === "closed").length, 50);
+      assertEquals(events.at(-1)?.event, "stopped");
+    }
+  } finally {
+    await target.stop();
   }
 });

@@ -86,6 +86,7 @@ export async function runListen(
     }),
     session.ended,
   ]);
+  session.stop();
   const stopped = server.stop();
   // A signal stops at once: a peer's data stuck on its way to a stdout
   // nobody reads gets the stalled reader's time, as event output does,
@@ -135,6 +136,8 @@ class ListenSession implements SocketNotifier {
   /** When stdin last delivered data or a send of it finished. */
   #lastInput = Date.now();
   #sending = false;
+  /** Set once the command ends: stdin is no longer sent anywhere. */
+  #stopping = false;
 
   constructor(
     server: SocketServer,
@@ -248,6 +251,15 @@ class ListenSession implements SocketNotifier {
     }
   }
 
+  /**
+   * The command is ending and the server stopping: a send of stdin still
+   * under way fails on the socket it closes, which is no peer's failure
+   * (UDP reported each one, after `stopped` too).
+   */
+  stop(): void {
+    this.#stopping = true;
+  }
+
   /** Copies stdin to the peers; returns at once. */
   pumpStdin(): void {
     this.#pump().catch((error) => this.#end(error));
@@ -269,6 +281,7 @@ class ListenSession implements SocketNotifier {
       ? datagramsOf(chunks, { lines: this.#options.lines ?? false, max })
       : chunks;
     for await (const data of input) {
+      if (this.#stopping) return;
       this.#lastInput = Date.now();
       this.#sending = true;
       // Input before the first peer waits for it (and stdin waits too).
@@ -301,7 +314,9 @@ class ListenSession implements SocketNotifier {
     } catch (error) {
       // A TCP peer's failure reaches socketError through the server; a UDP
       // send failure (ICMP unreachable) has no other way to be told.
-      if (this.#udp) this.socketError(asSocketError(error, peer.peer));
+      if (this.#udp && !this.#stopping) {
+        this.socketError(asSocketError(error, peer.peer));
+      }
       return;
     }
     this.bytesOut += data.length;
