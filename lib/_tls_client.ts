@@ -168,6 +168,11 @@ async function connectNode(
     rejectUnauthorized: false,
     ALPNProtocols: settings.alpnProtocols,
   });
+  // The peer's close_notify and FIN end only its direction, as on Deno's
+  // TLS: node would end ours too, and what is still sent after a server's
+  // early answer would fail ("socket is closed"). Set here: node's types
+  // do not list the option for `tls.connect`, though it takes it.
+  socket.allowHalfOpen = true;
   const abort = () => socket.destroy();
   signal.addEventListener("abort", abort, { once: true });
   try {

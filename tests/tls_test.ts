@@ -6,6 +6,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
+  cliCommand,
   freePort,
   has,
   randomBytes,
@@ -15,6 +16,7 @@ import {
   SpawnedServer,
 } from "./_cli.ts";
 import { OPENSSL, startPki } from "./_pki.ts";
+import { concatBytes } from "../lib/_bytes.ts";
 import { sServer, verifiedClients } from "./_tls_peers.ts";
 
 const pkiReady = startPki();
@@ -330,6 +332,67 @@ Deno.test({
       assertEquals(result.text, "", "nothing was listening");
       assertMatch(result.stderr, message);
       assert(result.stderr.split("\n").length === 2, result.stderr);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "send --tls: input after the server's early answer and close_notify still reaches it, with a CA's certificate and a trusted self-signed one",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    for (const pair of [pki.good, pki.self]) {
+      const listener = Deno.listenTls({
+        hostname: "127.0.0.1",
+        port: 0,
+        cert: await Deno.readTextFile(pair.cert),
+        key: await Deno.readTextFile(pair.key),
+      });
+      // Answers at once, half-closes (close_notify, FIN), then reads on.
+      const served = (async () => {
+        const conn = await listener.accept();
+        await conn.handshake();
+        await conn.write(new TextEncoder().encode("early\n"));
+        await conn.closeWrite();
+        const chunks: Uint8Array[] = [];
+        const buffer = new Uint8Array(1024);
+        try {
+          for (let n; (n = await conn.read(buffer)) !== null;) {
+            chunks.push(buffer.slice(0, n));
+          }
+        } finally {
+          conn.close();
+        }
+        return new TextDecoder().decode(concatBytes(chunks));
+      })();
+      const ca = pair === pki.self ? pair.cert : pki.ca;
+      const child = cliCommand([
+        "send",
+        "--tls",
+        "--cacert",
+        ca,
+        "localhost",
+        String(listener.addr.port),
+      ], RW).spawn();
+      try {
+        // The input comes only once the answer and its close_notify did.
+        const reader = child.stdout.getReader();
+        const first = await reader.read();
+        assertEquals(new TextDecoder().decode(first.value), "early\n");
+        reader.releaseLock();
+        const writer = child.stdin.getWriter();
+        await writer.write(new TextEncoder().encode("late\n"));
+        await writer.close();
+        const status = await child.output();
+        assertEquals(
+          [status.code, await served],
+          [0, "late\n"],
+          new TextDecoder().decode(status.stderr),
+        );
+      } finally {
+        listener.close();
+      }
     }
   },
 });
