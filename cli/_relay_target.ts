@@ -9,6 +9,7 @@ import { formatPeer } from "./_peer_text.ts";
 import { isEveryInterface } from "./_serving.ts";
 import { type Endpoint, unixPathOf } from "./_options.ts";
 import { resolveAll } from "../lib/_resolve.ts";
+import { withDeadline } from "../lib/_deadline.ts";
 
 /** How a relay reaches its target: `host:port` or `unix:PATH`. */
 export interface RelayTarget extends Endpoint {
@@ -70,12 +71,19 @@ export function isListener(
 }
 
 /**
+ * How long the start waits for a target name's addresses: a resolver that
+ * is slow to answer must not hold up the relay's start; such a name is
+ * judged when a connection to it completes instead.
+ */
+const NAME_CHECK_MS = 1000;
+
+/**
  * Whether the target is the relay's own listening socket, judged before
  * the first client: {@linkcode isListener} for what the words say, and on
  * a wildcard listener any address of the target's that this host owns (its
  * LAN address, or a name for it), which only a connection would show
- * otherwise, one client too late. A target that does not resolve now is
- * each client's error later, not a loop.
+ * otherwise, one client too late. A target that does not resolve now (or
+ * within {@linkcode NAME_CHECK_MS}) is each client's error later, not a loop.
  */
 export async function targetsItself(
   target: Endpoint,
@@ -90,7 +98,11 @@ export async function targetsItself(
   ) return false;
   let addresses: string[];
   try {
-    addresses = await resolveAll(host, port, family, "connect to");
+    addresses = await withDeadline(
+      resolveAll(host, port, family, "connect to"),
+      NAME_CHECK_MS,
+      () => new Error("slow"),
+    );
   } catch {
     return false;
   }
