@@ -662,6 +662,44 @@ Deno.test({
   },
 });
 
+Deno.test("get --compressed undoes every coding when each has a Content-Encoding line of its own", async () => {
+  // RFC 9110 5.3: repeated lines are one comma-separated list. Only the
+  // first line was read, so gzip over gzip came out once-zipped, exit 0
+  // (found by the get review, against curl, which undoes both).
+  const text = "zipped on two lines\n".repeat(20);
+  const once = await compress(text, "gzip");
+  const twice = new Uint8Array(
+    await new Response(
+      new Blob([once]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer(),
+  );
+  const zlib = new Uint8Array(
+    await new Response(
+      new Blob([once]).stream().pipeThrough(new CompressionStream("deflate")),
+    ).arrayBuffer(),
+  );
+  await withServer(
+    (path) =>
+      path === "/gzip-gzip"
+        ? response(
+          "200 OK",
+          ["Content-Encoding: gzip", "Content-Encoding: gzip"],
+          twice,
+        )
+        : response(
+          "200 OK",
+          ["Content-Encoding: gzip", "Content-Encoding: deflate"],
+          zlib,
+        ),
+    async (base) => {
+      for (const path of ["/gzip-gzip", "/gzip-deflate"]) {
+        const result = await get(["--compressed", `${base}${path}`]);
+        assertEquals([result.code, result.text], [0, text], path);
+      }
+    },
+  );
+});
+
 Deno.test("get --compressed tells zlib from raw deflate even when the body's first read is one byte", async () => {
   const zlib = await compress("deflated in pieces\n".repeat(20), "deflate");
   await withScriptedServer(async (conn) => {

@@ -305,7 +305,7 @@ async function fetchOnce(
         }
         if (writeBody && options.compressed && !options.raw) {
           decoder = ContentDecoder.for(
-            headerValue(head, "content-encoding"),
+            headerList(head, "content-encoding"),
             body,
           );
         }
@@ -397,6 +397,16 @@ async function* chunks(
 
 function headerValue(head: HttpResponseHead, name: string): string | undefined {
   return head.headers.find(([n]) => n.toLowerCase() === name)?.[1];
+}
+
+/**
+ * Every line of a list header joined into one list (RFC 9110, section
+ * 5.3): `Content-Encoding: gzip` twice is `gzip, gzip`, two codings.
+ */
+function headerList(head: HttpResponseHead, name: string): string | undefined {
+  const values = head.headers.filter(([n]) => n.toLowerCase() === name)
+    .map(([, value]) => value);
+  return values.length === 0 ? undefined : values.join(", ");
 }
 
 function redirectTarget(
