@@ -8,6 +8,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
+  cliCommand,
   has,
   readHead,
   runCli,
@@ -429,6 +430,55 @@ Deno.test("get -o writes through a temporary file: the old file survives every f
         assertEquals([out.code, out.text], [0, "hello\n"], out.stderr);
       }
       assertEquals(await listing(), ["page.txt"]);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("get -o cleans up its temporary file when SIGINT or SIGTERM stops the transfer", async () => {
+  // Deno's default action killed the process mid-body and left
+  // .page.bin.sockit-XXXXXXXX.part behind (found by the get review: Ctrl-C
+  // on a stalled download).
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/page.bin`;
+  const listing = async () =>
+    (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
+  try {
+    await withScriptedServer(async (conn) => {
+      await readHead(conn);
+      await writeAll(
+        conn,
+        "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\npartial body",
+      );
+      await sleep(10_000);
+    }, async (base) => {
+      const stop = async (signal: Deno.Signal) => {
+        const child = cliCommand(["get", "-o", file, `${base}/`], RW).spawn();
+        child.stdin.close();
+        // Until the body's first bytes are in the temporary file.
+        const started = Date.now();
+        while (Date.now() - started < 10_000) {
+          const parts = (await listing()).filter((n) => n.endsWith(".part"));
+          const size = parts[0] === undefined
+            ? 0
+            : (await Deno.stat(`${dir}/${parts[0]}`)).size;
+          if (size > 0) break;
+          await sleep(20);
+        }
+        child.kill(signal);
+        const { code, stderr } = await child.output();
+        return { code, stderr: decoder.decode(stderr) };
+      };
+      // No file before: the bytes received are kept, as after a cut body.
+      assertEquals(await stop("SIGINT"), { code: 130, stderr: "" });
+      assertEquals(await listing(), ["page.bin"]);
+      assertEquals(await Deno.readTextFile(file), "partial body");
+      // A file before: it stays as it was.
+      await Deno.writeTextFile(file, "old\n");
+      assertEquals(await stop("SIGTERM"), { code: 143, stderr: "" });
+      assertEquals(await listing(), ["page.bin"]);
+      assertEquals(await Deno.readTextFile(file), "old\n");
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

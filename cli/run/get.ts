@@ -14,7 +14,14 @@ import {
 } from "../../lib/mod.ts";
 import type { GetOptions } from "../commands/get.ts";
 import { familyOf } from "../_options.ts";
-import { ExitCode, HttpStatusError, UsageError, WriteError } from "../_exit.ts";
+import {
+  ExitCode,
+  HttpStatusError,
+  InterruptedError,
+  UsageError,
+  WriteError,
+} from "../_exit.ts";
+import { shutdownSignal } from "../_shutdown.ts";
 import { failureOf, messageOf } from "../_failure.ts";
 import { formatPeer } from "../_peer_text.ts";
 import { readCaCerts } from "../_tls_files.ts";
@@ -149,36 +156,51 @@ async function transfer(
     : undefined;
   const output = await openGetOutput(plan.outputPath);
   let ok = false;
+  // SIGINT or SIGTERM mid-transfer: the output is finished as after any
+  // failure (no temporary file left behind), then the exit is silent.
+  const done = new AbortController();
+  const stopped = shutdownSignal(done.signal).then((signal) => {
+    throw new InterruptedError(signal);
+  });
+  const chain = redirectChain({
+    plan,
+    options,
+    caCerts,
+    deadline,
+    output,
+    facts,
+  });
+  // What the abandoned chain does after a signal no longer matters.
+  chain.catch(() => {});
   try {
-    let target = plan.target;
-    for (let redirects = 0;; redirects++) {
-      const hop = hopHeaders(plan, target, options);
-      const fetched = await fetchOnce(target, hop, {
-        plan,
-        options,
-        caCerts,
-        deadline,
-        output,
-        facts,
-      });
-      if (fetched.next === undefined) {
-        ok = fetched.code === ExitCode.Ok;
-        return fetched.code;
-      }
-      if (redirects >= options.maxRedirs) {
-        throw new SocketError(
-          "failed",
-          `Cannot fetch "${
-            urlForDisplay(plan.target.url)
-          }": more than ${options.maxRedirs} redirects`,
-        );
-      }
-      target = fetched.next;
-      facts.redirects = redirects + 1;
-      facts.urlEffective = target.url.href;
-    }
+    const code = await Promise.race([chain, stopped]);
+    ok = code === ExitCode.Ok;
+    return code;
   } finally {
+    done.abort();
     await output.finish(ok);
+  }
+}
+
+/** Fetches the URL and the redirects it leads to; resolves with the code. */
+async function redirectChain(context: FetchContext): Promise<number> {
+  const { plan, options, facts } = context;
+  let target = plan.target;
+  for (let redirects = 0;; redirects++) {
+    const hop = hopHeaders(plan, target, options);
+    const fetched = await fetchOnce(target, hop, context);
+    if (fetched.next === undefined) return fetched.code;
+    if (redirects >= options.maxRedirs) {
+      throw new SocketError(
+        "failed",
+        `Cannot fetch "${
+          urlForDisplay(plan.target.url)
+        }": more than ${options.maxRedirs} redirects`,
+      );
+    }
+    target = fetched.next;
+    facts.redirects = redirects + 1;
+    facts.urlEffective = target.url.href;
   }
 }
 
