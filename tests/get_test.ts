@@ -302,6 +302,43 @@ Deno.test("get -L follows relative and absolute redirects, and stops at --max-re
   });
 });
 
+Deno.test("get -L leaves a followed redirect's body unread: one left open or cut short does not fail the chain", async () => {
+  // The discarded body was read to its end: a 302 with no length on a
+  // connection the server kept open waited out --idle-timeout and failed
+  // with exit 1, and a cut one failed too; curl follows both (found by the
+  // get review).
+  await withRawServer(async (conn, path) => {
+    if (path === "/final") {
+      await writeAll(
+        conn,
+        "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\narrived",
+      );
+    } else if (path === "/open") {
+      await writeAll(
+        conn,
+        "HTTP/1.1 302 Found\r\nLocation: /final\r\n\r\nmoved",
+      );
+      await sleep(5_000);
+    } else {
+      await writeAll(
+        conn,
+        "HTTP/1.1 302 Found\r\nLocation: /final\r\nContent-Length: 100\r\n\r\ncut",
+      );
+    }
+    conn.close();
+  }, async (base) => {
+    for (const path of ["/open", "/cut"]) {
+      const result = await get([
+        "-L",
+        "--idle-timeout",
+        "2s",
+        `${base}${path}`,
+      ]);
+      assertEquals([result.code, result.text], [0, "arrived"], result.stderr);
+    }
+  });
+});
+
 Deno.test("get --raw writes the exact socket bytes; -v writes headers to stderr", async () => {
   const response =
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";

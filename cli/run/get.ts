@@ -332,6 +332,11 @@ async function fetchOnce(
           );
         }
       }
+      // A redirect being followed is done with at its head, as curl leaves
+      // it: its body is never written, and one with no end in sight (no
+      // length, the connection kept open) or cut short must not fail the
+      // chain.
+      if (follow) break;
       facts.sizeDownload = parser.bodyBytes;
       if (options.raw) {
         held.push(chunk);
