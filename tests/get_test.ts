@@ -231,11 +231,29 @@ Deno.test("get reports a body that ends early (Content-Length and chunked) with 
   });
 });
 
+Deno.test("get reads chunk sizes padded with leading zeros past 15 digits, as curl", async () => {
+  // 1*HEXDIG (RFC 9112 7.1): the zeros add nothing, yet 16 or more digits
+  // were refused as a malformed chunk size (found by the get review).
+  await withRawServer(async (conn) => {
+    await writeAll(
+      conn,
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+        "0000000000000000005\r\nhello\r\n00000000000000000000\r\n\r\n",
+    );
+    conn.close();
+  }, async (base) => {
+    const result = await get([base]);
+    assertEquals([result.code, result.text], [0, "hello"], result.stderr);
+  });
+});
+
 Deno.test("get refuses each malformed response with one line and exit 1", async () => {
   const responses: Record<string, string> = {
     "/huge-head": "HTTP/1.1 200 OK\r\n" + "X-Pad: " + "a".repeat(70_000) +
       "\r\n\r\n",
     "/status": "HTTP/9 OK\r\n\r\n",
+    // Not a status code (100 to 999): it was taken as a success.
+    "/status-099": "HTTP/1.1 099 Odd\r\nContent-Length: 5\r\n\r\nhello",
     "/chunk": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
     "/negative": "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n",
     "/words": "HTTP/1.1 200 OK\r\nContent-Length: ten\r\n\r\n",
@@ -245,6 +263,7 @@ Deno.test("get refuses each malformed response with one line and exit 1", async 
   const expected: Record<string, RegExp> = {
     "/huge-head": /the header section is over 65536 bytes/,
     "/status": /malformed status line "HTTP\/9 OK"/,
+    "/status-099": /malformed status line "HTTP\/1\.1 099 Odd"/,
     "/chunk": /malformed chunk size "zz"/,
     "/negative": /malformed Content-Length "-5"/,
     "/words": /malformed Content-Length "ten"/,
