@@ -247,6 +247,34 @@ Deno.test("get reads chunk sizes padded with leading zeros past 15 digits, as cu
   });
 });
 
+Deno.test("get undoes a gzip transfer coding, chunked or not, as curl", async () => {
+  // A transfer coding is not the content's: its bytes were written still
+  // gzipped, with exit 0 (found by the get review, against curl).
+  const text = "transfer-coded\n".repeat(30);
+  const zipped = new Uint8Array(
+    await new Response(
+      new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer(),
+  );
+  await withRawServer(async (conn, path) => {
+    const chunked = path === "/chunked";
+    await writeAll(
+      conn,
+      `HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip${
+        chunked ? ", chunked" : ""
+      }\r\n\r\n${chunked ? `${zipped.length.toString(16)}\r\n` : ""}`,
+    );
+    await writeAll(conn, zipped);
+    if (chunked) await writeAll(conn, "\r\n0\r\n\r\n");
+    conn.close();
+  }, async (base) => {
+    for (const path of ["/chunked", "/close"]) {
+      const result = await get([`${base}${path}`]);
+      assertEquals([result.code, result.text], [0, text], path);
+    }
+  });
+});
+
 Deno.test("get refuses each malformed response with one line and exit 1", async () => {
   const responses: Record<string, string> = {
     "/huge-head": "HTTP/1.1 200 OK\r\n" + "X-Pad: " + "a".repeat(70_000) +

@@ -296,7 +296,10 @@ async function fetchOnce(
   let follow: HttpTarget | undefined;
   let writeBody = false;
   let writeRaw = false;
+  /** Undoes the Content-Encoding (--compressed). */
   let decoder: ContentDecoder | undefined;
+  /** Undoes a Transfer-Encoding other than chunked, before the decoder. */
+  let unwrapper: ContentDecoder | undefined;
   /** --raw: socket bytes held until the head says whether to write them. */
   const held: Uint8Array[] = [];
   const body = (bytes: Uint8Array) => output.writeBody(bytes);
@@ -331,6 +334,13 @@ async function fetchOnce(
             body,
           );
         }
+        if (writeBody && !options.raw) {
+          const inner = decoder;
+          unwrapper = ContentDecoder.for(
+            transferCodings(head),
+            inner ? (bytes) => inner.write(bytes) : body,
+          );
+        }
       }
       // A redirect being followed is done with at its head, as curl leaves
       // it: its body is never written, and one with no end in sight (no
@@ -347,11 +357,13 @@ async function fetchOnce(
       } else if (writeBody && pieces[0]) {
         // The parser hands back one piece per read, so this is one write
         // per read: 300,000 one-byte chunks were once 300,000 writes.
-        await (decoder ? decoder.write(pieces[0]) : body(pieces[0]));
+        const first = unwrapper ?? decoder;
+        await (first ? first.write(pieces[0]) : body(pieces[0]));
       }
       if (parser.done) break;
     }
     if (!head) throw new HttpParseError("no response");
+    await unwrapper?.end();
     await decoder?.end();
     // As curl -i: a chunked body's trailers follow it.
     if (options.include && writeBody && !options.raw) {
@@ -434,6 +446,19 @@ function headerList(head: HttpResponseHead, name: string): string | undefined {
   const values = head.headers.filter(([n]) => n.toLowerCase() === name)
     .map(([, value]) => value);
   return values.length === 0 ? undefined : values.join(", ");
+}
+
+/**
+ * The transfer codings the parser does not undo: all but a final
+ * `chunked`, which frames the body. curl undoes a `gzip` or `deflate` one
+ * whether or not `--compressed` was given, as the sender's wrapping, not
+ * the content.
+ */
+function transferCodings(head: HttpResponseHead): string | undefined {
+  const codings = (headerList(head, "transfer-encoding") ?? "").split(",")
+    .map((coding) => coding.trim());
+  if (codings.at(-1)?.toLowerCase() === "chunked") codings.pop();
+  return codings.join(", ");
 }
 
 function redirectTarget(
