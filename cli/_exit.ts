@@ -18,7 +18,31 @@ export const ExitCode = {
    * Unix tool killed by SIGPIPE would end.
    */
   BrokenPipe: 141,
+  /** `get` stopped by SIGINT (128 + 2), its `-o` file tidied first. */
+  Interrupted: 130,
+  /** `get` stopped by SIGTERM (128 + 15), its `-o` file tidied first. */
+  Terminated: 143,
 } as const;
+
+/**
+ * `get` was stopped by SIGINT or SIGTERM mid-transfer: silent, exit 130 or
+ * 143 as if the signal had killed it, once `-o`'s temporary file is gone.
+ */
+export class InterruptedError extends Error {
+  /** The signal that stopped the transfer. */
+  readonly signal: Deno.Signal;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param signal The signal that stopped the transfer.
+   */
+  constructor(signal: Deno.Signal) {
+    super(`stopped by ${signal}`);
+    this.name = "InterruptedError";
+    this.signal = signal;
+  }
+}
 
 /** A command line that parses but makes no sense, such as `-4 -6`. */
 export class UsageError extends Error {

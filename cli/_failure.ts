@@ -1,6 +1,12 @@
 import { CommanderError } from "@commander-js/extra-typings";
 import { SocketError } from "../lib/errors.ts";
-import { ExitCode, HttpStatusError, UsageError, WriteError } from "./_exit.ts";
+import {
+  ExitCode,
+  HttpStatusError,
+  InterruptedError,
+  UsageError,
+  WriteError,
+} from "./_exit.ts";
 import { isStdoutBroken } from "./_shutdown.ts";
 import { withNcHint } from "./_nc_hints.ts";
 
@@ -24,6 +30,13 @@ export function failureOf(
   // Whatever failed after stdout's reader left is a consequence of it.
   if (error instanceof Deno.errors.BrokenPipe || isStdoutBroken()) {
     return { code: ExitCode.BrokenPipe };
+  }
+  if (error instanceof InterruptedError) {
+    return {
+      code: error.signal === "SIGTERM"
+        ? ExitCode.Terminated
+        : ExitCode.Interrupted,
+    };
   }
   if (error instanceof CommanderError) {
     if (

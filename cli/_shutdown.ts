@@ -9,9 +9,12 @@ let stopAt = -Infinity;
  * Resolves with the first SIGINT or SIGTERM, or with `"SIGPIPE"` once
  * stdout's reader went away (see {@linkcode stdoutBroke}). Listening turns
  * off Deno's default termination, so the caller must stop its servers and
- * exit itself; main() turns a broken stdout into exit 141.
+ * exit itself; main() turns a broken stdout into exit 141. Aborting `until`
+ * stops listening (the promise stays pending).
  */
-export function shutdownSignal(): Promise<Deno.Signal> {
+export function shutdownSignal(
+  until?: AbortSignal,
+): Promise<Deno.Signal> {
   if (stdoutGone || stdoutFailure) return Promise.resolve("SIGPIPE");
   return new Promise((resolve) => {
     const handlers = SIGNALS.map((signal) => {
@@ -22,12 +25,18 @@ export function shutdownSignal(): Promise<Deno.Signal> {
       Deno.addSignalListener(signal, handler);
       return handler;
     });
-    const done = (signal: Deno.Signal) => {
+    const stopListening = () => {
       SIGNALS.forEach((s, i) => Deno.removeSignalListener(s, handlers[i]!));
       waiting.delete(done);
+    };
+    const done = (signal: Deno.Signal) => {
+      stopListening();
       resolve(signal);
     };
     waiting.add(done);
+    // Deno's default termination is back once the work is done; the
+    // promise then never settles.
+    until?.addEventListener("abort", stopListening, { once: true });
   });
 }
 

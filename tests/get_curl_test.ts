@@ -8,6 +8,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
+  cliCommand,
   has,
   readHead,
   runCli,
@@ -435,6 +436,55 @@ Deno.test("get -o writes through a temporary file: the old file survives every f
   }
 });
 
+Deno.test("get -o cleans up its temporary file when SIGINT or SIGTERM stops the transfer", async () => {
+  // Deno's default action killed the process mid-body and left
+  // .page.bin.sockit-XXXXXXXX.part behind (found by the get review: Ctrl-C
+  // on a stalled download).
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/page.bin`;
+  const listing = async () =>
+    (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
+  try {
+    await withScriptedServer(async (conn) => {
+      await readHead(conn);
+      await writeAll(
+        conn,
+        "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\npartial body",
+      );
+      await sleep(10_000);
+    }, async (base) => {
+      const stop = async (signal: Deno.Signal) => {
+        const child = cliCommand(["get", "-o", file, `${base}/`], RW).spawn();
+        child.stdin.close();
+        // Until the body's first bytes are in the temporary file.
+        const started = Date.now();
+        while (Date.now() - started < 10_000) {
+          const parts = (await listing()).filter((n) => n.endsWith(".part"));
+          const size = parts[0] === undefined
+            ? 0
+            : (await Deno.stat(`${dir}/${parts[0]}`)).size;
+          if (size > 0) break;
+          await sleep(20);
+        }
+        child.kill(signal);
+        const { code, stderr } = await child.output();
+        return { code, stderr: decoder.decode(stderr) };
+      };
+      // No file before: the bytes received are kept, as after a cut body.
+      assertEquals(await stop("SIGINT"), { code: 130, stderr: "" });
+      assertEquals(await listing(), ["page.bin"]);
+      assertEquals(await Deno.readTextFile(file), "partial body");
+      // A file before: it stays as it was.
+      await Deno.writeTextFile(file, "old\n");
+      assertEquals(await stop("SIGTERM"), { code: 143, stderr: "" });
+      assertEquals(await listing(), ["page.bin"]);
+      assertEquals(await Deno.readTextFile(file), "old\n");
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test({
   name: "get -O names the file after the URL, as curl",
   ignore: noCurl,
@@ -660,6 +710,44 @@ Deno.test({
       );
     });
   },
+});
+
+Deno.test("get --compressed undoes every coding when each has a Content-Encoding line of its own", async () => {
+  // RFC 9110 5.3: repeated lines are one comma-separated list. Only the
+  // first line was read, so gzip over gzip came out once-zipped, exit 0
+  // (found by the get review, against curl, which undoes both).
+  const text = "zipped on two lines\n".repeat(20);
+  const once = await compress(text, "gzip");
+  const twice = new Uint8Array(
+    await new Response(
+      new Blob([once]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer(),
+  );
+  const zlib = new Uint8Array(
+    await new Response(
+      new Blob([once]).stream().pipeThrough(new CompressionStream("deflate")),
+    ).arrayBuffer(),
+  );
+  await withServer(
+    (path) =>
+      path === "/gzip-gzip"
+        ? response(
+          "200 OK",
+          ["Content-Encoding: gzip", "Content-Encoding: gzip"],
+          twice,
+        )
+        : response(
+          "200 OK",
+          ["Content-Encoding: gzip", "Content-Encoding: deflate"],
+          zlib,
+        ),
+    async (base) => {
+      for (const path of ["/gzip-gzip", "/gzip-deflate"]) {
+        const result = await get(["--compressed", `${base}${path}`]);
+        assertEquals([result.code, result.text], [0, text], path);
+      }
+    },
+  );
 });
 
 Deno.test("get --compressed tells zlib from raw deflate even when the body's first read is one byte", async () => {

@@ -231,11 +231,57 @@ Deno.test("get reports a body that ends early (Content-Length and chunked) with 
   });
 });
 
+Deno.test("get reads chunk sizes padded with leading zeros past 15 digits, as curl", async () => {
+  // 1*HEXDIG (RFC 9112 7.1): the zeros add nothing, yet 16 or more digits
+  // were refused as a malformed chunk size (found by the get review).
+  await withRawServer(async (conn) => {
+    await writeAll(
+      conn,
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+        "0000000000000000005\r\nhello\r\n00000000000000000000\r\n\r\n",
+    );
+    conn.close();
+  }, async (base) => {
+    const result = await get([base]);
+    assertEquals([result.code, result.text], [0, "hello"], result.stderr);
+  });
+});
+
+Deno.test("get undoes a gzip transfer coding, chunked or not, as curl", async () => {
+  // A transfer coding is not the content's: its bytes were written still
+  // gzipped, with exit 0 (found by the get review, against curl).
+  const text = "transfer-coded\n".repeat(30);
+  const zipped = new Uint8Array(
+    await new Response(
+      new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer(),
+  );
+  await withRawServer(async (conn, path) => {
+    const chunked = path === "/chunked";
+    await writeAll(
+      conn,
+      `HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip${
+        chunked ? ", chunked" : ""
+      }\r\n\r\n${chunked ? `${zipped.length.toString(16)}\r\n` : ""}`,
+    );
+    await writeAll(conn, zipped);
+    if (chunked) await writeAll(conn, "\r\n0\r\n\r\n");
+    conn.close();
+  }, async (base) => {
+    for (const path of ["/chunked", "/close"]) {
+      const result = await get([`${base}${path}`]);
+      assertEquals([result.code, result.text], [0, text], path);
+    }
+  });
+});
+
 Deno.test("get refuses each malformed response with one line and exit 1", async () => {
   const responses: Record<string, string> = {
     "/huge-head": "HTTP/1.1 200 OK\r\n" + "X-Pad: " + "a".repeat(70_000) +
       "\r\n\r\n",
     "/status": "HTTP/9 OK\r\n\r\n",
+    // Not a status code (100 to 999): it was taken as a success.
+    "/status-099": "HTTP/1.1 099 Odd\r\nContent-Length: 5\r\n\r\nhello",
     "/chunk": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
     "/negative": "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n",
     "/words": "HTTP/1.1 200 OK\r\nContent-Length: ten\r\n\r\n",
@@ -245,6 +291,7 @@ Deno.test("get refuses each malformed response with one line and exit 1", async 
   const expected: Record<string, RegExp> = {
     "/huge-head": /the header section is over 65536 bytes/,
     "/status": /malformed status line "HTTP\/9 OK"/,
+    "/status-099": /malformed status line "HTTP\/1\.1 099 Odd"/,
     "/chunk": /malformed chunk size "zz"/,
     "/negative": /malformed Content-Length "-5"/,
     "/words": /malformed Content-Length "ten"/,
@@ -299,6 +346,43 @@ Deno.test("get -L follows relative and absolute redirects, and stops at --max-re
       loop.stderr,
       `sockit: cannot fetch "${base}/loop": more than 3 redirects\n`,
     );
+  });
+});
+
+Deno.test("get -L leaves a followed redirect's body unread: one left open or cut short does not fail the chain", async () => {
+  // The discarded body was read to its end: a 302 with no length on a
+  // connection the server kept open waited out --idle-timeout and failed
+  // with exit 1, and a cut one failed too; curl follows both (found by the
+  // get review).
+  await withRawServer(async (conn, path) => {
+    if (path === "/final") {
+      await writeAll(
+        conn,
+        "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\narrived",
+      );
+    } else if (path === "/open") {
+      await writeAll(
+        conn,
+        "HTTP/1.1 302 Found\r\nLocation: /final\r\n\r\nmoved",
+      );
+      await sleep(5_000);
+    } else {
+      await writeAll(
+        conn,
+        "HTTP/1.1 302 Found\r\nLocation: /final\r\nContent-Length: 100\r\n\r\ncut",
+      );
+    }
+    conn.close();
+  }, async (base) => {
+    for (const path of ["/open", "/cut"]) {
+      const result = await get([
+        "-L",
+        "--idle-timeout",
+        "2s",
+        `${base}${path}`,
+      ]);
+      assertEquals([result.code, result.text], [0, "arrived"], result.stderr);
+    }
   });
 });
 

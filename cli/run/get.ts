@@ -14,7 +14,14 @@ import {
 } from "../../lib/mod.ts";
 import type { GetOptions } from "../commands/get.ts";
 import { familyOf } from "../_options.ts";
-import { ExitCode, HttpStatusError, UsageError, WriteError } from "../_exit.ts";
+import {
+  ExitCode,
+  HttpStatusError,
+  InterruptedError,
+  UsageError,
+  WriteError,
+} from "../_exit.ts";
+import { shutdownSignal } from "../_shutdown.ts";
 import { failureOf, messageOf } from "../_failure.ts";
 import { formatPeer } from "../_peer_text.ts";
 import { readCaCerts } from "../_tls_files.ts";
@@ -149,36 +156,51 @@ async function transfer(
     : undefined;
   const output = await openGetOutput(plan.outputPath);
   let ok = false;
+  // SIGINT or SIGTERM mid-transfer: the output is finished as after any
+  // failure (no temporary file left behind), then the exit is silent.
+  const done = new AbortController();
+  const stopped = shutdownSignal(done.signal).then((signal) => {
+    throw new InterruptedError(signal);
+  });
+  const chain = redirectChain({
+    plan,
+    options,
+    caCerts,
+    deadline,
+    output,
+    facts,
+  });
+  // What the abandoned chain does after a signal no longer matters.
+  chain.catch(() => {});
   try {
-    let target = plan.target;
-    for (let redirects = 0;; redirects++) {
-      const hop = hopHeaders(plan, target, options);
-      const fetched = await fetchOnce(target, hop, {
-        plan,
-        options,
-        caCerts,
-        deadline,
-        output,
-        facts,
-      });
-      if (fetched.next === undefined) {
-        ok = fetched.code === ExitCode.Ok;
-        return fetched.code;
-      }
-      if (redirects >= options.maxRedirs) {
-        throw new SocketError(
-          "failed",
-          `Cannot fetch "${
-            urlForDisplay(plan.target.url)
-          }": more than ${options.maxRedirs} redirects`,
-        );
-      }
-      target = fetched.next;
-      facts.redirects = redirects + 1;
-      facts.urlEffective = target.url.href;
-    }
+    const code = await Promise.race([chain, stopped]);
+    ok = code === ExitCode.Ok;
+    return code;
   } finally {
+    done.abort();
     await output.finish(ok);
+  }
+}
+
+/** Fetches the URL and the redirects it leads to; resolves with the code. */
+async function redirectChain(context: FetchContext): Promise<number> {
+  const { plan, options, facts } = context;
+  let target = plan.target;
+  for (let redirects = 0;; redirects++) {
+    const hop = hopHeaders(plan, target, options);
+    const fetched = await fetchOnce(target, hop, context);
+    if (fetched.next === undefined) return fetched.code;
+    if (redirects >= options.maxRedirs) {
+      throw new SocketError(
+        "failed",
+        `Cannot fetch "${
+          urlForDisplay(plan.target.url)
+        }": more than ${options.maxRedirs} redirects`,
+      );
+    }
+    target = fetched.next;
+    facts.redirects = redirects + 1;
+    facts.urlEffective = target.url.href;
   }
 }
 
@@ -274,7 +296,10 @@ async function fetchOnce(
   let follow: HttpTarget | undefined;
   let writeBody = false;
   let writeRaw = false;
+  /** Undoes the Content-Encoding (--compressed). */
   let decoder: ContentDecoder | undefined;
+  /** Undoes a Transfer-Encoding other than chunked, before the decoder. */
+  let unwrapper: ContentDecoder | undefined;
   /** --raw: socket bytes held until the head says whether to write them. */
   const held: Uint8Array[] = [];
   const body = (bytes: Uint8Array) => output.writeBody(bytes);
@@ -305,11 +330,23 @@ async function fetchOnce(
         }
         if (writeBody && options.compressed && !options.raw) {
           decoder = ContentDecoder.for(
-            headerValue(head, "content-encoding"),
+            headerList(head, "content-encoding"),
             body,
           );
         }
+        if (writeBody && !options.raw) {
+          const inner = decoder;
+          unwrapper = ContentDecoder.for(
+            transferCodings(head),
+            inner ? (bytes) => inner.write(bytes) : body,
+          );
+        }
       }
+      // A redirect being followed is done with at its head, as curl leaves
+      // it: its body is never written, and one with no end in sight (no
+      // length, the connection kept open) or cut short must not fail the
+      // chain.
+      if (follow) break;
       facts.sizeDownload = parser.bodyBytes;
       if (options.raw) {
         held.push(chunk);
@@ -320,11 +357,13 @@ async function fetchOnce(
       } else if (writeBody && pieces[0]) {
         // The parser hands back one piece per read, so this is one write
         // per read: 300,000 one-byte chunks were once 300,000 writes.
-        await (decoder ? decoder.write(pieces[0]) : body(pieces[0]));
+        const first = unwrapper ?? decoder;
+        await (first ? first.write(pieces[0]) : body(pieces[0]));
       }
       if (parser.done) break;
     }
     if (!head) throw new HttpParseError("no response");
+    await unwrapper?.end();
     await decoder?.end();
     // As curl -i: a chunked body's trailers follow it.
     if (options.include && writeBody && !options.raw) {
@@ -397,6 +436,29 @@ async function* chunks(
 
 function headerValue(head: HttpResponseHead, name: string): string | undefined {
   return head.headers.find(([n]) => n.toLowerCase() === name)?.[1];
+}
+
+/**
+ * Every line of a list header joined into one list (RFC 9110, section
+ * 5.3): `Content-Encoding: gzip` twice is `gzip, gzip`, two codings.
+ */
+function headerList(head: HttpResponseHead, name: string): string | undefined {
+  const values = head.headers.filter(([n]) => n.toLowerCase() === name)
+    .map(([, value]) => value);
+  return values.length === 0 ? undefined : values.join(", ");
+}
+
+/**
+ * The transfer codings the parser does not undo: all but a final
+ * `chunked`, which frames the body. curl undoes a `gzip` or `deflate` one
+ * whether or not `--compressed` was given, as the sender's wrapping, not
+ * the content.
+ */
+function transferCodings(head: HttpResponseHead): string | undefined {
+  const codings = (headerList(head, "transfer-encoding") ?? "").split(",")
+    .map((coding) => coding.trim());
+  if (codings.at(-1)?.toLowerCase() === "chunked") codings.pop();
+  return codings.join(", ");
 }
 
 function redirectTarget(

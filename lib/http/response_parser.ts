@@ -86,11 +86,13 @@ export interface HttpResponseParserOptions {
 
 const CR = 0x0d;
 const LF = 0x0a;
-const STATUS_LINE = /^HTTP\/(\d)\.(\d) (\d{3})(?: ([^\r\n]*))?$/;
+/** A status code is 100 to 999: `099` is no status. */
+const STATUS_LINE = /^HTTP\/(\d)\.(\d) ([1-9]\d\d)(?: ([^\r\n]*))?$/;
 /** The only versions that can answer sockit's HTTP/1.x request. */
 const VERSIONS = new Set(["HTTP/1.0", "HTTP/1.1"]);
 const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*$/;
-const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/;
+/** Leading zeros are 1*HEXDIG too: only the digits after them are limited. */
+const CHUNK_SIZE = /^0*([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/;
 /** A chunk-size line longer than this is an attack, not an extension. */
 const MAX_CHUNK_LINE = 4096;
 
