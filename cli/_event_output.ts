@@ -31,6 +31,14 @@ export const STALLED_MS = 500;
  * nothing, so they do not wait.
  */
 export const LINGER_MS = 5;
+
+/**
+ * The most one write call hands over: a write to a pipe returns only once
+ * its reader took all of it, and the stall check sees progress only when a
+ * write returns, so a batch of megabytes to a slow but steady reader looked
+ * stalled and a stop cut its last line. One pipe's worth (64 KiB) a call.
+ */
+const WRITE_SLICE_BYTES = 64 * 1024;
 /** A batch this long is big enough: the next one does not linger. */
 const SMALL_BATCH = 32;
 
@@ -318,7 +326,9 @@ export class EventOutput {
         this.#queued = this.#lines = 0;
         let offset = 0;
         while (offset < batch.length) {
-          offset += await this.#stream.write(batch.subarray(offset));
+          offset += await this.#stream.write(
+            batch.subarray(offset, offset + WRITE_SLICE_BYTES),
+          );
           this.#progressAt = performance.now();
         }
         this.#wroteAt = this.#progressAt;

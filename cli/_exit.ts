@@ -18,9 +18,9 @@ export const ExitCode = {
    * Unix tool killed by SIGPIPE would end.
    */
   BrokenPipe: 141,
-  /** `get` stopped by SIGINT (128 + 2), its `-o` file tidied first. */
+  /** `get` or `send` (events on) stopped by SIGINT: 128 + 2, as if killed. */
   Interrupted: 130,
-  /** `get` stopped by SIGTERM (128 + 15), its `-o` file tidied first. */
+  /** `get` or `send` (events on) stopped by SIGTERM: 128 + 15. */
   Terminated: 143,
 } as const;
 

@@ -71,10 +71,22 @@ export function has(tool: string): boolean {
 /** The permissions of a sockit that reads or writes files (certificates, `-o`). */
 export const RW = ["--allow-net", "--allow-read", "--allow-write"];
 
+/** The whole argv of the CLI with `args`, for a peer that runs it itself. */
+export function cliArgv(args: string[], permissions = ["--allow-net"]) {
+  return [
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    ...runTarget(permissions),
+    ...args,
+  ];
+}
+
 /** The `deno run …` command line for the CLI with `args`. */
 export function cliCommand(args: string[], permissions = ["--allow-net"]) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...runTarget(permissions), ...args],
+  const [program, ...argv] = cliArgv(args, permissions);
+  return new Deno.Command(program!, {
+    args: argv,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
+  cliArgv,
   cliCommand,
   FULL_DISK_LINE,
   has,
@@ -664,5 +665,54 @@ c.close()`,
       }\n`,
       result.stderr,
     );
+  }
+});
+
+/**
+ * Runs the CLI (argv after the signal's name) with stdin from /dev/zero,
+ * reads its stdout 4 KiB every 20 ms, a reader that keeps taking but slower
+ * than the events come, and sends it the signal after 1 s: stdout is what
+ * was read, stderr the exit code (negative: killed by the signal).
+ */
+const SLOW_READER_SIGNAL = `
+import signal, subprocess, sys, time
+p = subprocess.Popen(sys.argv[2:], stdin=open("/dev/zero", "rb"),
+    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+start, signalled = time.time(), False
+while True:
+    d = p.stdout.read1(4096)
+    if not d: break
+    sys.stdout.buffer.write(d)
+    if not signalled and time.time() - start > 1:
+        p.send_signal(getattr(signal, sys.argv[1])); signalled = True
+    time.sleep(0.02)
+sys.stderr.write(str(p.wait()))
+`;
+
+Deno.test("send --json: SIGINT or SIGTERM mid-transfer, a slow but steady reader: whole lines, closed last, exit 130 or 143", async () => {
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    // A peer that streams until we go, while stdin streams to it too.
+    const peer = await PythonPeer.start(`
+try:
+    while True: c.sendall(b"z" * 65536)
+except OSError: pass`);
+    const result = await runPython(SLOW_READER_SIGNAL, [
+      signal,
+      ...cliArgv(["send", "--json", "127.0.0.1", String(peer.port)]),
+    ]);
+    peer.kill();
+    assertEquals(result.stderr, String(code), signal);
+    const text = result.stdout;
+    assert(text.endsWith("\n"), `${signal}: the last line was cut`);
+    const events = text.trimEnd().split("\n").map((l) => JSON.parse(l));
+    const closed = events.at(-1);
+    assertEquals(closed.event, "closed", signal);
+    const sum = (name: string) =>
+      events.filter((e) => e.event === name)
+        .reduce((sum, e) => sum + e.bytes, 0);
+    assertEquals([closed.bytesIn, closed.bytesOut], [
+      sum("received"),
+      sum("sent"),
+    ], signal);
   }
 });

@@ -10,6 +10,7 @@ import { idleError, isCleanClose } from "../_session_end.ts";
 import { readChunks, writeStdout } from "../_stdio.ts";
 import { clientTlsOf } from "../_tls_options.ts";
 import { familyOf, unixPathOf } from "../_options.ts";
+import { shutdownSignal } from "../_shutdown.ts";
 
 /** How long a UDP session waits for replies after its last send. */
 const UDP_QUIT_AFTER_MS = 1000;
@@ -77,6 +78,11 @@ export async function runSend(
     local: { address: client.localAddress, port: client.localPort },
     ...(client.tls ? { tls: client.tls } : {}),
   });
+  // With events on, a signal ends the session as its peer's close would:
+  // the closed event, and lines whole (a stdout write cut by the process's
+  // death left --json with half an object). Exit 128 + the signal, as a
+  // killed nc; without events Deno's default death is that already.
+  const signalled = printer ? shutdownSignal() : undefined;
   const session = new Session(
     client,
     options,
@@ -92,6 +98,7 @@ export async function runSend(
           : undefined,
       ),
       ...(printer ? [printer.broken.then(() => ExitCode.BrokenPipe)] : []),
+      ...(signalled ? [signalled.then(signalExitCode)] : []),
     ]);
   } catch (error) {
     // As on `listen`, whose stream says why a peer went.
@@ -258,6 +265,15 @@ class Session {
       if (!this.#printer?.json) await writeStdout(data);
     }
   }
+}
+
+/** 128 + the signal's number, as a process killed by it exits. */
+function signalExitCode(signal: Deno.Signal): number {
+  return signal === "SIGINT"
+    ? ExitCode.Interrupted
+    : signal === "SIGTERM"
+    ? ExitCode.Terminated
+    : ExitCode.BrokenPipe;
 }
 
 function delay(ms: number): Promise<void> {
