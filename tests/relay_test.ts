@@ -9,6 +9,7 @@ import {
   echoAfterHalfClose,
   freePort,
   has,
+  type JsonEvent,
   PYTHON_READ_TO_EOF,
   pythonOnPort,
   PythonPeer,
@@ -987,33 +988,16 @@ while True:
     `[::1]:${target.port}`,
   ]);
   try {
-    const python = await runPython(
-      `
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(1)
-for data in (b"one", b"big", b"two"):
-    s.sendto(data, ("127.0.0.1", int(sys.argv[1])))
-    try:
-        print(len(s.recv(70000)))
-    except socket.timeout:
-        print("none")
-`,
-      [String(server.port)],
+    assertEquals(
+      await threeDatagrams("127.0.0.1", server.port, 'b"big"'),
+      ["3", "none", "3"],
     );
-    assertEquals(python.stdout.split("\n"), ["3", "none", "3", ""]);
   } finally {
     await server.stop();
     await target.stop();
   }
   const events = server.events;
-  // One mapping: the target saw one source port throughout.
-  assertEquals(events.filter((e) => e.event === "connected").length, 1);
-  const errors = events.filter((e) => e.event === "error");
-  assertEquals(errors.length, 1, JSON.stringify(events));
-  assertMatch(String(errors[0]!.message), /65527 bytes exceeds/);
-  const closed = events.filter((e) => e.event === "closed");
-  assertEquals(closed.map((e) => [e.bytesUp, e.bytesDown]), [[9, 6]]);
+  assertOneMappingOneDrop(events, [9, 6]);
   assertEquals([events.at(-1)?.bytesUp, events.at(-1)?.bytesDown], [9, 6]);
 });
 
@@ -1028,33 +1012,61 @@ Deno.test("relay -u: a datagram too big for the target's family is dropped with 
     `127.0.0.1:${echo.port}`,
   ]);
   try {
-    const python = await runPython(
-      `
+    assertEquals(
+      await threeDatagrams("::1", server.port, 'b"B" * 65527'),
+      ["3", "none", "3"],
+    );
+  } finally {
+    await server.stop();
+    await echo.stop();
+  }
+  assertOneMappingOneDrop(server.events, [6, 6]);
+});
+
+/**
+ * Sends "one", then `middle` (a Python bytes expression), then "two" from
+ * a Python socket of `address`'s family to the relay, each answer's length
+ * or "none" when none came within 1 s.
+ */
+async function threeDatagrams(
+  address: string,
+  port: number,
+  middle: string,
+): Promise<string[]> {
+  const family = address.includes(":") ? "AF_INET6" : "AF_INET";
+  const python = await runPython(
+    `
 import socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s = socket.socket(socket.${family}, socket.SOCK_DGRAM)
 s.settimeout(1)
-for data in (b"one", b"B" * 65527, b"two"):
-    s.sendto(data, ("::1", int(sys.argv[1])))
+for data in (b"one", ${middle}, b"two"):
+    s.sendto(data, ("${address}", int(sys.argv[1])))
     try:
         print(len(s.recv(70000)))
     except socket.timeout:
         print("none")
 `,
-      [String(server.port)],
-    );
-    assertEquals(python.stdout.split("\n"), ["3", "none", "3", ""]);
-  } finally {
-    await server.stop();
-    await echo.stop();
-  }
-  const events = server.events;
+    [String(port)],
+  );
+  return python.stdout.trimEnd().split("\n");
+}
+
+/**
+ * One mapping throughout (the target saw one source port), one error
+ * event for the 65,527-byte datagram, and `closed` counting only what was
+ * passed: `[bytesUp, bytesDown]`.
+ */
+function assertOneMappingOneDrop(
+  events: JsonEvent[],
+  bytes: [number, number],
+): void {
   assertEquals(events.filter((e) => e.event === "connected").length, 1);
   const errors = events.filter((e) => e.event === "error");
   assertEquals(errors.length, 1, JSON.stringify(events));
   assertMatch(String(errors[0]!.message), /65527 bytes exceeds/);
   const closed = events.filter((e) => e.event === "closed");
-  assertEquals(closed.map((e) => [e.bytesUp, e.bytesDown]), [[6, 6]]);
-});
+  assertEquals(closed.map((e) => [e.bytesUp, e.bytesDown]), [bytes]);
+}
 
 Deno.test("relay -u: SIGTERM while replies stream to 50 mappings is exit 0 with no error event for the relay's own closed socket", async () => {
   // The target answers every client it has heard from, without pause.
