@@ -25,6 +25,18 @@ export const ExitCode = {
 } as const;
 
 /**
+ * 128 + the signal's number, as a process killed by it exits; `SIGPIPE`
+ * (stdout's reader went away) is 141.
+ */
+export function signalExitCode(signal: Deno.Signal): number {
+  return signal === "SIGINT"
+    ? ExitCode.Interrupted
+    : signal === "SIGTERM"
+    ? ExitCode.Terminated
+    : ExitCode.BrokenPipe;
+}
+
+/**
  * `get` was stopped by SIGINT or SIGTERM mid-transfer: silent, exit 130 or
  * 143 as if the signal had killed it, once `-o`'s temporary file is gone.
  */

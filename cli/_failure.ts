@@ -4,6 +4,7 @@ import {
   ExitCode,
   HttpStatusError,
   InterruptedError,
+  signalExitCode,
   UsageError,
   WriteError,
 } from "./_exit.ts";
@@ -32,11 +33,7 @@ export function failureOf(
     return { code: ExitCode.BrokenPipe };
   }
   if (error instanceof InterruptedError) {
-    return {
-      code: error.signal === "SIGTERM"
-        ? ExitCode.Terminated
-        : ExitCode.Interrupted,
-    };
+    return { code: signalExitCode(error.signal) };
   }
   if (error instanceof CommanderError) {
     if (

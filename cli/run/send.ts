@@ -4,7 +4,7 @@ import { createClient, type SocketClient } from "../../lib/client.ts";
 import { type NetAddress, SocketError } from "../../lib/errors.ts";
 import type { SendOptions } from "../commands/send.ts";
 import type { EventPrinter } from "../_events.ts";
-import { ExitCode, UsageError } from "../_exit.ts";
+import { ExitCode, signalExitCode, UsageError } from "../_exit.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
 import { readChunks, writeStdout } from "../_stdio.ts";
@@ -265,15 +265,6 @@ class Session {
       if (!this.#printer?.json) await writeStdout(data);
     }
   }
-}
-
-/** 128 + the signal's number, as a process killed by it exits. */
-function signalExitCode(signal: Deno.Signal): number {
-  return signal === "SIGINT"
-    ? ExitCode.Interrupted
-    : signal === "SIGTERM"
-    ? ExitCode.Terminated
-    : ExitCode.BrokenPipe;
 }
 
 function delay(ms: number): Promise<void> {
