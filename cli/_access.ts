@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import type { NetAddress } from "../lib/mod.ts";
+import { ipv6Groups } from "../lib/_address.ts";
 
 /** A parsed `--allow`/`--deny` network: address bits and prefix length. */
 interface Cidr {
@@ -90,23 +91,8 @@ function parseIpv4(address: string): bigint | undefined {
 }
 
 function parseIpv6(address: string): bigint | undefined {
-  if (!/^[0-9a-f:.]+$/i.test(address) || !address.includes(":")) {
-    return undefined;
-  }
-  let normal: string;
-  try {
-    // WHATWG URL parsing validates IPv6 and rewrites an embedded IPv4 tail
-    // as hex groups, which leaves only "::" to expand.
-    normal = new URL(`http://[${address}]/`).hostname.slice(1, -1);
-  } catch {
-    return undefined;
-  }
-  const [head = "", rest] = normal.split("::");
-  const headGroups = head === "" ? [] : head.split(":");
-  const restGroups = rest === undefined || rest === "" ? [] : rest.split(":");
-  const zeros = 8 - headGroups.length - restGroups.length;
-  return [...headGroups, ...Array(zeros).fill("0"), ...restGroups].reduce(
-    (bits, group) => (bits << 16n) | BigInt(`0x${group}`),
+  return ipv6Groups(address)?.reduce(
+    (bits, group) => (bits << 16n) | BigInt(group),
     0n,
   );
 }

@@ -23,3 +23,26 @@ export function toNetAddress(addr: Deno.Addr): NetAddress {
   }
   return unixPeer("path" in addr ? addr.path : null);
 }
+
+/**
+ * An IPv6 literal's eight 16-bit groups, or `undefined` if it is not one.
+ * WHATWG URL parsing validates it and rewrites an embedded IPv4 tail
+ * (`::ffff:1.2.3.4`) as hex groups, which leaves only "::" to expand.
+ */
+export function ipv6Groups(address: string): number[] | undefined {
+  if (!/^[0-9a-f:.]+$/i.test(address) || !address.includes(":")) {
+    return undefined;
+  }
+  let normal: string;
+  try {
+    normal = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
+  const [head = "", tail] = normal.split("::");
+  const headGroups = head === "" ? [] : head.split(":");
+  const tailGroups = tail === undefined || tail === "" ? [] : tail.split(":");
+  const zeros = 8 - headGroups.length - tailGroups.length;
+  return [...headGroups, ...Array<string>(zeros).fill("0"), ...tailGroups]
+    .map((group) => parseInt(group, 16));
+}
