@@ -15,6 +15,7 @@ import { asSocketError } from "./_session_end.ts";
 import type { RelayPair, RelayReport } from "./_relay_report.ts";
 import { formatPeer } from "./_peer_text.ts";
 import { counted } from "./_events.ts";
+import { overflowError } from "../lib/_kernel_drops.ts";
 
 /** UDP mappings are dropped after this much silence unless `-i` says. */
 export const UDP_MAPPING_IDLE_MS = 60_000;
@@ -253,6 +254,14 @@ export class UdpRelay implements SocketNotifier {
       }
     } finally {
       upstream.close();
+      // Replies lost before they could be relayed: said once, at the end.
+      const dropped = upstream.datagramsDropped;
+      if (dropped > 0) {
+        this.#report.error(
+          overflowError("receive from", upstream.peer, dropped),
+          client.peer,
+        );
+      }
     }
   }
 }

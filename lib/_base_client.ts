@@ -34,6 +34,10 @@ export abstract class BaseClient {
 
   abstract readonly bytesSent: number;
   abstract readonly bytesReceived: number;
+  /** Only a UDP client's socket can drop what it was sent. */
+  get datagramsDropped(): number {
+    return 0;
+  }
   abstract send(message: string | Uint8Array): Promise<void>;
   abstract receiveBytes(
     mode: ReceiveMode,

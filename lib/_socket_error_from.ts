@@ -8,7 +8,8 @@ export type Action =
   | "listen on"
   | "accept on"
   | "send to"
-  | "receive from";
+  | "receive from"
+  | "receive on";
 
 const REASONS: Record<SocketErrorCode, string> = {
   "timeout": "timed out",
@@ -21,6 +22,7 @@ const REASONS: Record<SocketErrorCode, string> = {
   "tls": "TLS handshake failed",
   "closed": "socket is closed",
   "truncated": "datagram may be truncated",
+  "overflow": "datagrams were dropped: the receive buffer was full",
   "callback": "notifier callback threw",
   "malformed": "malformed data",
   "failed": "failed",
@@ -36,9 +38,8 @@ export function socketError(
   const where = formatEndpoint(endpoint.address, endpoint.port);
   const reason = options.detail ?? REASONS[code];
   return new SocketError(code, `Cannot ${action} "${where}": ${reason}`, {
-    // Listening and accepting concern our own endpoint, not a peer.
-    peer: options.peer ??
-      (action === "listen on" || action === "accept on" ? undefined : endpoint),
+    // Listening, accepting and receiving on concern our own endpoint.
+    peer: options.peer ?? (action.endsWith(" on") ? undefined : endpoint),
     cause: options.cause,
   });
 }

@@ -7,6 +7,7 @@ import { socketError, toSocketError } from "./_socket_error_from.ts";
 import { DATAGRAM_BUFFER_SIZE, listenDatagram, sendDatagram } from "./_udp.ts";
 import { isUnix, pathOf, unlinkSocket } from "./_unix.ts";
 import { type DatagramIo, DatagramTurns } from "./_datagram_turns.ts";
+import { KernelDropWatch } from "./_kernel_drops.ts";
 
 /**
  * A "connected" UDP client: one fixed peer, and only that peer's datagrams
@@ -24,12 +25,14 @@ export class UdpClient extends BaseClient {
   #buffer = new Uint8Array(DATAGRAM_BUFFER_SIZE);
   #pending: Promise<Uint8Array> | undefined;
   #local: NetAddress;
+  #drops: KernelDropWatch;
 
   constructor(conn: Deno.DatagramConn, peer: NetAddress) {
     super(peer);
     this.#conn = conn;
     const local = toNetAddress(conn.addr);
     this.#local = local;
+    this.#drops = new KernelDropWatch(local, "receive from", peer);
     this.#turns = isUnix(local) ? new DatagramTurns(conn) : undefined;
     this.#io = this.#turns ?? conn;
     this.localAddress = local.address;
@@ -69,8 +72,22 @@ export class UdpClient extends BaseClient {
     } catch (error) {
       throw this.fail(toSocketError(error, "receive from", this.peer));
     }
-    this.#pending = undefined;
+    this.bytesReceived += datagram.length;
+    // The next receive is in flight while the caller handles this one, so
+    // a burst drains faster than the kernel's buffer fills. Not on a Unix
+    // socket, where a waiting receive makes each send wake it first.
+    if (this.#turns === undefined) {
+      this.#pending = this.#nextFromPeer();
+      this.#pending.catch(() => {});
+    } else {
+      this.#pending = undefined;
+    }
     return mode === "*line" ? withoutLineEnding(datagram) : datagram;
+  }
+
+  override get datagramsDropped(): number {
+    if (this.isOpen) this.#drops.check();
+    return this.#drops.total;
   }
 
   closeWrite(): Promise<void> {
@@ -80,6 +97,8 @@ export class UdpClient extends BaseClient {
   }
 
   protected release(): void {
+    // The count goes with the socket.
+    this.#drops.check();
     this.#conn.close();
     this.#turns?.close();
     // Deno leaves a Unix datagram socket's file behind: the reply path is ours.
@@ -96,7 +115,6 @@ export class UdpClient extends BaseClient {
       if (data.length === this.#buffer.length) {
         throw socketError("truncated", "receive from", this.peer);
       }
-      this.bytesReceived += data.length;
       return data.slice();
     }
   }

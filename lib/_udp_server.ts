@@ -1,4 +1,4 @@
-import type { NetAddress } from "./errors.ts";
+import type { NetAddress, SocketError } from "./errors.ts";
 import type { SocketNotifier, SocketServer } from "./server.ts";
 import { receivedMessage } from "./_received_message.ts";
 import { NotifierDispatch } from "./_notifier_dispatch.ts";
@@ -8,6 +8,10 @@ import { socketError, toSocketError } from "./_socket_error_from.ts";
 import { DATAGRAM_BUFFER_SIZE } from "./_udp.ts";
 import { isUnix, pathOf, unlinkSocket } from "./_unix.ts";
 import { senderKey, SenderMemory } from "./_sender_memory.ts";
+import { KernelDropWatch } from "./_kernel_drops.ts";
+
+/** How often the kernel's drop count is read while datagrams arrive. */
+const DROP_CHECK_MS = 1000;
 
 /**
  * A UDP server: one receive loop into one reused 64 KiB buffer, faster than
@@ -25,8 +29,18 @@ export class UdpServer implements SocketServer {
   #loop: Promise<void> = Promise.resolve();
   #lock: PeerLock | undefined;
   #refused = new SenderMemory();
-
   #borrow: boolean;
+  #drops: KernelDropWatch;
+  /**
+   * Whether the count can have grown since it was read: a datagram came,
+   * or the loop is not waiting for one (a handler is slow, and the kernel
+   * holds or drops what arrives meanwhile). An idle server never reads it.
+   */
+  #receivedSinceCheck = false;
+  #waiting = false;
+  #dropTimer: ReturnType<typeof setInterval> | undefined;
+  /** The last count, read before the socket (and its count) goes. */
+  #dropsAtClose: SocketError | undefined;
 
   /** `borrowMessages`: see `ServerOptions`. */
   constructor(
@@ -42,6 +56,7 @@ export class UdpServer implements SocketServer {
     const local = toNetAddress(conn.addr);
     this.localAddress = local.address;
     this.localPort = local.port;
+    this.#drops = new KernelDropWatch(local, "receive on");
   }
 
   get isRunning(): boolean {
@@ -55,7 +70,15 @@ export class UdpServer implements SocketServer {
       );
     }
     this.#state = "running";
-    this.#loop = this.#receiveLoop(new NotifierDispatch(notifier));
+    const dispatch = new NotifierDispatch(notifier);
+    this.#loop = this.#receiveLoop(dispatch);
+    // A loss is told while the server runs, not only when it stops.
+    const timer = setInterval(() => {
+      const dropped = this.#checkDrops();
+      if (dropped) void dispatch.error(dropped);
+    }, DROP_CHECK_MS);
+    Deno.unrefTimer(timer);
+    this.#dropTimer = timer;
   }
 
   stopAccepting(): void {
@@ -70,6 +93,8 @@ export class UdpServer implements SocketServer {
   close(): void {
     if (this.#state === "stopped") return;
     this.#state = "stopped";
+    clearInterval(this.#dropTimer);
+    this.#dropsAtClose = this.#checkDrops();
     this.#conn.close();
     // Deno leaves a Unix datagram socket's file behind; a stream's it removes.
     const local = { address: this.localAddress, port: this.localPort };
@@ -80,6 +105,12 @@ export class UdpServer implements SocketServer {
     await this.stop();
   }
 
+  #checkDrops(): SocketError | undefined {
+    if (!this.#receivedSinceCheck && this.#waiting) return undefined;
+    this.#receivedSinceCheck = false;
+    return this.#drops.check();
+  }
+
   async #receiveLoop(dispatch: NotifierDispatch): Promise<void> {
     const buffer = new Uint8Array(DATAGRAM_BUFFER_SIZE);
     const local = { address: this.localAddress, port: this.localPort };
@@ -88,15 +119,19 @@ export class UdpServer implements SocketServer {
       let peer: NetAddress;
       let addr: Deno.Addr;
       try {
+        this.#waiting = true;
         const [received, from] = await this.#conn.receive(buffer);
+        this.#waiting = false;
         data = received;
         addr = from;
         peer = toNetAddress(addr);
       } catch (error) {
-        if (this.#state !== "running") return;
+        this.#waiting = false;
+        if (this.#state !== "running") break;
         await dispatch.error(toSocketError(error, "receive from", local));
         continue;
       }
+      this.#receivedSinceCheck = true;
       if (data.length === buffer.length) {
         await dispatch.error(
           socketError("truncated", "receive from", peer, {
@@ -130,6 +165,7 @@ export class UdpServer implements SocketServer {
         }
       }
     }
+    if (this.#dropsAtClose) await dispatch.error(this.#dropsAtClose);
   }
 }
 

@@ -122,6 +122,14 @@ export interface SocketClient extends AsyncDisposable {
   /** Bytes received from the peer so far. */
   readonly bytesReceived: number;
   /**
+   * UDP: datagrams the kernel dropped before they were received, because
+   * they came faster than they were read (its receive buffer was full).
+   * Read from the system while the client is open (Linux, where
+   * /proc/net/udp may be read), kept from `close()` on; 0 where it is not
+   * told, and always 0 over TCP.
+   */
+  readonly datagramsDropped: number;
+  /**
    * Writes all of `message`; over UDP, as exactly one datagram.
    *
    * @param message Text (sent as UTF-8) or bytes.

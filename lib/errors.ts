@@ -13,6 +13,8 @@
  *   `"permission-denied"`, `"tls"`: connect, listen or handshake failures.
  * - `"closed"`: the socket was used after `close()`.
  * - `"truncated"`: a datagram filled the whole receive buffer.
+ * - `"overflow"`: the system dropped datagrams sent to a UDP socket because
+ *   they came faster than they were read; the message says how many.
  * - `"callback"`: a notifier callback threw.
  * - `"malformed"`: a peer sent data that is not valid for the protocol
  *   spoken (an OSC packet that does not decode).
@@ -39,6 +41,7 @@ export type SocketErrorCode =
   | "tls"
   | "closed"
   | "truncated"
+  | "overflow"
   | "callback"
   | "malformed"
   | "failed";

@@ -44,8 +44,16 @@ class Listener {
     ]).then(() => {});
   }
 
-  static async start(args: string[], readStdout = true): Promise<Listener> {
-    const child = cliCommand(["listen", "-v", ...args, "0"]).spawn();
+  /** Without `-v` too: port 0's listening line is printed anyway. */
+  static async start(
+    args: string[],
+    readStdout = true,
+    { verbose = true, permissions = ["--allow-net"] } = {},
+  ): Promise<Listener> {
+    const child = cliCommand(
+      ["listen", ...(verbose ? ["-v"] : []), ...args, "0"],
+      permissions,
+    ).spawn();
     const listener = new Listener(child);
     if (!readStdout) child.stdout.cancel();
     await listener.waitFor(/listening on \w+ \S+:(\d+)/);
@@ -479,6 +487,40 @@ Deno.test("listen -u: keeps to the first sender; others are rejected once as loc
     [{ address: "127.0.0.1", port: portB }, "locked"],
   ]);
   assertEquals(events.filter((e) => e.event === "sent").length, 1);
+});
+
+Deno.test("listen -u: datagrams the kernel dropped from a burst faster than it reads are told on stderr, without -v, while it runs", async () => {
+  const listener = await Listener.start(["-u"], true, {
+    verbose: false,
+    permissions: ["--allow-all"],
+  });
+  const burst = 10_000;
+  const python = await runPython(
+    `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[2])):
+    s.sendto(b"%05d\\n" % i, ("127.0.0.1", int(sys.argv[1])))
+`,
+    [String(listener.port), String(burst)],
+  );
+  assertEquals(python.code, 0, python.stderr);
+  // Told within about a second, not only when it stops.
+  await listener.waitFor(/the kernel dropped \d+ datagrams/, 5000);
+  const { code, text } = await listener.stop();
+  assertEquals(code, 0);
+  const lines = text.split("\n").filter((line) => line !== "");
+  const told = [
+    ...listener.stderr.matchAll(/the kernel dropped (\d+) datagrams/g),
+  ]
+    .reduce((sum, match) => sum + Number(match[1]), 0);
+  assertEquals(lines.length + told, burst, listener.stderr);
+  assertMatch(
+    listener.stderr,
+    new RegExp(
+      `^listening on udp 127\\.0\\.0\\.1:${listener.port}\\nerror: cannot receive on "127\\.0\\.0\\.1:${listener.port}": the kernel dropped \\d+ datagrams: they came faster than they were read \\(receive buffer full\\)\\n`,
+    ),
+  );
 });
 
 Deno.test("listen -u -v: names the sender it keeps to, once (nc -luv, ncat -luv)", async () => {

@@ -1023,6 +1023,58 @@ Deno.test("relay -u: a datagram too big for the target's family is dropped with 
   assertOneMappingOneDrop(server.events, [6, 6]);
 });
 
+Deno.test("relay -u: target replies the kernel dropped before the relay read them are an error event naming the client when the mapping closes", async () => {
+  const burst = 10_000;
+  const target = await pythonOnPort(`
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+while True:
+    data, peer = s.recvfrom(100)
+    for i in range(${burst}):
+        s.sendto(b"%05d" % i, peer)
+`);
+  const server = await SpawnedServer.start([
+    "relay",
+    "-u",
+    "--json",
+    "-q",
+    "-i",
+    "1",
+    "127.0.0.1:0",
+    `127.0.0.1:${target.port}`,
+  ], ["--allow-all"]);
+  let client: number;
+  try {
+    const python = await runPython(
+      `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"go", ("127.0.0.1", int(sys.argv[1])))
+print(s.getsockname()[1])
+`,
+      [String(server.port)],
+    );
+    client = Number(python.stdout.trim());
+    await server.waitFor((line) => line.includes(`"event":"closed"`));
+  } finally {
+    await server.stop();
+    await target.stop();
+  }
+  const events = server.events;
+  const closed = events.filter((e) => e.event === "closed");
+  const errors = events.filter((e) => e.event === "error");
+  assertEquals(errors.map((e) => [e.code, e.peer]), [
+    ["overflow", { address: "127.0.0.1", port: client }],
+  ], JSON.stringify(errors));
+  const dropped = Number(
+    /the kernel dropped (\d+) datagrams/.exec(String(errors[0]!.message))?.[1],
+  );
+  // Five bytes a reply: what was relayed and what was dropped add up.
+  assertEquals(Number(closed[0]!.bytesDown) / 5 + dropped, burst);
+});
+
 /**
  * Sends "one", then `middle` (a Python bytes expression), then "two" from
  * a Python socket of `address`'s family to the relay, each answer's length

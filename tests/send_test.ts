@@ -481,6 +481,64 @@ s.sendto(b"late " + data, addr)
   await python.status;
 });
 
+/** Python that answers each datagram with a burst of `argv[1]` numbered lines. */
+const PYTHON_UDP_BURST = `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+while True:
+    data, addr = s.recvfrom(100)
+    for i in range(int(sys.argv[1])):
+        s.sendto(b"%05d\\n" % i, addr)
+`;
+
+Deno.test("send -u: a burst of replies faster than it reads is printed in order, and what the kernel dropped is told (exit 1)", async () => {
+  const burst = 2000;
+  const python = new Deno.Command("python3", {
+    args: ["-c", PYTHON_UDP_BURST, String(burst)],
+    stdout: "piped",
+  }).spawn();
+  const reader = python.stdout.getReader();
+  const port = (await readUntil(reader, "python UDP peer did not start"))
+    .trim();
+  try {
+    for (const permissions of [["--allow-all"], ["--allow-net"]]) {
+      const result = await runCli(
+        ["send", "-u", "-q", "1", "127.0.0.1", port, "go"],
+        { permissions },
+      );
+      const lines = result.text.split("\n").filter((line) => line !== "");
+      const numbers = lines.map(Number);
+      assert(
+        numbers.every((n, i) => i === 0 || n > numbers[i - 1]!),
+        "out of order",
+      );
+      const told = /the kernel dropped (\d+) datagrams/.exec(result.stderr);
+      if (permissions[0] === "--allow-net") {
+        // Deno gives /proc to -A only: the count is not read, nor asked for.
+        assertEquals([result.code, result.stderr], [0, ""]);
+        continue;
+      }
+      const dropped = Number(told?.[1] ?? 0);
+      assertEquals(lines.length + dropped, burst, result.stderr);
+      if (dropped === 0) {
+        assertEquals([result.code, result.stderr], [0, ""]);
+      } else {
+        assertEquals(result.code, 1);
+        assertEquals(
+          result.stderr,
+          `sockit: cannot receive from "127.0.0.1:${port}": the kernel dropped ${dropped} datagrams: they came faster than they were read (receive buffer full)\n`,
+        );
+      }
+    }
+  } finally {
+    reader.releaseLock();
+    python.kill();
+    await python.stdout.cancel();
+    await python.status;
+  }
+});
+
 Deno.test("send --json prints connected, sent, received and closed events", async () => {
   const server = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
   const result = await runCli([

@@ -245,7 +245,9 @@ class ListenSession implements SocketNotifier {
   }
 
   socketError(error: SocketError): void {
-    this.report(errorEvent(error));
+    // Lost datagrams are told even without -v: the output has a gap.
+    if (error.code === "overflow") this.#printer.emit(errorEvent(error));
+    else this.report(errorEvent(error));
     if (!this.#keepOpen && !this.#udp && !isCleanClose(error)) {
       this.#failure ??= error;
     }

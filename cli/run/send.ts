@@ -7,7 +7,7 @@ import type { EventPrinter } from "../_events.ts";
 import { ExitCode, signalExitCode, UsageError } from "../_exit.ts";
 import { CrlfEncoder } from "../_crlf.ts";
 import { idleError, isCleanClose } from "../_session_end.ts";
-import { readChunks, writeStdout } from "../_stdio.ts";
+import { readChunks, StdoutQueue } from "../_stdio.ts";
 import { clientTlsOf } from "../_tls_options.ts";
 import { familyOf, unixPathOf } from "../_options.ts";
 import { shutdownSignal } from "../_shutdown.ts";
@@ -91,7 +91,7 @@ export async function runSend(
   );
   try {
     // A --json reader that went away (`| head`) ends the session: 141.
-    return await Promise.race([
+    const code = await Promise.race([
       session.run(
         words.length > 0
           ? new TextEncoder().encode(words.join(" "))
@@ -100,6 +100,13 @@ export async function runSend(
       ...(printer ? [printer.broken.then(() => ExitCode.BrokenPipe)] : []),
       ...(signalled ? [signalled.then(signalExitCode)] : []),
     ]);
+    // Replies the kernel dropped never reached stdout: a gap, not a success.
+    const dropped = client.datagramsDropped;
+    if (code === ExitCode.Ok && dropped > 0) {
+      const { overflowError } = await import("../../lib/_kernel_drops.ts");
+      throw overflowError("receive from", client.peer, dropped);
+    }
+    return code;
   } catch (error) {
     // As on `listen`, whose stream says why a peer went.
     reportFailure(error, client.peer);
@@ -129,6 +136,7 @@ class Session {
   #report: EventPrinter | undefined;
   #lastActivity = Date.now();
   #crlf: CrlfEncoder | undefined;
+  #stdout = new StdoutQueue();
 
   constructor(
     client: SocketClient,
@@ -184,6 +192,7 @@ class Session {
     }
     // Counted from the end of the input, not from the last send.
     await Promise.race([receiving, delay(quitAfter)]);
+    await this.#stdout.drain();
     return 0;
   }
 
@@ -231,8 +240,21 @@ class Session {
     });
   }
 
-  /** Prints replies until the peer closes (resolves) or fails (rejects). */
+  /**
+   * Prints replies until the peer closes (resolves) or fails (rejects),
+   * once what came before is on stdout. A stdout failure wins: it is why
+   * the session ended.
+   */
   async #receive(): Promise<void> {
+    const received = await this.#receiveAll().then(
+      () => undefined,
+      (error) => ({ error }),
+    );
+    await this.#stdout.drain();
+    if (received) throw received.error;
+  }
+
+  async #receiveAll(): Promise<void> {
     const idle = this.#options.idleTimeout;
     while (true) {
       let data: Uint8Array;
@@ -262,7 +284,7 @@ class Session {
       }
       // With --json the events are the data; -x's block goes to stderr
       // before the bytes go to stdout.
-      if (!this.#printer?.json) await writeStdout(data);
+      if (!this.#printer?.json) await this.#stdout.write(data);
     }
   }
 }
