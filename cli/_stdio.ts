@@ -71,10 +71,22 @@ export class StdoutQueue {
   #failure: { error: unknown } | undefined;
   #limit: number;
   #write: (bytes: Uint8Array) => Promise<void>;
+  #onFailure: ((error: unknown) => void) | undefined;
 
-  constructor(limit = STDOUT_QUEUE_LIMIT, write = writeStdout) {
-    this.#limit = limit;
-    this.#write = write;
+  /**
+   * `onFailure` hears of a failed write at once, though nothing may be
+   * written or drained after it; `write` is stdout's by default.
+   */
+  constructor(
+    options: {
+      limit?: number;
+      write?: (bytes: Uint8Array) => Promise<void>;
+      onFailure?: (error: unknown) => void;
+    } = {},
+  ) {
+    this.#limit = options.limit ?? STDOUT_QUEUE_LIMIT;
+    this.#write = options.write ?? writeStdout;
+    this.#onFailure = options.onFailure;
   }
 
   /**
@@ -117,6 +129,7 @@ export class StdoutQueue {
     } catch (error) {
       this.#failure = { error };
       this.#chunks = [];
+      this.#onFailure?.(error);
       throw error;
     } finally {
       this.#flushing = undefined;

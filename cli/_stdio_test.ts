@@ -26,7 +26,7 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 
 Deno.test("StdoutQueue: what comes during a write goes out joined in the next one, in order", async () => {
   const writer = gatedWriter();
-  const queue = new StdoutQueue(1024, writer.write);
+  const queue = new StdoutQueue({ limit: 1024, write: writer.write });
   await queue.write(bytes("a"));
   await queue.write(bytes("b"));
   await queue.write(bytes("c"));
@@ -38,7 +38,7 @@ Deno.test("StdoutQueue: what comes during a write goes out joined in the next on
 
 Deno.test("StdoutQueue: past its limit, write waits for stdout", async () => {
   const writer = gatedWriter();
-  const queue = new StdoutQueue(4, writer.write);
+  const queue = new StdoutQueue({ limit: 4, write: writer.write });
   await queue.write(bytes("first"));
   let waited = true;
   const full = queue.write(bytes("12345")).then(() => waited = false);
@@ -51,7 +51,7 @@ Deno.test("StdoutQueue: past its limit, write waits for stdout", async () => {
 
 Deno.test("StdoutQueue: a failed write rejects drain and every later write", async () => {
   const writer = gatedWriter();
-  const queue = new StdoutQueue(1024, writer.write);
+  const queue = new StdoutQueue({ limit: 1024, write: writer.write });
   await queue.write(bytes("a"));
   writer.fail(new Deno.errors.BrokenPipe("gone"));
   await writer.open();

@@ -17,7 +17,7 @@ import {
 import { CrlfEncoder } from "../_crlf.ts";
 import { datagramsOf } from "../_datagram_input.ts";
 import { asSocketError, idleError, isCleanClose } from "../_session_end.ts";
-import { readChunks, writeStdout } from "../_stdio.ts";
+import { readChunks, StdoutQueue } from "../_stdio.ts";
 import { shutdownSignal } from "../_shutdown.ts";
 import { bindServer, listeningEvent } from "../_serving.ts";
 import { ExitCode, UsageError } from "../_exit.ts";
@@ -87,14 +87,18 @@ export async function runListen(
     session.ended,
   ]);
   session.stop();
-  const stopped = server.stop();
+  // Ends once the peers' data is on stdout: a peer's close is exit 0 only
+  // then, and a stdout that fails meanwhile decides the exit instead.
+  const stopped = server.stop().then(() => session.drain());
   // A signal stops at once: a peer's data stuck on its way to a stdout
   // nobody reads gets the stalled reader's time, as event output does,
   // and is then left behind (nc and ncat die at once).
-  await (signalled
+  const writeFailure = await (signalled
     ? Promise.race([
       stopped,
-      new Promise((done) => setTimeout(done, STALLED_MS)),
+      new Promise<undefined>((done) =>
+        setTimeout(() => done(undefined), STALLED_MS)
+      ),
     ])
     : stopped);
   session.report({
@@ -104,8 +108,9 @@ export async function runListen(
     bytesOut: session.bytesOut,
     messages: session.messages,
   });
-  if (typeof outcome === "number") return outcome;
-  throw outcome;
+  const ending = writeFailure ?? outcome;
+  if (typeof ending === "number") return ending;
+  throw ending;
 }
 
 /**
@@ -138,6 +143,7 @@ class ListenSession implements SocketNotifier {
   #sending = false;
   /** Set once the command ends: stdin is no longer sent anywhere. */
   #stopping = false;
+  #stdout: StdoutQueue;
 
   constructor(
     server: SocketServer,
@@ -150,6 +156,31 @@ class ListenSession implements SocketNotifier {
     this.#udp = server.protocol === "udp";
     this.#keepOpen = options.keepOpen ?? false;
     this.ended = new Promise((resolve) => this.#end = resolve);
+    // `| head -c 10`: the reader is gone; end as SIGPIPE would, silently.
+    // Any other failure (a full disk) ends every form too, in one line
+    // naming stdout, not as a failure of this peer.
+    this.#stdout = new StdoutQueue({
+      onFailure: (error) =>
+        this.#end(
+          error instanceof Deno.errors.BrokenPipe
+            ? ExitCode.BrokenPipe
+            : error as Error,
+        ),
+    });
+  }
+
+  /**
+   * Resolves once the peers' data is on stdout, with the write failure
+   * that ended the command instead, if one did.
+   */
+  drain(): Promise<number | Error | undefined> {
+    return this.#stdout.drain().then(
+      () => undefined,
+      (error) =>
+        error instanceof Deno.errors.BrokenPipe
+          ? ExitCode.BrokenPipe
+          : error as Error,
+    );
   }
 
   /** Prints `event` if `--json` or `-v` asked for events. */
@@ -194,18 +225,11 @@ class ListenSession implements SocketNotifier {
       });
       if (this.#printer.json) return;
     }
-    try {
-      await writeStdout(message);
-    } catch (error) {
-      // `| head -c 10`: the reader is gone; end as SIGPIPE would, silently.
-      // Any other failure (a full disk) ends every form too, in one line
-      // naming stdout, not as a failure of this peer.
-      this.#end(
-        error instanceof Deno.errors.BrokenPipe
-          ? ExitCode.BrokenPipe
-          : error as Error,
-      );
-    }
+    // A burst of datagrams goes out in one write while the socket is read
+    // on; past the queue's limit this waits, which paces a TCP peer.
+    await this.#stdout.write(message).catch(() => {
+      // The failure has ended the command (the queue's onFailure).
+    });
   }
 
   /**
