@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../tests/_assert.ts";
+import { assert, assertEquals, assertRejects } from "../tests/_assert.ts";
 import { StdoutQueue } from "./_stdio.ts";
 
 /** A writer whose writes finish only when the test says. */
@@ -49,12 +49,20 @@ Deno.test("StdoutQueue: past its limit, write waits for stdout", async () => {
   assertEquals(writer.written, ["first", "12345"]);
 });
 
-Deno.test("StdoutQueue: a failed write rejects drain and every later write", async () => {
+Deno.test("StdoutQueue: a failed write is told to onFailure at once, and rejects drain and every later write", async () => {
   const writer = gatedWriter();
-  const queue = new StdoutQueue({ limit: 1024, write: writer.write });
+  const heard: unknown[] = [];
+  const queue = new StdoutQueue({
+    limit: 1024,
+    write: writer.write,
+    onFailure: (error) => heard.push(error),
+  });
   await queue.write(bytes("a"));
   writer.fail(new Deno.errors.BrokenPipe("gone"));
   await writer.open();
+  // Told at once, before anyone writes or drains again.
+  assertEquals(heard.length, 1);
+  assert(heard[0] instanceof Deno.errors.BrokenPipe);
   await assertRejects(() => queue.drain(), Deno.errors.BrokenPipe);
   await assertRejects(() => queue.write(bytes("b")), Deno.errors.BrokenPipe);
   assertEquals(writer.written, ["a"]);
