@@ -108,9 +108,11 @@ export function toDenoError(error: Error): Error {
     return new Deno.errors.NotFound(`name or service not known`);
   }
   if (code === "ETIMEDOUT") return new Deno.errors.TimedOut(error.message);
+  // In the system's words, as Deno's own TLS path says them: node's
+  // "read ECONNRESET" and "write EPIPE" name a call, not what happened.
   if (code === "ECONNRESET") {
-    return new Deno.errors.ConnectionReset(error.message);
+    return new Deno.errors.ConnectionReset("Connection reset by peer");
   }
-  if (code === "EPIPE") return new Deno.errors.BrokenPipe(error.message);
+  if (code === "EPIPE") return new Deno.errors.BrokenPipe("Broken pipe");
   return error;
 }

@@ -398,6 +398,53 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "send --tls: a server that resets mid-input is exit 1 in the system's words on both TLS paths, not node's \"write EPIPE\"",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    for (const pair of [pki.good, pki.self]) {
+      const listener = Deno.listenTls({
+        hostname: "127.0.0.1",
+        port: 0,
+        cert: await Deno.readTextFile(pair.cert),
+        key: await Deno.readTextFile(pair.key),
+      });
+      // Reads a little, then closes with input unread: the kernel resets.
+      const served = (async () => {
+        const conn = await listener.accept();
+        await conn.handshake();
+        await conn.read(new Uint8Array(10));
+        conn.close();
+      })();
+      const ca = pair === pki.self ? pair.cert : pki.ca;
+      try {
+        const result = await runCli([
+          "send",
+          "--tls",
+          "--cacert",
+          ca,
+          "localhost",
+          String(listener.addr.port),
+        ], {
+          permissions: RW,
+          stdin: new Uint8Array(8 * 1024 * 1024),
+          timeoutMs: 20_000,
+        });
+        await served;
+        assertEquals(result.code, 1, result.stderr);
+        assertMatch(
+          result.stderr,
+          /^sockit: cannot (send to|receive from) "127\.0\.0\.1:\d+": (connection reset by peer|broken pipe)\n$/,
+        );
+      } finally {
+        listener.close();
+      }
+    }
+  },
+});
+
+Deno.test({
   name: "tls tests clean up their certificates",
   ...OPENSSL,
   async fn() {
