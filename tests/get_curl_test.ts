@@ -18,6 +18,7 @@ import {
   withScriptedServer,
   writeAll,
 } from "./_cli.ts";
+import { concatBytes } from "../lib/_bytes.ts";
 
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
@@ -662,6 +663,65 @@ Deno.test("get --compressed reports a corrupt gzip body with exit 1", async () =
       const raw = await get(["--compressed", "--raw", base]);
       assertEquals(raw.code, 0, raw.stderr);
       assert(raw.text.startsWith("HTTP/1.1 200 OK\r\n"));
+    },
+  );
+});
+
+Deno.test("get --compressed: a deflate body that runs until close and is cut short is exit 1 after what decoded (curl 7.88 exits 0)", async () => {
+  const text = "hello world ".repeat(1000);
+  const zlib = await compress(text, "deflate");
+  const untilClose = (body: Uint8Array) =>
+    concatBytes([
+      encoder.encode(
+        "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nConnection: close\r\n\r\n",
+      ),
+      body,
+    ]);
+  await withServer(
+    (path) =>
+      untilClose(
+        path === "/whole"
+          ? zlib
+          : path === "/no-checksum"
+          ? zlib.subarray(0, zlib.length - 4)
+          : zlib.subarray(0, zlib.length >> 1),
+      ),
+    async (base) => {
+      const whole = await get(["--compressed", `${base}/whole`]);
+      assertEquals([whole.code, whole.text], [0, text], whole.stderr);
+      for (const path of ["/half", "/no-checksum"]) {
+        const cut = await get(["--compressed", `${base}${path}`]);
+        assertEquals(cut.code, 1, path);
+        assert(text.startsWith(cut.text), "what decoded is written");
+        assertMatch(
+          cut.stderr,
+          /^sockit: bad response from "127\.0\.0\.1:\d+": cannot decode the deflate body: it is cut short \(its zlib stream has no end\)\n$/,
+        );
+      }
+    },
+  );
+});
+
+Deno.test("get --compressed: a gzip body with a second member or trailing bytes says so, exit 1", async () => {
+  const gzip = await compress("hello\n", "gzip");
+  await withServer(
+    (path) =>
+      response(
+        "200 OK",
+        ["Content-Encoding: gzip"],
+        path === "/twice"
+          ? concatBytes([gzip, gzip])
+          : concatBytes([gzip, encoder.encode("junk")]),
+      ),
+    async (base) => {
+      for (const path of ["/twice", "/junk"]) {
+        const result = await get(["--compressed", `${base}${path}`]);
+        assertEquals(result.code, 1, path);
+        assertMatch(
+          result.stderr,
+          /cannot decode the gzip body: it goes on after the end of its gzip stream \(a second gzip member or trailing bytes\)\n$/,
+        );
+      }
     },
   );
 });

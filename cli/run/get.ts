@@ -332,6 +332,7 @@ async function fetchOnce(
           decoder = ContentDecoder.for(
             headerList(head, "content-encoding"),
             body,
+            parser.framing === "close",
           );
         }
         if (writeBody && !options.raw) {
@@ -339,6 +340,7 @@ async function fetchOnce(
           unwrapper = ContentDecoder.for(
             transferCodings(head),
             inner ? (bytes) => inner.write(bytes) : body,
+            parser.framing === "close",
           );
         }
       }
