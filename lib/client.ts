@@ -125,8 +125,10 @@ export interface SocketClient extends AsyncDisposable {
    * UDP: datagrams the kernel dropped before they were received, because
    * they came faster than they were read (its receive buffer was full).
    * Read from the system while the client is open (Linux, where
-   * /proc/net/udp may be read), kept from `close()` on; 0 where it is not
-   * told, and always 0 over TCP.
+   * /proc/net/udp may be read: `--allow-all`), kept from `close()` on; 0
+   * where it is not told, and always 0 over TCP. A UDP server's peer
+   * handles say 0 too: the server's socket is shared, and its drops go to
+   * the notifier's `socketError` as an `"overflow"` error.
    */
   readonly datagramsDropped: number;
   /**
