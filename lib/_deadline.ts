@@ -32,6 +32,20 @@ export function withDeadline<T>(
 }
 
 /**
+ * A pause of `ms` that `wake()` ends early: `setTimeout`'s job without
+ * its first-use cost (see {@linkcode withDeadline}). Like an unref'd timer
+ * it keeps nothing alive: a pending socket or stdin read does that.
+ */
+export function pause(ms: number): { done: Promise<void>; wake(): void } {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const wait = Atomics.waitAsync(cell, 0, 0, Math.max(0, ms));
+  return {
+    done: wait.async ? wait.value.then(() => {}) : Promise.resolve(),
+    wake: () => void Atomics.notify(cell, 0),
+  };
+}
+
+/**
  * Rejects with `onTimeout()` after one macrotask, once pending I/O has been
  * polled. A `MessageChannel`, not `setTimeout(0)`: see `withDeadline`.
  */

@@ -11,6 +11,7 @@ import { readChunks, StdoutQueue } from "../_stdio.ts";
 import { clientTlsOf } from "../_tls_options.ts";
 import { familyOf, unixPathOf } from "../_options.ts";
 import { shutdownSignal } from "../_shutdown.ts";
+import { pause } from "../../lib/_deadline.ts";
 
 /** How long a UDP session waits for replies after its last send. */
 const UDP_QUIT_AFTER_MS = 1000;
@@ -289,6 +290,10 @@ class Session {
   }
 }
 
+/**
+ * Not `setTimeout`: its first use loads Deno's Node timers layer, ~10 ms
+ * in which a UDP reply burst that has just begun fills the socket's buffer.
+ */
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return pause(ms).done;
 }
