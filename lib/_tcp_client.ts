@@ -4,9 +4,12 @@ import { BaseClient } from "./_base_client.ts";
 import { ReceiveBuffer } from "./_receive_buffer.ts";
 import { type ReceiveMode, validateReceive } from "./_receive_mode.ts";
 import { withDeadline } from "./_deadline.ts";
-import { type StreamConn, TcpStream } from "./_tcp_stream.ts";
+import { MAX_READ_BUFFER, type StreamConn, TcpStream } from "./_tcp_stream.ts";
 import { toNetAddress } from "./_address.ts";
 import { socketError, toSocketError } from "./_socket_error_from.ts";
+
+/** A poll that found nothing: never seen outside `#readPending`. */
+const NOTHING_READY = new Error("nothing ready");
 
 /** A TCP (or TLS) connection, made by `createClient` or accepted by a server. */
 export class TcpClient extends BaseClient {
@@ -99,6 +102,7 @@ export class TcpClient extends BaseClient {
     this.assertOpen("receive from");
     const deadline = Date.now() + timeoutMs;
     while (true) {
+      if (mode === "*all" && this.#buffer.size > 0) await this.#readPending();
       const taken = this.#take(mode);
       if (taken) return taken;
       if (this.#ended) {
@@ -169,6 +173,20 @@ export class TcpClient extends BaseClient {
       this.#filling = undefined;
     });
     return this.#filling;
+  }
+
+  /**
+   * `"*all"` is everything pending, as in Renoise: one read takes at most
+   * the read buffer (1 KiB on a fresh connection), so what the socket
+   * still holds is read on, each read given one turn of the event loop,
+   * until it has nothing more ready (or a read buffer's worth is in).
+   */
+  async #readPending(): Promise<void> {
+    while (!this.#ended && this.#buffer.size < MAX_READ_BUFFER) {
+      const ready = await withDeadline(this.#fill(), 0, () => NOTHING_READY)
+        .then(() => true, () => false);
+      if (!ready) return;
+    }
   }
 
   #endError(): SocketError {

@@ -189,6 +189,18 @@ Deno.test("receive() serves *line, *all and n from one stream", async () => {
   });
 });
 
+Deno.test('receive("*all") returns everything pending, not one read\'s worth', async () => {
+  await withRawPeer(async (conn) => {
+    await conn.write(new Uint8Array(5000).fill(0x61));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }, async (port) => {
+    await using client = await createClient("127.0.0.1", port);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A fresh connection reads 1 KiB at a time: 1024 bytes came back.
+    assertEquals((await client.receiveBytes("*all", 1000)).length, 5000);
+  });
+});
+
 Deno.test("receive() returns the tail before close, then disconnected, then closed", async () => {
   await withRawPeer(async (conn) => {
     await conn.write(encode("partial"));
