@@ -52,6 +52,14 @@ export class NotifierDispatch {
     return this.#failed("socketMessage", client.peer, error);
   }
 
+  /**
+   * Reports a server's `filter` that threw for `peer`, who is refused: a
+   * filter is a callback too, and may stop neither server.
+   */
+  filterFailed(peer: NetAddress, error: unknown): Promise<void> {
+    return this.#failed("filter", peer, error);
+  }
+
   ended(client: SocketClient): Promise<void> {
     return this.#call(
       "socketEnded",

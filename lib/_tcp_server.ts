@@ -130,10 +130,18 @@ export class TcpServer implements SocketServer {
 
   async #serve(conn: Deno.Conn, dispatch: NotifierDispatch): Promise<void> {
     const peer = toNetAddress(conn.remoteAddr);
-    const reason = this.#settings.filter?.(peer) ??
-      (this.#clients.size >= this.#settings.maxConnections
-        ? "max-conns"
-        : undefined);
+    let reason: string | undefined;
+    try {
+      reason = this.#settings.filter?.(peer) ??
+        (this.#clients.size >= this.#settings.maxConnections
+          ? "max-conns"
+          : undefined);
+    } catch (error) {
+      // Refused: served by nobody, the connection would stay open unseen.
+      conn.close();
+      await dispatch.filterFailed(peer, error);
+      return;
+    }
     if (
       reason !== undefined || this.#state !== "running" || !this.#accepting
     ) {

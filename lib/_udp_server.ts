@@ -149,7 +149,14 @@ export class UdpServer implements SocketServer {
           }),
         );
       }
-      const reason = this.#filter?.(peer);
+      let reason: string | undefined;
+      try {
+        reason = this.#filter?.(peer);
+      } catch (error) {
+        // Its datagram is dropped; the throw must not end the receive loop.
+        await dispatch.filterFailed(peer, error);
+        continue;
+      }
       if (reason !== undefined) {
         // Once per sender, as `locked`: a refused sender's every datagram
         // would otherwise be an event.

@@ -203,6 +203,48 @@ Deno.test("a send the server itself cuts short (idle timeout, stop) is no error 
   stopped.close();
 });
 
+Deno.test("a filter that throws refuses the peer and reaches socketError", async () => {
+  const errors: SocketError[] = [];
+  const filter = () => {
+    throw new Error("filter boom");
+  };
+  const notifier: SocketNotifier = {
+    socketMessage: (client, message) => client.send(message),
+    socketError: (error) => void errors.push(error),
+  };
+  await using tcp = await createServer("127.0.0.1", 0, { filter });
+  tcp.run(notifier);
+  await using udp = await createServer("127.0.0.1", 0, {
+    protocol: "udp",
+    filter,
+  });
+  udp.run(notifier);
+  // The connection was left open, unserved and unreported.
+  await using tcpClient = await createClient("127.0.0.1", tcp.localPort);
+  const refused = await assertRejects(
+    () => tcpClient.receive("*all", 2000),
+    SocketError,
+  );
+  assertEquals((refused as SocketError).code, "disconnected");
+  // The throw ended the UDP receive loop as an unhandled rejection.
+  await using udpClient = await createClient("127.0.0.1", udp.localPort, {
+    protocol: "udp",
+  });
+  await udpClient.send("one");
+  await udpClient.send("two");
+  await eventually(() => errors.length === 3);
+  assert(udp.isRunning);
+  assertEquals(errors.map((error) => error.code), [
+    "callback",
+    "callback",
+    "callback",
+  ]);
+  assertEquals(
+    errors[0]!.message,
+    `Cannot handle "127.0.0.1:${tcpClient.localPort}": filter threw: filter boom`,
+  );
+});
+
 Deno.test("filter refuses a TCP peer and a UDP peer with an event", async () => {
   const rejected: string[] = [];
   const deny = () => "denied";
