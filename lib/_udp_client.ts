@@ -58,19 +58,25 @@ export class UdpClient extends BaseClient {
   ): Promise<Uint8Array> {
     validateReceive(mode, timeoutMs);
     this.assertOpen("receive from");
-    this.#pending ??= this.#nextFromPeer();
+    const deadline = Date.now() + timeoutMs;
     let datagram: Uint8Array;
-    try {
-      datagram = await withDeadline(
-        this.#pending,
-        timeoutMs,
-        () =>
-          socketError("timeout", "receive from", this.peer, {
-            detail: `timed out after ${timeoutMs} ms`,
-          }),
-      );
-    } catch (error) {
-      throw this.fail(toSocketError(error, "receive from", this.peer));
+    while (true) {
+      const pending = this.#pending ??= this.#nextFromPeer();
+      try {
+        datagram = await withDeadline(
+          pending,
+          Math.max(0, deadline - Date.now()),
+          () =>
+            socketError("timeout", "receive from", this.peer, {
+              detail: `timed out after ${timeoutMs} ms`,
+            }),
+        );
+      } catch (error) {
+        throw this.fail(toSocketError(error, "receive from", this.peer));
+      }
+      // Concurrent receives wait on the same datagram: the first to wake
+      // takes it, the others wait for the next rather than return it again.
+      if (this.#pending === pending) break;
     }
     this.bytesReceived += datagram.length;
     // The next receive is in flight while the caller handles this one, so

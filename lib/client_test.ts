@@ -424,6 +424,34 @@ Deno.test("a UDP client only receives its own peer's datagrams", async () => {
   stranger.close();
 });
 
+Deno.test("concurrent UDP receives each get their own datagram", async () => {
+  const peer = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  await using client = await createClient(
+    "127.0.0.1",
+    (peer.addr as Deno.NetAddr).port,
+    { protocol: "udp" },
+  );
+  const target: Deno.NetAddr = {
+    transport: "udp",
+    hostname: client.localAddress,
+    port: client.localPort,
+  };
+  const first = client.receive("*all", 2000);
+  const second = client.receive("*all", 2000);
+  await peer.send(encode("one"), target);
+  await peer.send(encode("two"), target);
+  await peer.send(encode("three"), target);
+  // Both returned "one", and "two" was lost.
+  assertEquals([await first, await second], ["one", "two"]);
+  assertEquals(await client.receive("*all", 2000), "three");
+  assertEquals(client.bytesReceived, 11);
+  peer.close();
+});
+
 Deno.test("100 TCP clients and 20 UDP peers at once each get their own replies", async () => {
   const tcp = await createServer("127.0.0.1", 0);
   tcp.run({ socketMessage: (client, message) => client.send(message) });
