@@ -131,11 +131,14 @@ export class TcpStream {
     try {
       let offset = 0;
       while (offset < data.length) {
-        offset += await this.conn.write(
+        const written = await this.conn.write(
           offset === 0 ? data : data.subarray(offset),
         );
+        offset += written;
+        // Counted per write: a large send cut short by a reset has still
+        // put its first megabytes on the wire, and `bytesSent` says so.
+        this.bytesWritten += written;
       }
-      this.bytesWritten += data.length;
     } finally {
       this.#pendingWrites--;
     }

@@ -424,6 +424,26 @@ Deno.test("a UDP client only receives its own peer's datagrams", async () => {
   stranger.close();
 });
 
+Deno.test("bytesSent counts what a send cut short by a reset wrote", async () => {
+  await withRawPeer(async (conn) => {
+    await conn.read(new Uint8Array(1024));
+    // Unread data in its buffer: the close is a reset.
+  }, async (port) => {
+    const client = await createClient("127.0.0.1", port);
+    const size = 64 << 20;
+    assertEquals(
+      await codeOf(client.send(new Uint8Array(size))),
+      "disconnected",
+    );
+    // It stayed 0 until the whole send had been written.
+    assert(
+      client.bytesSent > 0 && client.bytesSent < size,
+      `${client.bytesSent}`,
+    );
+    client.close();
+  });
+});
+
 Deno.test("concurrent UDP receives each get their own datagram", async () => {
   const peer = Deno.listenDatagram({
     transport: "udp",
