@@ -65,8 +65,13 @@ export class TcpClient extends BaseClient {
     return this.stream.bytesWritten;
   }
 
+  /**
+   * What `receive` has handed out (line endings included): bytes read ahead
+   * and still buffered (`"*all"` reads on while more is ready) are not yet
+   * received, or a session cut short would count what nobody was given.
+   */
   get bytesReceived(): number {
-    return this.stream.bytesRead;
+    return this.stream.bytesRead - (this.#received?.size ?? 0);
   }
 
   send(message: string | Uint8Array): Promise<void> {

@@ -119,7 +119,10 @@ export interface SocketClient extends AsyncDisposable {
   readonly tls?: TlsInfo;
   /** Bytes written to the peer so far. */
   readonly bytesSent: number;
-  /** Bytes received from the peer so far. */
+  /**
+   * Bytes received from the peer so far: for a client, those `receive`
+   * has returned (line endings included), not those it holds read ahead.
+   */
   readonly bytesReceived: number;
   /**
    * UDP: datagrams the kernel dropped before they were received, because

@@ -201,6 +201,20 @@ Deno.test('receive("*all") returns everything pending, not one read\'s worth', a
   });
 });
 
+Deno.test("bytesReceived counts what receive handed out, not what it holds read ahead", async () => {
+  await withRawPeer(async (conn) => {
+    await conn.write(encode("one\ntwo\n" + "x".repeat(3000)));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }, async (port) => {
+    await using client = await createClient("127.0.0.1", port);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assertEquals(await client.receive("*line", 1000), "one");
+    assertEquals(client.bytesReceived, 4);
+    assertEquals((await client.receiveBytes("*all", 1000)).length, 3004);
+    assertEquals(client.bytesReceived, 3008);
+  });
+});
+
 Deno.test("receive() returns the tail before close, then disconnected, then closed", async () => {
   await withRawPeer(async (conn) => {
     await conn.write(encode("partial"));
