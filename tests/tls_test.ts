@@ -336,19 +336,32 @@ Deno.test({
   },
 });
 
+/**
+ * Runs `serve` against a TLS listener with a CA's certificate (Deno's own
+ * TLS path) and then a trusted self-signed one (node:tls), each with the
+ * `--cacert` that trusts it; closing the listener is `serve`'s.
+ */
+async function onBothTlsPaths(
+  serve: (listener: Deno.TlsListener, ca: string) => Promise<void>,
+): Promise<void> {
+  const pki = await pkiReady;
+  for (const pair of [pki.good, pki.self]) {
+    const listener = Deno.listenTls({
+      hostname: "127.0.0.1",
+      port: 0,
+      cert: await Deno.readTextFile(pair.cert),
+      key: await Deno.readTextFile(pair.key),
+    });
+    await serve(listener, pair === pki.self ? pair.cert : pki.ca);
+  }
+}
+
 Deno.test({
   name:
     "send --tls: input after the server's early answer and close_notify still reaches it, with a CA's certificate and a trusted self-signed one",
   ...OPENSSL,
   async fn() {
-    const pki = await pkiReady;
-    for (const pair of [pki.good, pki.self]) {
-      const listener = Deno.listenTls({
-        hostname: "127.0.0.1",
-        port: 0,
-        cert: await Deno.readTextFile(pair.cert),
-        key: await Deno.readTextFile(pair.key),
-      });
+    await onBothTlsPaths(async (listener, ca) => {
       // Answers at once, half-closes (close_notify, FIN), then reads on.
       const served = (async () => {
         const conn = await listener.accept();
@@ -366,7 +379,6 @@ Deno.test({
         }
         return new TextDecoder().decode(concatBytes(chunks));
       })();
-      const ca = pair === pki.self ? pair.cert : pki.ca;
       const child = cliCommand([
         "send",
         "--tls",
@@ -393,7 +405,7 @@ Deno.test({
       } finally {
         listener.close();
       }
-    }
+    });
   },
 });
 
@@ -402,14 +414,7 @@ Deno.test({
     "send --tls: a server that resets mid-input is exit 1 in the system's words on both TLS paths, not node's \"write EPIPE\"",
   ...OPENSSL,
   async fn() {
-    const pki = await pkiReady;
-    for (const pair of [pki.good, pki.self]) {
-      const listener = Deno.listenTls({
-        hostname: "127.0.0.1",
-        port: 0,
-        cert: await Deno.readTextFile(pair.cert),
-        key: await Deno.readTextFile(pair.key),
-      });
+    await onBothTlsPaths(async (listener, ca) => {
       // Reads a little, then closes with input unread: the kernel resets.
       const served = (async () => {
         const conn = await listener.accept();
@@ -417,7 +422,6 @@ Deno.test({
         await conn.read(new Uint8Array(10));
         conn.close();
       })();
-      const ca = pair === pki.self ? pair.cert : pki.ca;
       try {
         const result = await runCli([
           "send",
@@ -440,7 +444,7 @@ Deno.test({
       } finally {
         listener.close();
       }
-    }
+    });
   },
 });
 
