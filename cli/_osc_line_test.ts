@@ -181,6 +181,11 @@ Deno.test("values: the forms oscsend and oscdump write, and their limits", () =>
   const parse = (types: string, ...values: string[]) =>
     parseOscArguments(types, values.map((text) => ({ text, quoted: true })));
   assertEquals(parse("i", "0x10"), [{ type: "i", value: 16 }]);
+  // A sign before hex, as h takes it: Number() alone reads neither.
+  assertEquals(parse("i", "-0x10"), [{ type: "i", value: -16 }]);
+  assertEquals(parse("i", "+0x10"), [{ type: "i", value: 16 }]);
+  assertEquals(parse("i", "-0x80000000"), [{ type: "i", value: -2147483648 }]);
+  assertThrows(() => parse("i", "0x80000000"), UsageError, "int32");
   assertEquals(parse("i", "-2147483648"), [{ type: "i", value: -2147483648 }]);
   assertEquals(parse("h", "-9223372036854775808"), [{
     type: "h",

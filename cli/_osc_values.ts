@@ -148,7 +148,8 @@ function parseValue(
   };
   switch (type) {
     case "i": {
-      const value = INTEGER.test(text) ? Number(text) : NaN;
+      // Through BigInt, as h: Number() reads 0x10 but not -0x10 or +0x10.
+      const value = INTEGER.test(text) ? Number(toBigInt(text)) : NaN;
       if (!Number.isInteger(value) || (value | 0) !== value) bad("an int32");
       return { type, value };
     }
