@@ -211,6 +211,46 @@ Deno.test("osc dump osc.tcp://:0: size prefix and SLIP (auto), a SLIP stream ope
   }
 });
 
+Deno.test("osc dump -T: stopped counts every byte its connections sent, framing and garbage too", async () => {
+  const dump = await LineProcess.sockit(["osc", "dump", "-T", "-v", "0"]);
+  let code: number;
+  try {
+    const message = encodeOsc({ address: "/a", args: [] });
+    for (
+      const stream of [
+        frameSize(message),
+        new TextEncoder().encode("GARBAGE\r\n"),
+      ]
+    ) {
+      const conn = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: dump.port,
+      });
+      await conn.write(stream);
+      conn.close();
+    }
+    await dump.waitFor(
+      (all) => all.filter((l) => l.includes("disconnected")).length === 2,
+      10_000,
+      true,
+    );
+  } finally {
+    code = await dump.stop();
+  }
+  assertEquals(code, 0);
+  // Each connection's closed line counts what it sent; the total must too.
+  const sent = dump.errors
+    .map((l) => /disconnected \((\d+) bytes\)/.exec(l)?.[1])
+    .reduce((sum, n) => sum + Number(n ?? 0), 0);
+  assertEquals(sent, 4 + 8 + 9);
+  assert(
+    dump.errors.includes(
+      `stopped: 2 connections, ${sent} bytes in, 0 bytes out`,
+    ),
+    dump.errors.join("\n"),
+  );
+});
+
 Deno.test("osc dump --forward passes every packet on unchanged", async () => {
   const target = new PacketCatcher();
   const dump = await LineProcess.sockit([

@@ -44,7 +44,9 @@ export async function runOscDump(
   server.run(oscNotifier({
     oscPacket(packet) {
       packets++;
-      bytesIn += packet.length;
+      // A datagram is its packet; a TCP stream also holds framing and bytes
+      // that frame nothing, which its closed line counts (socketClosed).
+      if (protocol === "udp") bytesIn += packet.length;
       return forward?.send(packet);
     },
     oscMessage(message, info) {
@@ -66,6 +68,7 @@ export async function runOscDump(
       }
     },
     socketClosed(client: SocketClient) {
+      bytesIn += client.bytesReceived;
       if (json || options.verbose) {
         news.emit(closedEvent(client));
       }
