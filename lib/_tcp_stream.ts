@@ -44,6 +44,11 @@ export class TcpStream {
   readonly conn: StreamConn;
   bytesRead = 0;
   bytesWritten = 0;
+  /**
+   * Whether the last read filled the buffer: only then can the socket hold
+   * more right now (a shorter read took all it had).
+   */
+  lastReadFilled = false;
   #buffer = new Uint8Array(INITIAL_READ_BUFFER);
   #writes: Promise<void> = settled;
   #pendingWrites = 0;
@@ -92,6 +97,7 @@ export class TcpStream {
     const buffer = this.#buffer;
     const started = this.#started;
     this.bytesRead += count;
+    this.lastReadFilled = count === buffer.length;
     if (count === buffer.length || started !== 0) {
       this.#resize(count, started === 0 ? 0 : performance.now() - started);
     }
