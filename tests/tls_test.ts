@@ -339,7 +339,7 @@ Deno.test({
 /**
  * Runs `serve` against a TLS listener with a CA's certificate (Deno's own
  * TLS path) and then a trusted self-signed one (node:tls), each with the
- * `--cacert` that trusts it; closing the listener is `serve`'s.
+ * `--cacert` that trusts it, and closes the listener after.
  */
 async function onBothTlsPaths(
   serve: (listener: Deno.TlsListener, ca: string) => Promise<void>,
@@ -352,7 +352,11 @@ async function onBothTlsPaths(
       cert: await Deno.readTextFile(pair.cert),
       key: await Deno.readTextFile(pair.key),
     });
-    await serve(listener, pair === pki.self ? pair.cert : pki.ca);
+    try {
+      await serve(listener, pair === pki.self ? pair.cert : pki.ca);
+    } finally {
+      listener.close();
+    }
   }
 }
 
@@ -387,24 +391,20 @@ Deno.test({
         "localhost",
         String(listener.addr.port),
       ], RW).spawn();
-      try {
-        // The input comes only once the answer and its close_notify did.
-        const reader = child.stdout.getReader();
-        const first = await reader.read();
-        assertEquals(new TextDecoder().decode(first.value), "early\n");
-        reader.releaseLock();
-        const writer = child.stdin.getWriter();
-        await writer.write(new TextEncoder().encode("late\n"));
-        await writer.close();
-        const status = await child.output();
-        assertEquals(
-          [status.code, await served],
-          [0, "late\n"],
-          new TextDecoder().decode(status.stderr),
-        );
-      } finally {
-        listener.close();
-      }
+      // The input comes only once the answer and its close_notify did.
+      const reader = child.stdout.getReader();
+      const first = await reader.read();
+      assertEquals(new TextDecoder().decode(first.value), "early\n");
+      reader.releaseLock();
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("late\n"));
+      await writer.close();
+      const status = await child.output();
+      assertEquals(
+        [status.code, await served],
+        [0, "late\n"],
+        new TextDecoder().decode(status.stderr),
+      );
     });
   },
 });
@@ -422,28 +422,24 @@ Deno.test({
         await conn.read(new Uint8Array(10));
         conn.close();
       })();
-      try {
-        const result = await runCli([
-          "send",
-          "--tls",
-          "--cacert",
-          ca,
-          "localhost",
-          String(listener.addr.port),
-        ], {
-          permissions: RW,
-          stdin: new Uint8Array(8 * 1024 * 1024),
-          timeoutMs: 20_000,
-        });
-        await served;
-        assertEquals(result.code, 1, result.stderr);
-        assertMatch(
-          result.stderr,
-          /^sockit: cannot (send to|receive from) "127\.0\.0\.1:\d+": (connection reset by peer|broken pipe)\n$/,
-        );
-      } finally {
-        listener.close();
-      }
+      const result = await runCli([
+        "send",
+        "--tls",
+        "--cacert",
+        ca,
+        "localhost",
+        String(listener.addr.port),
+      ], {
+        permissions: RW,
+        stdin: new Uint8Array(8 * 1024 * 1024),
+        timeoutMs: 20_000,
+      });
+      await served;
+      assertEquals(result.code, 1, result.stderr);
+      assertMatch(
+        result.stderr,
+        /^sockit: cannot (send to|receive from) "127\.0\.0\.1:\d+": (connection reset by peer|broken pipe)\n$/,
+      );
     });
   },
 });
