@@ -337,12 +337,13 @@ Deno.test({
 });
 
 /**
- * Runs `serve` against a TLS listener with a CA's certificate (Deno's own
- * TLS path) and then a trusted self-signed one (node:tls), each with the
- * `--cacert` that trusts it, and closes the listener after.
+ * Runs `serve` with a TLS server's first connection (handshaken) and the
+ * `sockit send --tls` arguments that reach it: once with a CA's
+ * certificate (Deno's own TLS path), once with a trusted self-signed one
+ * (node:tls). The listener is closed after each.
  */
 async function onBothTlsPaths(
-  serve: (listener: Deno.TlsListener, ca: string) => Promise<void>,
+  serve: (accepted: Promise<Deno.TlsConn>, send: string[]) => Promise<void>,
 ): Promise<void> {
   const pki = await pkiReady;
   for (const pair of [pki.good, pki.self]) {
@@ -352,8 +353,23 @@ async function onBothTlsPaths(
       cert: await Deno.readTextFile(pair.cert),
       key: await Deno.readTextFile(pair.key),
     });
+    const accepted = (async () => {
+      const conn = await listener.accept();
+      await conn.handshake();
+      return conn;
+    })();
+    // A case that fails before accepting: the close then rejects this.
+    accepted.catch(() => {});
+    const ca = pair === pki.self ? pair.cert : pki.ca;
     try {
-      await serve(listener, pair === pki.self ? pair.cert : pki.ca);
+      await serve(accepted, [
+        "send",
+        "--tls",
+        "--cacert",
+        ca,
+        "localhost",
+        String(listener.addr.port),
+      ]);
     } finally {
       listener.close();
     }
@@ -365,11 +381,10 @@ Deno.test({
     "send --tls: input after the server's early answer and close_notify still reaches it, with a CA's certificate and a trusted self-signed one",
   ...OPENSSL,
   async fn() {
-    await onBothTlsPaths(async (listener, ca) => {
+    await onBothTlsPaths(async (accepted, send) => {
       // Answers at once, half-closes (close_notify, FIN), then reads on.
       const served = (async () => {
-        const conn = await listener.accept();
-        await conn.handshake();
+        const conn = await accepted;
         await conn.write(new TextEncoder().encode("early\n"));
         await conn.closeWrite();
         const chunks: Uint8Array[] = [];
@@ -383,14 +398,7 @@ Deno.test({
         }
         return new TextDecoder().decode(concatBytes(chunks));
       })();
-      const child = cliCommand([
-        "send",
-        "--tls",
-        "--cacert",
-        ca,
-        "localhost",
-        String(listener.addr.port),
-      ], RW).spawn();
+      const child = cliCommand(send, RW).spawn();
       // The input comes only once the answer and its close_notify did.
       const reader = child.stdout.getReader();
       const first = await reader.read();
@@ -414,22 +422,14 @@ Deno.test({
     "send --tls: a server that resets mid-input is exit 1 in the system's words on both TLS paths, not node's \"write EPIPE\"",
   ...OPENSSL,
   async fn() {
-    await onBothTlsPaths(async (listener, ca) => {
+    await onBothTlsPaths(async (accepted, send) => {
       // Reads a little, then closes with input unread: the kernel resets.
       const served = (async () => {
-        const conn = await listener.accept();
-        await conn.handshake();
+        const conn = await accepted;
         await conn.read(new Uint8Array(10));
         conn.close();
       })();
-      const result = await runCli([
-        "send",
-        "--tls",
-        "--cacert",
-        ca,
-        "localhost",
-        String(listener.addr.port),
-      ], {
+      const result = await runCli(send, {
         permissions: RW,
         stdin: new Uint8Array(8 * 1024 * 1024),
         timeoutMs: 20_000,
