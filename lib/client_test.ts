@@ -407,35 +407,40 @@ Deno.test("UDP carries an empty datagram, 65,507 bytes, and rejects 65,508", asy
   await server.stop();
 });
 
-Deno.test("a UDP client only receives its own peer's datagrams", async () => {
+/** A raw UDP peer, a sockit UDP client of it, and the client's address. */
+async function udpClientOfPeer() {
   const peer = Deno.listenDatagram({
     transport: "udp",
     hostname: "127.0.0.1",
     port: 0,
   });
-  const stranger = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  await using client = await createClient(
+  const client = await createClient(
     "127.0.0.1",
     (peer.addr as Deno.NetAddr).port,
-    {
-      protocol: "udp",
-    },
+    { protocol: "udp" },
   );
   const target: Deno.NetAddr = {
     transport: "udp",
     hostname: client.localAddress,
     port: client.localPort,
   };
+  return { peer, client, target };
+}
+
+Deno.test("a UDP client only receives its own peer's datagrams", async () => {
+  const { peer, client, target } = await udpClientOfPeer();
+  const stranger = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
   await stranger.send(encode("not for you"), target);
   await peer.send(encode("hello\r\n"), target);
   assertEquals(await client.receive("*line", 2000), "hello");
   assertEquals(await codeOf(client.receive("*all", 100)), "timeout");
   peer.close();
   stranger.close();
+  client.close();
 });
 
 Deno.test("bytesSent counts what a send cut short by a reset wrote", async () => {
@@ -459,21 +464,7 @@ Deno.test("bytesSent counts what a send cut short by a reset wrote", async () =>
 });
 
 Deno.test("concurrent UDP receives each get their own datagram", async () => {
-  const peer = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  await using client = await createClient(
-    "127.0.0.1",
-    (peer.addr as Deno.NetAddr).port,
-    { protocol: "udp" },
-  );
-  const target: Deno.NetAddr = {
-    transport: "udp",
-    hostname: client.localAddress,
-    port: client.localPort,
-  };
+  const { peer, client, target } = await udpClientOfPeer();
   const first = client.receive("*all", 2000);
   const second = client.receive("*all", 2000);
   await peer.send(encode("one"), target);
@@ -484,6 +475,7 @@ Deno.test("concurrent UDP receives each get their own datagram", async () => {
   assertEquals(await client.receive("*all", 2000), "three");
   assertEquals(client.bytesReceived, 11);
   peer.close();
+  client.close();
 });
 
 Deno.test("100 TCP clients and 20 UDP peers at once each get their own replies", async () => {
