@@ -21,6 +21,8 @@ export class TcpClient extends BaseClient {
   #received: ReceiveBuffer | undefined;
   #filling: Promise<void> | undefined;
   #ended = false;
+  /** `closeWrite()` was called: sending is over, by our own choice. */
+  #writeClosed = false;
   #readError: unknown;
   #serverSide: boolean;
   #keepSendingAfterEof: boolean;
@@ -77,6 +79,15 @@ export class TcpClient extends BaseClient {
   send(message: string | Uint8Array): Promise<void> {
     if (!this.isOpen) {
       return Promise.reject(socketError("closed", "send to", this.peer));
+    }
+    if (this.#writeClosed) {
+      // Not the peer's failure, as the system's "broken pipe" would say:
+      // the connection is as it was, and replies still arrive.
+      return Promise.reject(
+        socketError("closed", "send to", this.peer, {
+          detail: "its sending side is closed: closeWrite() was called",
+        }),
+      );
     }
     const sent = this.stream.write(this.encode(message)).catch((error) => {
       const failure = toSocketError(error, "send to", this.peer);
@@ -135,6 +146,9 @@ export class TcpClient extends BaseClient {
 
   async closeWrite(): Promise<void> {
     this.assertOpen("send to");
+    // A second half-close is harmless, as shutdown(2) twice is.
+    if (this.#writeClosed) return;
+    this.#writeClosed = true;
     await this.stream.drain();
     try {
       await this.stream.conn.closeWrite();

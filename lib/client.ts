@@ -163,7 +163,10 @@ export interface SocketClient extends AsyncDisposable {
    * @returns The bytes received.
    */
   receiveBytes(mode: ReceiveMode, timeoutMs?: number): Promise<Uint8Array>;
-  /** Half-closes a TCP connection: the peer sees EOF, replies still arrive. */
+  /**
+   * Half-closes a TCP connection: the peer sees EOF, replies still arrive.
+   * A `send` after it fails with `"closed"`; a second call does nothing.
+   */
   closeWrite(): Promise<void>;
   /** Closes the socket; further use fails with `"closed"`. */
   close(): void;

@@ -369,6 +369,25 @@ Deno.test("closeWrite() half-closes: the server still replies after EOF", async 
   await server.stop();
 });
 
+Deno.test("a send after our own closeWrite() is 'closed', not a peer's failure", async () => {
+  const server = await createServer("127.0.0.1", 0);
+  server.run({ socketMessage: (client, message) => client.send(message) });
+  await using client = await createClient("127.0.0.1", server.localPort);
+  await client.send("once");
+  await client.closeWrite();
+  // Twice is harmless, as shutdown(2) is.
+  await client.closeWrite();
+  const error = await assertRejects(
+    () => client.send("more"),
+    SocketError,
+    "closeWrite()",
+  );
+  assertEquals((error as SocketError).code, "closed");
+  // Our own mistake leaves the connection as it was: the reply still comes.
+  assertEquals(await client.receive(4, 2000), "once");
+  await server.stop();
+});
+
 Deno.test("TCP round-trips all 256 byte values and 1 MiB unchanged", async () => {
   const server = await createServer("127.0.0.1", 0);
   server.run({ socketMessage: (client, message) => client.send(message) });

@@ -11,7 +11,8 @@
  * - `"disconnected"`: the peer closed or reset the connection.
  * - `"refused"`, `"unreachable"`, `"not-found"` (DNS), `"address-in-use"`,
  *   `"permission-denied"`, `"tls"`: connect, listen or handshake failures.
- * - `"closed"`: the socket was used after `close()`.
+ * - `"closed"`: the socket was used after `close()`, or sent to after
+ *   `closeWrite()`.
  * - `"truncated"`: a datagram filled the whole receive buffer.
  * - `"overflow"`: the system dropped datagrams sent to a UDP socket because
  *   they came faster than they were read; the message says how many.
