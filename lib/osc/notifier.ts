@@ -130,16 +130,18 @@ class OscReceiver implements SocketNotifier {
     const deframer = this.#streams.get(client);
     this.#streams.delete(client);
     const pending = deframer?.pending ?? 0;
-    const closed = this.#handlers.socketClosed?.(client);
-    if (pending === 0) return closed;
-    return Promise.resolve(closed).then(() =>
-      this.#handlers.socketError?.(
-        socketError("malformed", "receive from", client.peer, {
-          detail: `OSC stream closed inside a packet (${pending} byte${
-            pending === 1 ? "" : "s"
-          } held)`,
-        }),
-      )
+    if (pending === 0) return this.#handlers.socketClosed?.(client);
+    // What went wrong with a connection comes before its end, as a reset's
+    // error does.
+    const reported = this.#handlers.socketError?.(
+      socketError("malformed", "receive from", client.peer, {
+        detail: `OSC stream closed inside a packet (${pending} byte${
+          pending === 1 ? "" : "s"
+        } held)`,
+      }),
+    );
+    return Promise.resolve(reported).then(() =>
+      this.#handlers.socketClosed?.(client)
     );
   }
 

@@ -95,3 +95,30 @@ Deno.test("OSC notifier over TCP: a stream that cannot be framed is reported and
   conn.close();
   await server.stop();
 });
+
+Deno.test("OSC notifier over TCP: a stream that ends inside a packet is reported before it is closed", async () => {
+  const server = await createServer("127.0.0.1", 0, { protocol: "tcp" });
+  const order: string[] = [];
+  const closed = Promise.withResolvers<void>();
+  server.run(oscNotifier({
+    socketError: (error) => {
+      order.push(`error: ${error.message}`);
+    },
+    socketClosed: () => {
+      order.push("closed");
+      closed.resolve();
+    },
+  }, { framing: "size" }));
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.localPort,
+  });
+  // A size prefix of 16, then only 4 of its bytes.
+  await conn.write(new Uint8Array([0, 0, 0, 16, 0x2f, 0x61, 0, 0]));
+  conn.close();
+  await closed.promise;
+  await server.stop();
+  assertEquals(order.length, 2);
+  assertMatch(order[0]!, /^error: .*closed inside a packet \(8 bytes held\)$/);
+  assertEquals(order[1], "closed");
+});
