@@ -636,6 +636,55 @@ Deno.test("listen -q with stdin already ended waits for a client, then quits tha
   assert(Date.now() - arrived >= 250, `${Date.now() - arrived} ms`);
 });
 
+Deno.test("listen -q: an upload slower than -q still arrives whole; the count starts once the peer is quiet", async () => {
+  const listener = await Listener.start(["-q", "300ms"]);
+  await listener.endInput();
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: listener.port,
+  });
+  // 1.5 s of upload, a chunk every 100 ms: five times -q, never quiet.
+  const upload = randomBytes(15 * 64 * 1024);
+  let lastByte = 0;
+  for (let offset = 0; offset < upload.length; offset += 64 * 1024) {
+    await writeAll(conn, upload.subarray(offset, offset + 64 * 1024));
+    lastByte = Date.now();
+    await sleep(100);
+  }
+  const result = await listener.result();
+  conn.close();
+  assertEquals(result.code, 0, listener.stderr);
+  assertEquals(result.stdout.length, upload.length);
+  assertEquals(await sha256(result.stdout), await sha256(upload));
+  assert(Date.now() - lastByte >= 250, `${Date.now() - lastByte} ms`);
+});
+
+Deno.test("listen -u -q: datagrams that keep coming past -q are all written", async () => {
+  const listener = await Listener.start(["-u", "-q", "300ms"]);
+  await listener.endInput();
+  const socket = Deno.listenDatagram({
+    hostname: "127.0.0.1",
+    port: 0,
+    transport: "udp",
+  });
+  const target = {
+    hostname: "127.0.0.1",
+    port: listener.port,
+    transport: "udp" as const,
+  };
+  let sent = "";
+  for (let i = 0; i < 12; i++) {
+    const line = `datagram ${i}\n`;
+    await socket.send(new TextEncoder().encode(line), target);
+    sent += line;
+    await sleep(100);
+  }
+  const result = await listener.result();
+  socket.close();
+  assertEquals(result.code, 0, listener.stderr);
+  assertEquals(result.text, sent);
+});
+
 Deno.test("listen -u -i: silence after the first datagram is exit 1; stdin sent counts as activity", async () => {
   const listener = await Listener.start(["-u", "-i", "600ms"]);
   const python = runPython(

@@ -76,7 +76,7 @@ export function listenCommand(command: Command): void {
     )
     .option(
       "-q, --quit-after <duration>",
-      "end (exit 0) this long after the input ends",
+      "end (exit 0) this long after the input ends and the peer is quiet",
       parseDurationOrZero,
     )
     .option("-C, --crlf", "send LF line endings as CRLF")

@@ -330,8 +330,25 @@ class ListenSession implements SocketNotifier {
       while (this.#peers.size === 0) {
         await new Promise<void>((resolve) => this.#peerArrived = resolve);
       }
-      setTimeout(() => this.#end(0), quitAfter);
+      this.#quitWhenQuiet(quitAfter, Date.now());
     }
+  }
+
+  /**
+   * `-q`: ends the command `ms` after `from`, or after the peers' last
+   * byte if later. An absolute count cut an upload that lasted longer than
+   * `-q` (`listen -q 1 </dev/null >upload.bin` kept 1.3 of 5 MB), where
+   * the point of `-q` there is to wait for the upload; a peer that stays
+   * silent still ends it on time.
+   */
+  async #quitWhenQuiet(ms: number, from: number): Promise<void> {
+    while (true) {
+      // Only peers' data moves #lastActivity now: stdin has ended.
+      const left = Math.max(from, this.#lastActivity) + ms - Date.now();
+      if (left <= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, left));
+    }
+    this.#end(0);
   }
 
   async #send(peer: SocketClient, data: Uint8Array): Promise<void> {
