@@ -271,6 +271,68 @@ Deno.test({
   },
 });
 
+/** `listen --json` over TLS with stdin already ended: one client, then exit. */
+async function tlsListener(pki: { good: { cert: string; key: string } }) {
+  return await SpawnedServer.start([
+    "listen",
+    "--json",
+    "--tls-cert",
+    pki.good.cert,
+    "--tls-key",
+    pki.good.key,
+    "0",
+  ], RW);
+}
+
+/** Reads `conn` to its end (or its reset), as text. */
+async function readToEnd(conn: Deno.Conn): Promise<string> {
+  let text = "";
+  const buffer = new Uint8Array(1024);
+  try {
+    while (true) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      text += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+  } catch {
+    // A reset ends it too.
+  }
+  return text;
+}
+
+Deno.test({
+  name:
+    "listen --tls-cert: a plain client that fails the handshake is an error event, and the TLS client after it is served and ends with exit 0",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    const listener = await tlsListener(pki);
+    const plain = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: listener.port,
+    });
+    await plain.write(new TextEncoder().encode("GET / HTTP/1.0\r\n\r\n"));
+    await readToEnd(plain);
+    plain.close();
+    await listener.waitFor((line) => line.includes('"event":"error"'));
+    const conn = await Deno.connectTls({
+      hostname: "localhost",
+      port: listener.port,
+      caCerts: [await Deno.readTextFile(pki.ca)],
+    });
+    await conn.write(new TextEncoder().encode("hello"));
+    await conn.closeWrite();
+    await readToEnd(conn);
+    conn.close();
+    const { code } = await listener.child.status;
+    assertEquals(code, 0, listener.lines.join("\n") + listener.stderr);
+    assertEquals(listener.stderr, "");
+    const texts = listener.events.filter((e) => e.event === "message")
+      .map((e) => e.text);
+    assertEquals(texts, ["hello"]);
+  },
+});
+
 Deno.test({
   name: "relay and listen TLS tests clean up their certificates",
   ...OPENSSL,

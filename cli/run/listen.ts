@@ -272,9 +272,29 @@ class ListenSession implements SocketNotifier {
     // Lost datagrams are told even without -v: the output has a gap.
     if (error.code === "overflow") this.#printer.emit(errorEvent(error));
     else this.report(errorEvent(error));
-    if (!this.#keepOpen && !this.#udp && !isCleanClose(error)) {
+    if (
+      !this.#keepOpen && !this.#udp && !isCleanClose(error) &&
+      this.#isPeers(error)
+    ) {
       this.#failure ??= error;
     }
+  }
+
+  /**
+   * Whether `error` concerns a connected peer, and so decides the exit. A
+   * client that failed its TLS handshake was never the one client: the
+   * server went on to the next, which ended with exit 1 for the first's
+   * failure however well its own session went.
+   */
+  #isPeers(error: SocketError): boolean {
+    const peer = error.peer;
+    if (peer === undefined) return false;
+    for (const client of this.#peers) {
+      if (
+        client.peer.address === peer.address && client.peer.port === peer.port
+      ) return true;
+    }
+    return false;
   }
 
   /**
