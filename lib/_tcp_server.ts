@@ -158,6 +158,15 @@ export class TcpServer implements SocketServer {
         this.#clients.delete(client);
         return;
       }
+      // stopAccepting() while this handshake ran (`listen` took the client
+      // that finished first): a client that finishes later is one too many.
+      // A plain client arriving then is never accepted at all, so this one
+      // is closed without an event either.
+      if (this.#state !== "running" || !this.#accepting) {
+        client.close();
+        this.#clients.delete(client);
+        return;
+      }
       client.tls = { alpnProtocol: info.alpnProtocol ?? undefined };
     } else if (conn.remoteAddr.transport === "tcp") {
       (conn as Deno.TcpConn).setNoDelay(true);

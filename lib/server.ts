@@ -175,8 +175,9 @@ export interface SocketServer extends AsyncDisposable {
   run(notifier: SocketNotifier): void;
   /**
    * TCP: closes the listening socket but lets open connections carry on,
-   * as `nc -l` does once it has its one client. UDP has no connections to
-   * stop accepting: nothing changes.
+   * as `nc -l` does once it has its one client; a TLS client still in its
+   * handshake is closed when it finishes, unseen by the notifier. UDP has
+   * no connections to stop accepting: nothing changes.
    */
   stopAccepting(): void;
   /** Stops, closes every connection, and resolves when handlers are done. */

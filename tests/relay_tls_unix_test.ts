@@ -334,6 +334,58 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "listen --tls-cert without -k: a client whose handshake ends after the first was accepted is closed, not served as a second",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    const ca = await Deno.readTextFile(pki.ca);
+    const listener = await tlsListener(pki);
+    // Accepted by the server, its handshake waiting for a ClientHello.
+    const late = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: listener.port,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const first = await Deno.connectTls({
+      hostname: "localhost",
+      port: listener.port,
+      caCerts: [ca],
+    });
+    await first.write(new TextEncoder().encode("first"));
+    await listener.waitFor((line) => line.includes('"text":"first"'));
+    let lateText = "";
+    try {
+      const tls = await Deno.startTls(late, {
+        hostname: "localhost",
+        caCerts: [ca],
+      });
+      await tls.handshake();
+      await tls.write(new TextEncoder().encode("late"));
+      lateText = await readToEnd(tls);
+      tls.close();
+    } catch {
+      // Closed during or right after its handshake: as it should be.
+    }
+    await first.closeWrite();
+    await readToEnd(first);
+    first.close();
+    const { code } = await listener.child.status;
+    const all = listener.lines.join("\n") + listener.stderr;
+    assertEquals(code, 0, all);
+    assertEquals(lateText, "", all);
+    assertEquals(
+      listener.events.filter((e) => e.event === "accepted").length,
+      1,
+      all,
+    );
+    const texts = listener.events.filter((e) => e.event === "message")
+      .map((e) => e.text);
+    assertEquals(texts, ["first"]);
+  },
+});
+
+Deno.test({
   name: "relay and listen TLS tests clean up their certificates",
   ...OPENSSL,
   async fn() {
