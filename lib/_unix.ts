@@ -66,31 +66,43 @@ export async function claimSocketPath(
   await Deno.remove(path);
 }
 
-/** Whether something answers on the socket file at `path`. */
+/**
+ * Whether something answers on the socket file at `path`. Asked with a
+ * socket of the other kind: the kernel then says EPROTOTYPE for a live
+ * socket of `kind` and ECONNREFUSED for a stale file, and the live one
+ * sees nothing. Asked with its own kind, the check reached it: a second
+ * `listen --unix` on a live path was the first's one client (it ended),
+ * and a second `listen -u --unix` sent the first an empty datagram it
+ * locked onto, refusing every real sender. A live socket of the other
+ * kind gets the probe instead, as before; that is the rare case.
+ */
 async function isLive(
   path: string,
   kind: "stream" | "datagram",
 ): Promise<boolean> {
-  if (kind === "stream") {
-    try {
-      (await Deno.connect({ transport: "unix", path })).close();
-      return true;
-    } catch (error) {
-      return !(error instanceof Deno.errors.ConnectionRefused);
-    }
-  }
-  // A datagram socket cannot be connected to: send it an empty datagram
-  // from an unbound (abstract, autobound-like) socket and see if it bounces.
-  const probePath = `\0sockit-probe-${crypto.randomUUID()}`;
-  const probe = Deno.listenDatagram({
-    transport: "unixpacket",
-    path: probePath,
-  });
+  // Without --unstable-net (a library user's stream server) there is no
+  // datagram socket to ask with: a connection it is, as before.
+  const datagrams = typeof Deno.listenDatagram === "function";
   try {
-    await probe.send(new Uint8Array(0), { transport: "unixpacket", path });
+    if (kind === "datagram" || !datagrams) {
+      (await Deno.connect({ transport: "unix", path })).close();
+    } else {
+      await sendEmptyDatagram(path);
+    }
     return true;
   } catch (error) {
     return !(error instanceof Deno.errors.ConnectionRefused);
+  }
+}
+
+/** An empty datagram to `path`, from a socket bound to a fresh abstract name. */
+async function sendEmptyDatagram(path: string): Promise<void> {
+  const probe = Deno.listenDatagram({
+    transport: "unixpacket",
+    path: `\0sockit-probe-${crypto.randomUUID()}`,
+  });
+  try {
+    await probe.send(new Uint8Array(0), { transport: "unixpacket", path });
   } finally {
     probe.close();
   }

@@ -162,6 +162,63 @@ Deno.test({
   },
 });
 
+Deno.test("listen --unix: a second listen on the live path is exit 1, and the first never sees its check (stream and datagram)", async () => {
+  const dir = await Deno.makeTempDir();
+  const streamPath = `${dir}/stream.sock`;
+  const first = await SpawnedServer.start(
+    ["listen", "--json", "--unix", streamPath],
+    RW,
+  );
+  const second = await runCli(["listen", "--unix", streamPath], {
+    permissions: RW,
+  });
+  assertEquals(second.code, 1, second.stderr);
+  assertMatch(second.stderr, /another process is listening on this socket/);
+  // The first listen's one client is still to come: the check was not it.
+  const conn = await Deno.connect({ transport: "unix", path: streamPath });
+  await conn.write(new TextEncoder().encode("real"));
+  await conn.closeWrite();
+  while (await conn.read(new Uint8Array(64)) !== null) {
+    // To its end.
+  }
+  conn.close();
+  assertEquals((await first.child.status).code, 0);
+  assertEquals(
+    first.events.filter((e) => e.event === "message").map((e) => e.text),
+    ["real"],
+  );
+  const datagramPath = `${dir}/datagram.sock`;
+  const receiver = await SpawnedServer.start(
+    ["listen", "-u", "--json", "--unix", datagramPath],
+    RW,
+  );
+  const check = await runCli(["listen", "-u", "--unix", datagramPath], {
+    permissions: RW,
+  });
+  assertEquals(check.code, 1, check.stderr);
+  // A sender with an address: the first one heard, not locked out.
+  const sender = Deno.listenDatagram({
+    transport: "unixpacket",
+    path: `\0sockit-test-${crypto.randomUUID()}`,
+  });
+  await sender.send(new TextEncoder().encode("real"), {
+    transport: "unixpacket",
+    path: datagramPath,
+  });
+  sender.close();
+  await receiver.waitFor((line) => line.includes('"event":"message"'));
+  assertEquals(await receiver.stop(), 0);
+  // The sender is named and heard; nothing else reached the receiver.
+  assertEquals(
+    receiver.events.filter((e) =>
+      e.event !== "listening" && e.event !== "stopped"
+    ).map((e) => e.event === "message" ? e.text : e.event),
+    ["accepted", "real"],
+  );
+  assert(!receiver.lines.some((line) => line.includes("sockit-probe")));
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test({
   name: "abstract @names interoperate with socat's ABSTRACT-LISTEN/CONNECT",
   ...SOCAT,
