@@ -115,7 +115,13 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     // Events before the error line, as they happened.
     await flushEventOutputs();
-    const { code, message } = failureOf(error, commandWord(args));
+    // Events that could not be written (a full disk) are the command's lost
+    // data: that is the failure to tell, even when the peer then reset
+    // before the stop it caused took effect.
+    const { code, message } = failureOf(
+      stdoutFailureOf() ?? error,
+      commandWord(args),
+    );
     if (message) console.error(`sockit: ${message}`);
     return code;
   }
