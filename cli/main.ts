@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-net --allow-read --allow-write --unstable-lazy-dynamic-imports
+#!/usr/bin/env -S deno run --allow-net --allow-read --allow-write --unstable-lazy-dynamic-imports --v8-flags=--max-semi-space-size=1
 /**
  * The `sockit` command: netcat's jobs, done carefully.
  *
