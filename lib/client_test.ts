@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "../tests/_assert.ts";
 import { runPython } from "../tests/_cli.ts";
 import { createClient, createServer, SocketError } from "./mod.ts";
-import type { SocketClient } from "./mod.ts";
+import type { SocketClient, SocketServer } from "./mod.ts";
 
 /** A raw listener the test controls byte by byte. */
 async function withRawPeer(
@@ -27,6 +27,13 @@ async function withRawPeer(
     await served;
     listener.close();
   }
+}
+
+/** A TCP server on loopback that sends every message back. */
+async function tcpEchoServer(): Promise<SocketServer> {
+  const server = await createServer("127.0.0.1", 0);
+  server.run({ socketMessage: (client, message) => client.send(message) });
+  return server;
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -359,8 +366,7 @@ c.close()
 });
 
 Deno.test("closeWrite() half-closes: the server still replies after EOF", async () => {
-  const server = await createServer("127.0.0.1", 0);
-  server.run({ socketMessage: (client, message) => client.send(message) });
+  const server = await tcpEchoServer();
   await using client = await createClient("127.0.0.1", server.localPort);
   await client.send("half");
   await client.closeWrite();
@@ -370,8 +376,7 @@ Deno.test("closeWrite() half-closes: the server still replies after EOF", async 
 });
 
 Deno.test("a send after our own closeWrite() is 'closed', not a peer's failure", async () => {
-  const server = await createServer("127.0.0.1", 0);
-  server.run({ socketMessage: (client, message) => client.send(message) });
+  const server = await tcpEchoServer();
   await using client = await createClient("127.0.0.1", server.localPort);
   await client.send("once");
   await client.closeWrite();
@@ -389,8 +394,7 @@ Deno.test("a send after our own closeWrite() is 'closed', not a peer's failure",
 });
 
 Deno.test("TCP round-trips all 256 byte values and 1 MiB unchanged", async () => {
-  const server = await createServer("127.0.0.1", 0);
-  server.run({ socketMessage: (client, message) => client.send(message) });
+  const server = await tcpEchoServer();
   await using client = await createClient("127.0.0.1", server.localPort);
   const every = Uint8Array.from({ length: 256 }, (_, i) => i);
   await client.send(every);
