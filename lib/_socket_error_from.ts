@@ -91,6 +91,19 @@ export function describe(error: unknown): string {
   return trimmed.charAt(0).toLowerCase() + trimmed.slice(1);
 }
 
+/**
+ * The detail of a failed TLS handshake. A peer that answers in plain text
+ * makes rustls say only "received corrupt message of type
+ * InvalidContentType" (OpenSSL: "wrong version number"): the cause a user
+ * can act on is said first.
+ */
+export function handshakeFailure(error: unknown): string {
+  const text = describe(error);
+  return /InvalidContentType|wrong version number/.test(text)
+    ? `TLS handshake failed: the peer does not speak TLS (${text})`
+    : `TLS handshake failed: ${text}`;
+}
+
 /** Wraps a thrown value as a {@linkcode SocketError} for `action`. */
 export function toSocketError(
   error: unknown,

@@ -4,7 +4,11 @@ import { receivedMessage } from "./_received_message.ts";
 import { NotifierDispatch } from "./_notifier_dispatch.ts";
 import { TcpClient } from "./_tcp_client.ts";
 import { toNetAddress } from "./_address.ts";
-import { describe, socketError, toSocketError } from "./_socket_error_from.ts";
+import {
+  handshakeFailure,
+  socketError,
+  toSocketError,
+} from "./_socket_error_from.ts";
 import { IdleTimer } from "./_idle_timer.ts";
 import { timerDelay } from "./_timer_delay.ts";
 import { isTlsTruncation } from "./_tcp_stream.ts";
@@ -299,7 +303,7 @@ export class TcpServer implements SocketServer {
       if (this.#state === "running") {
         await dispatch.error(
           socketError("tls", "receive from", peer, {
-            detail: `TLS handshake failed: ${describe(error)}`,
+            detail: handshakeFailure(error),
             cause: error,
           }),
         );

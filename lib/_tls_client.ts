@@ -1,6 +1,6 @@
 import type { NetAddress } from "./errors.ts";
 import type { StreamConn } from "./_tcp_stream.ts";
-import { describe, socketError } from "./_socket_error_from.ts";
+import { handshakeFailure, socketError } from "./_socket_error_from.ts";
 import { NodeTlsConn, toDenoError } from "./_node_tls_conn.ts";
 import { connectTcp } from "./_tcp_connect.ts";
 import { resolveHost } from "./_resolve.ts";
@@ -138,7 +138,9 @@ function tlsFailure(
     ? "certificate is signed by an unknown issuer"
     : undefined;
   return socketError("tls", "connect to", endpoint, {
-    detail: `TLS handshake failed: ${detail ?? describe(error)}`,
+    detail: detail === undefined
+      ? handshakeFailure(error)
+      : `TLS handshake failed: ${detail}`,
     cause: error,
   });
 }

@@ -314,7 +314,10 @@ Deno.test({
     await plain.write(new TextEncoder().encode("GET / HTTP/1.0\r\n\r\n"));
     await readToEnd(plain);
     plain.close();
-    await listener.waitFor((line) => line.includes('"event":"error"'));
+    const failed = await listener.waitFor((line) =>
+      line.includes('"event":"error"')
+    );
+    assertMatch(failed, /TLS handshake failed: the peer does not speak TLS/);
     const conn = await Deno.connectTls({
       hostname: "localhost",
       port: listener.port,

@@ -9,6 +9,7 @@ import {
   cliCommand,
   freePort,
   has,
+  PythonPeer,
   randomBytes,
   runCli,
   RW,
@@ -441,6 +442,37 @@ Deno.test({
         /^sockit: cannot (send to|receive from) "127\.0\.0\.1:\d+": (connection reset by peer|broken pipe)\n$/,
       );
     });
+  },
+});
+
+Deno.test({
+  name:
+    "send --tls to a plain-text server says the peer does not speak TLS, on both TLS paths (curl: wrong version number)",
+  ...OPENSSL,
+  async fn() {
+    const pki = await pkiReady;
+    // Deno's TLS path (a CA's certificate), then node:tls (a trusted
+    // self-signed one): each words the failure its own way.
+    for (const ca of [pki.ca, pki.self.cert]) {
+      // Answers a ClientHello as a plain HTTP server would.
+      const peer = await PythonPeer.start(
+        'c.recv(1024); c.sendall(b"HTTP/1.0 400 Bad Request\\r\\n\\r\\n"); c.close()',
+      );
+      try {
+        const result = await runCli(
+          ["send", "--tls", "--cacert", ca, "localhost", String(peer.port)],
+          { permissions: RW, stdin: "hi\n" },
+        );
+        assertEquals(result.code, 1, result.stderr);
+        assertMatch(
+          result.stderr,
+          /^sockit: cannot connect to "localhost:\d+": TLS handshake failed: the peer does not speak TLS \(.+\)\n$/,
+        );
+      } finally {
+        peer.kill();
+        await peer.child.status;
+      }
+    }
   },
 });
 
