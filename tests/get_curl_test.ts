@@ -99,9 +99,11 @@ function withServer(
 }
 
 /** A header's value in a raw request head, or undefined. */
+/** Every value of the header `name` in `head`, a line each; undefined if none. */
 function header(head: string | undefined, name: string): string | undefined {
-  const match = new RegExp(`\r\n${name}: ?([^\r]*)\r\n`, "i").exec(head ?? "");
-  return match?.[1];
+  const pattern = new RegExp(`\r\n${name}: ?([^\r]*)(?=\r\n)`, "gi");
+  const values = [...(head ?? "").matchAll(pattern)].map((match) => match[1]);
+  return values.length === 0 ? undefined : values.join("\n");
 }
 
 async function compress(text: string, format: CompressionFormat) {
@@ -259,6 +261,36 @@ Deno.test({
           ]],
           [["--compressed", `${base}/a.txt`], ["Accept-Encoding"]],
           [["-I", `${base}/a.txt`], []],
+          // Every -H is sent, two of one name too; the first of a name
+          // stands in for what -A and -u would have sent.
+          [[
+            "-H",
+            "X-A: 1",
+            "-H",
+            "X-A: 2",
+            "-H",
+            "X-B: 1",
+            "-H",
+            "X-B:",
+            `${base}/a.txt`,
+          ], [
+            "X-A",
+            "X-B",
+          ]],
+          [["-A", "probe/2", "-H", "User-Agent: u/3", `${base}/a.txt`], [
+            "User-Agent",
+          ]],
+          [[
+            "-u",
+            "a:b",
+            "-H",
+            "Authorization: Bearer t",
+            "-H",
+            "authorization: Bearer u",
+            `${base}/a.txt`,
+          ], [
+            "Authorization",
+          ]],
         ];
         for (const [args, names] of cases) {
           await run("curl", args);

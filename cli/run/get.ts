@@ -95,26 +95,35 @@ interface Plan {
 function planOf(url: string, options: GetOptions): Plan {
   try {
     const target = parseHttpUrl(url);
-    // The URL's user:pass@ is a credential as -u is: it stays on this
-    // origin, and comes back with the chain (-u, -H replace it).
+    // curl's model: the URL's user:pass@, -A, --compressed and -u set
+    // sockit's own headers, a later one in place of an earlier (-u the
+    // URL's); each -H is sent as given, the first of a name instead of
+    // sockit's own. The URL's user:pass@ is a credential as -u is: it stays
+    // on this origin, and comes back with the chain.
+    const own = new Map<string, [string, string | null]>();
+    const setOwn = (header: [string, string | null]) =>
+      own.set(header[0].toLowerCase(), header);
     const fromUrl = urlAuthorization(target.url);
-    const headers: [string, string | null][] = fromUrl
-      ? [["Authorization", fromUrl]]
-      : [];
+    if (fromUrl) setOwn(["Authorization", fromUrl]);
     if (options.userAgent !== undefined) {
       // Checked as -H is, so a line break cannot start a header of its own.
-      headers.push(parseHeaderLine(`User-Agent: ${options.userAgent}`));
+      setOwn(parseHeaderLine(`User-Agent: ${options.userAgent}`));
     }
-    if (options.compressed) headers.push(["Accept-Encoding", ACCEPT_ENCODING]);
+    if (options.compressed) setOwn(["Accept-Encoding", ACCEPT_ENCODING]);
     if (options.user !== undefined) {
       // No colon means an empty password: curl would prompt for one.
       const colon = options.user.indexOf(":");
       const [user, password] = colon === -1
         ? [options.user, ""]
         : [options.user.slice(0, colon), options.user.slice(colon + 1)];
-      headers.push(["Authorization", basicAuthorization(user, password)]);
+      setOwn(["Authorization", basicAuthorization(user, password)]);
     }
-    headers.push(...(options.header ?? []).map(parseHeaderLine));
+    const given = (options.header ?? []).map(parseHeaderLine);
+    const named = new Set(given.map(([name]) => name.toLowerCase()));
+    const headers = [
+      ...[...own.values()].filter(([name]) => !named.has(name.toLowerCase())),
+      ...given,
+    ];
     return {
       target,
       headers,

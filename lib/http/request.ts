@@ -122,8 +122,9 @@ export function targetOf(url: URL): HttpTarget {
  */
 export interface GetRequestOptions {
   /**
-   * Extra `[name, value]` headers; one with a default's name replaces it,
-   * and a `null` value removes the header of that name (curl's `-H "Host:"`).
+   * Extra `[name, value]` headers, sent in order. The first with a
+   * default's name replaces the default, or removes it with a `null` value
+   * (curl's `-H "Host:"`); two of one name are both sent, as curl's `-H`.
    */
   headers?: [string, string | null][];
   /** `User-Agent`, for example `sockit/0.1.0`. */
@@ -235,7 +236,13 @@ export function formatGetRequest(
     ];
   const authorization = urlAuthorization(target.url);
   if (authorization) defaults.push(["Authorization", authorization]);
-  let headers: [string, string][] = [...defaults];
+  // A default is replaced by the first header of its name (removed by a
+  // `null` one); every other header is sent as given, so two of one name
+  // are both sent, as curl sends every -H.
+  const headers: ([string, string] | undefined)[] = [...defaults];
+  const defaultAt = new Map(
+    defaults.map(([name], at) => [name.toLowerCase(), at]),
+  );
   // Checked here too, not only in parseHeaderLine: a caller's line break
   // would end the header and start one of the caller's peer's choosing.
   const agent = defaults.find(([name]) => name === "User-Agent");
@@ -244,16 +251,19 @@ export function formatGetRequest(
     if (!isHeader(name, value)) {
       refuseHeader(value === null ? `${name}:` : `${name}: ${value}`);
     }
-    const same = ([n]: [string, string]) =>
-      n.toLowerCase() === name.toLowerCase();
-    const at = headers.findIndex(same);
-    if (value === null) headers = headers.filter((header) => !same(header));
-    else if (at >= 0) headers[at] = [name, value];
-    else headers.push([name, value]);
+    const at = defaultAt.get(name.toLowerCase());
+    if (at !== undefined) {
+      defaultAt.delete(name.toLowerCase());
+      headers[at] = value === null ? undefined : [name, value];
+    } else if (value !== null) {
+      headers.push([name, value]);
+    }
   }
   const version = options.http10 ? "HTTP/1.0" : "HTTP/1.1";
   const lines = [`${options.method ?? "GET"} ${target.path} ${version}`];
-  for (const [name, value] of headers) {
+  for (const header of headers) {
+    if (header === undefined) continue;
+    const [name, value] = header;
     lines.push(value === "" ? `${name}:` : `${name}: ${value}`);
   }
   return new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n");

@@ -117,6 +117,25 @@ Deno.test("formatGetRequest() sends HEAD, and a null header removes a default", 
   assertEquals(basicAuthorization("é", "p"), `Basic ${btoa("\xc3\xa9:p")}`);
 });
 
+Deno.test("formatGetRequest() sends two headers of one name; only the first replaces a default", () => {
+  const target = parseHttpUrl("http://example.com/");
+  const text = new TextDecoder().decode(formatGetRequest(target, {
+    headers: [
+      ["X-A", "1"],
+      ["Accept", "text/html"],
+      ["X-A", "2"],
+      ["accept", "text/plain"],
+      ["X-A", null],
+    ],
+  }));
+  assertEquals(
+    text,
+    "GET / HTTP/1.1\r\nHost: example.com\r\nUser-Agent: sockit\r\n" +
+      "Accept: text/html\r\nConnection: close\r\nX-A: 1\r\nX-A: 2\r\n" +
+      "accept: text/plain\r\n\r\n",
+  );
+});
+
 Deno.test("formatGetRequest() refuses a header or user agent that would break the request", () => {
   const target = parseHttpUrl("http://example.com/");
   assertThrows(
