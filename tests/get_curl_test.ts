@@ -314,6 +314,41 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "get -L follows a Location of UTF-8 and latin1 bytes to the path curl asks for",
+  ignore: noCurl,
+  async fn() {
+    const asked: string[] = [];
+    // "/café/" in UTF-8, then a lone latin1 "é": raw bytes, as servers send.
+    const location = concatBytes([
+      encoder.encode("Location: /caf"),
+      new Uint8Array([0xc3, 0xa9, 0x2f, 0xe9]),
+    ]);
+    await withServer((path) => {
+      asked.push(path);
+      if (path !== "/moved") return response("200 OK", [], "here\n");
+      // The Location line goes in after the status line.
+      const head = response("302 Found", []);
+      const at = decoder.decode(head).indexOf("\r\n") + 2;
+      return concatBytes([
+        head.subarray(0, at),
+        location,
+        encoder.encode("\r\n"),
+        head.subarray(at),
+      ]);
+    }, async (base) => {
+      for (const tool of ["curl", "sockit"] as const) {
+        const result = await run(tool, ["-sS", "-L", `${base}/moved`]);
+        assertEquals([result.code, result.text], [0, "here\n"], result.stderr);
+      }
+    });
+    const [, theirs, , ours] = asked;
+    assertEquals(theirs?.toLowerCase(), "/caf%c3%a9/%e9");
+    assertEquals(ours?.toLowerCase(), theirs?.toLowerCase());
+  },
+});
+
 Deno.test("get -I sends HEAD and stops at the head whatever Content-Length says", async () => {
   // No body follows, and the connection stays open: only HEAD framing
   // ends this response.

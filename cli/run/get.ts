@@ -480,7 +480,7 @@ function redirectTarget(
   const location = headerValue(head, "location");
   if (!location) return undefined;
   try {
-    return targetOf(new URL(location, current.url));
+    return targetOf(new URL(percentEncodedHighBytes(location), current.url));
   } catch {
     throw new HttpParseError(
       `redirect to an unusable Location "${
@@ -488,6 +488,18 @@ function redirectTarget(
       }"`,
     );
   }
+}
+
+/**
+ * A Location with its bytes above 0x7F as `%XX`, as curl sends them. The
+ * parser reads header bytes as latin1, so `new URL()` alone would encode
+ * each byte of a UTF-8 `/é` as a character of its own (`/%C3%83%C2%A9`).
+ */
+function percentEncodedHighBytes(location: string): string {
+  return location.replace(
+    /[\x80-\xff]/g,
+    (byte) => `%${byte.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 function describeParseError(error: unknown, endpoint: string): unknown {
