@@ -435,7 +435,7 @@ Deno.test({
             assertMatch(
               away.stderr,
               new RegExp(
-                `\\n\\* redirect to another origin \\(http://localhost:${port}\\): following without Authorization, Cookie, Authorization\\n`,
+                `\\n\\* redirect to another origin \\(http://localhost:${port}\\): following without Cookie, Authorization\\n`,
               ),
             );
           }

@@ -626,6 +626,17 @@ Deno.test("get never prints the password of a URL's user:pass@ in an error", asy
     ["ftp://tok3n@127.0.0.1/", `"ftp://***@127.0.0.1/"`],
     ["alice:s3cret@127.0.0.1/", `"alice:***@127.0.0.1/"`],
     ["http://alice:s3cret@127.0.0.1/a b", `"http://alice:***@127.0.0.1/a b"`],
+    // As typed, refused: nothing says where the password ends but its @.
+    [
+      " http://alice:s3cret@127.0.0.1:99999/",
+      `" http://alice:***@127.0.0.1:99999/"`,
+    ],
+    ["http:/alice:s3cret@127.0.0.1/", `"http:/alice:***@127.0.0.1/"`],
+    [
+      "http://alice:s3/cret@127.0.0.1:99999/",
+      `"http://alice:***@127.0.0.1:99999/"`,
+    ],
+    ["http://alice:s3?c#ret@127.0.0.1/", `"http://alice:***@127.0.0.1/"`],
   ];
   for (const [url, shown] of cases) {
     const result = await get([url!]);
@@ -641,6 +652,16 @@ Deno.test("get refuses a line break in -A or -H with one line naming it, exit 2"
       [["-A", "ua\r\nX-Injected: 1"], '"User-Agent: ua\\r\\nX-Injected: 1"'],
       [["-H", "X-A: 1\r\nX-Injected: 2"], '"X-A: 1\\r\\nX-Injected: 2"'],
       [["-H", "X-A: 1\nX-Injected: 2"], '"X-A: 1\\nX-Injected: 2"'],
+      // A credential's value stays out of the line, as out of -v.
+      [
+        ["-H", "Authorization: Bearer s3cret\r\nX: y"],
+        '"Authorization: Bearer <redacted>"',
+      ],
+      [
+        ["-H", "proxy-authorization: s3cret\nX: y"],
+        '"proxy-authorization: <redacted>"',
+      ],
+      [["-H", "Cookie: a=s3cret\rX: y"], '"Cookie: <redacted>"'],
     ] as const
   ) {
     const result = await get([...args, "http://127.0.0.1:1/"]);
@@ -652,8 +673,12 @@ Deno.test("get refuses a line break in -A or -H with one line naming it, exit 2"
   }
 });
 
-Deno.test("get -L -v says a URL's own credentials stay behind on another origin", async () => {
-  await withRawServer(async (conn, path) => {
+Deno.test("get -L -v says a URL's own credentials and a Proxy-Authorization stay behind on another origin", async () => {
+  const heads = new Map<string, string>();
+  await withScriptedServer(async (conn) => {
+    const head = await readHead(conn);
+    const path = /^GET (\S+)/.exec(head)?.[1] ?? "/";
+    heads.set(path, head);
     const port = (conn.localAddr as Deno.NetAddr).port;
     await writeAll(
       conn,
@@ -668,16 +693,23 @@ Deno.test("get -L -v says a URL's own credentials stay behind on another origin"
     const result = await get([
       "-L",
       "-v",
+      "-H",
+      "Proxy-Authorization: Basic cHJveHk=",
       `http://alice:s3cret@${authority}/away`,
     ]);
     assertEquals([result.code, result.text], [0, "here"], result.stderr);
     assertMatch(
       result.stderr,
       new RegExp(
-        `\\n\\* redirect to another origin \\(http://localhost:${port}\\): following without Authorization\\n`,
+        `\\n\\* redirect to another origin \\(http://localhost:${port}\\): following without Authorization, Proxy-Authorization\\n`,
       ),
     );
   });
+  assertMatch(
+    heads.get("/away")!,
+    /\r\nProxy-Authorization: Basic cHJveHk=\r\n/,
+  );
+  assert(!/authorization/i.test(heads.get("/here")!), heads.get("/here"));
 });
 
 Deno.test("get -v shows that credentials were sent, never their values", async () => {

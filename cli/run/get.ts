@@ -30,6 +30,10 @@ import { idleError, isCleanClose } from "../_session_end.ts";
 import { writeAll } from "../_stdio.ts";
 import { concatBytes } from "../../lib/_bytes.ts";
 import { urlForDisplay } from "../../lib/http/_url_text.ts";
+import {
+  isCredentialHeader,
+  redactedHeaderLine,
+} from "../../lib/http/_credentials.ts";
 import { urlAuthorization } from "../../lib/http/request.ts";
 import { type GetOutput, openGetOutput } from "../_get_output.ts";
 import { ACCEPT_ENCODING, ContentDecoder } from "../_content_decoder.ts";
@@ -37,8 +41,6 @@ import { formatWriteOut, type TransferFacts } from "../_write_out.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-/** Headers that carry the user's credentials: never sent to another origin. */
-const CREDENTIALS = new Set(["authorization", "cookie"]);
 
 /** What the whole run learned, for `--write-out`. */
 type Facts = Omit<TransferFacts, "totalMs" | "exitCode">;
@@ -228,7 +230,7 @@ function hopHeaders(
   // The user's Host names the host the user named, as curl keeps it.
   const otherHost = target.url.hostname !== plan.target.url.hostname;
   const dropped = plan.headers.filter(([name, value]) =>
-    CREDENTIALS.has(name.toLowerCase()) && value !== null
+    isCredentialHeader(name) && value !== null
   ).map(([name]) => name);
   const downgrade = plan.target.tls && !target.tls;
   if (downgrade && target.url.username !== "") {
@@ -246,7 +248,7 @@ function hopHeaders(
     );
   }
   return plan.headers.filter(([name]) =>
-    !CREDENTIALS.has(name.toLowerCase()) &&
+    !isCredentialHeader(name) &&
     !(otherHost && name.toLowerCase() === "host")
   );
 }
@@ -523,7 +525,7 @@ function writeHead(prefix: string, raw: Uint8Array): void {
   const lines: string[] = [];
   const show = (bytes: Uint8Array) => {
     const line = escapeBytes(bytes);
-    lines.push(`${prefix} ${prefix === ">" ? redacted(line) : line}`);
+    lines.push(`${prefix} ${prefix === ">" ? redactedHeaderLine(line) : line}`);
   };
   let start = 0;
   for (let lf = raw.indexOf(0x0a); lf !== -1; lf = raw.indexOf(0x0a, start)) {
@@ -533,17 +535,6 @@ function writeHead(prefix: string, raw: Uint8Array): void {
   }
   if (start < raw.length) show(raw.subarray(start));
   console.error(lines.join("\n"));
-}
-
-/** `Authorization: Basic <redacted>`, `Cookie: <redacted>`: sent, unseen. */
-function redacted(line: string): string {
-  const credential = /^((?:proxy-)?authorization|cookie):[ \t]*(.*)$/i.exec(
-    line,
-  );
-  if (!credential) return line;
-  const [, name, value] = credential;
-  const scheme = /^cookie$/i.test(name!) ? "" : /^\S+ /.exec(value!)?.[0];
-  return `${name}: ${scheme ?? ""}<redacted>`;
 }
 
 /** `-v`: a note about a choice `get` made, as curl's `* ` lines. */

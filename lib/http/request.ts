@@ -1,4 +1,5 @@
 import { urlForDisplay } from "./_url_text.ts";
+import { redactedHeaderLine } from "./_credentials.ts";
 
 /** Where a GET goes: from {@linkcode parseHttpUrl}. *
  *
@@ -173,9 +174,12 @@ function isHeader(name: string, value: string | null): boolean {
 }
 
 function refuseHeader(line: string): never {
-  // JSON quoting keeps the line break that made it bad on one line.
+  // JSON quoting keeps the line break that made it bad on one line; a
+  // credential's value stays out of the error line, and so out of logs.
   throw new TypeError(
-    `Cannot send header ${JSON.stringify(line)}: use "Name: value"`,
+    `Cannot send header ${
+      JSON.stringify(redactedHeaderLine(line))
+    }: use "Name: value"`,
   );
 }
 
