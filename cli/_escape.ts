@@ -96,6 +96,22 @@ function asciiText(bytes: Uint8Array, n: number): string {
   );
 }
 
+/**
+ * A message as one line that cannot drive a terminal: controls and the
+ * characters that hide text are escaped as {@linkcode escapeBytes} does.
+ * Backslashes and quotes stay: a message may quote bytes `escapeBytes`
+ * already escaped, and they must not be escaped twice.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[^\x20-\x7e]/gu, (char) => {
+    const code = char.codePointAt(0)!;
+    if (code < 0x20 || code === 0x7f) return NAMED[code] ?? hexByte(code);
+    return code <= 0x9f || hidesText(code)
+      ? `\\u${code.toString(16).padStart(4, "0")}`
+      : char;
+  });
+}
+
 /** `bytes` as text when they are entirely valid UTF-8, else `undefined`. */
 export function utf8Text(bytes: Uint8Array): string | undefined {
   try {

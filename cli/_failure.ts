@@ -10,6 +10,7 @@ import {
 } from "./_exit.ts";
 import { isStdoutBroken } from "./_shutdown.ts";
 import { withNcHint } from "./_nc_hints.ts";
+import { escapeControls } from "./_escape.ts";
 
 /**
  * The exit code of a command that ran to its end: stdout's reader going
@@ -25,6 +26,17 @@ export function finishedCode(code: number): number {
  * whether an unknown flag gets nc's hint.
  */
 export function failureOf(
+  error: unknown,
+  command?: string,
+): { code: number; message?: string } {
+  const { code, message } = classified(error, command);
+  // One line whatever it quotes: a value the user typed, a peer's words.
+  return message === undefined
+    ? { code }
+    : { code, message: escapeControls(message) };
+}
+
+function classified(
   error: unknown,
   command?: string,
 ): { code: number; message?: string } {
@@ -94,7 +106,7 @@ function oneLine(message: string): string {
 /** An error's message as the tail of a `sockit: …` line: one line, lower case first. */
 export function messageOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  const line = text.split("\n")[0] ?? "";
+  const line = escapeControls(text);
   return line.charAt(0).toLowerCase() + line.slice(1);
 }
 

@@ -314,3 +314,23 @@ async function assertUsageLines(cases: [string[], string][]): Promise<void> {
     );
   }
 }
+
+Deno.test("an error line quoting a line break or an escape sequence stays one escaped line (get, send, an unknown command)", async () => {
+  const cases: [string[], string][] = [
+    [
+      ["get", "http://127.0.0.1\n:1/"],
+      'sockit: cannot fetch "http://127.0.0.1\\n:1/": not a valid URL\n',
+    ],
+    [
+      ["send", "-w", "1\r\u202es", "127.0.0.1", "1"],
+      '--wait: duration "1\\r\\u202es"',
+    ],
+    [["ec\x1bho"], "sockit: unknown command 'ec\\x1bho'"],
+  ];
+  for (const [args, shown] of cases) {
+    const result = await runCli(args);
+    assertEquals(result.code, 2, result.stderr);
+    assert(result.stderr.includes(shown), result.stderr);
+    assertEquals(result.stderr.split("\n").length, 2, result.stderr);
+  }
+});

@@ -118,6 +118,12 @@ Deno.test("osc send: a bad value, type or address is exit 2 with one line naming
       'type "Q" in "iQ" is not one of i h f d s S c m b t r T F N I [ ]',
     ],
     [["a", "i", "1"], 'address "a" does not start with /'],
+    // Still one line, and no escape sequence reaches the terminal.
+    [["bad\naddr", "i", "1"], 'address "bad\\naddr" does not start with /'],
+    [
+      ["/a", "i", "1\x1b[31m"],
+      'value #1 "1\\x1b[31m" is not an int32 (type i)',
+    ],
     [
       ["/a", "m", "0190"],
       'value #1 "0190" is not 8 hex digits of MIDI (type m)',
