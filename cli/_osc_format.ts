@@ -132,14 +132,36 @@ function formatFixed(value: number): string {
   if (Number.isNaN(value)) return "nan";
   if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
   if (Object.is(value, -0)) return "-0.000000";
-  if (Math.abs(value) < 1e21) return value.toFixed(6);
+  if (Math.abs(value) < 1e21) return fixedSix(value);
   return `${BigInt(value)}.000000`;
 }
 
-/** Peer text, escaped as in sockit's events, with `"` escaped too. */
+/**
+ * `toFixed(6)`, but a value exactly halfway between two results rounds to
+ * the even one, as C's printf does (`16.0078125` is `16.007812`), where
+ * `toFixed` rounds away from zero. Forty decimals are exact and enough to
+ * tell a tie: one needs a value of at least 5e-7, whose difference from any
+ * seven-decimal number it does not equal is above 1e-29.
+ */
+function fixedSix(value: number): string {
+  const exact = Math.abs(value).toFixed(40);
+  const point = exact.indexOf(".");
+  const kept = exact.slice(0, point + 7);
+  const tie = /^50*$/.test(exact.slice(point + 7));
+  // A tie whose sixth decimal is odd goes up, as toFixed takes it.
+  if (!tie || Number(kept.at(-1)) % 2 === 1) return value.toFixed(6);
+  return `${value < 0 ? "-" : ""}${kept}`;
+}
+
+/**
+ * Peer text, escaped as in sockit's events, with `"` escaped too and `'`
+ * not: oscdump prints `"it's"`. escapeBytes writes every `'` as `\'`, so a
+ * backslash before a quote in its text is always that escape.
+ */
 function escapeText(text: string): string {
   if (PLAIN.test(text)) return text;
-  return escapeBytes(utf8.encode(text)).replaceAll('"', '\\"');
+  return escapeBytes(utf8.encode(text)).replaceAll("\\'", "'")
+    .replaceAll('"', '\\"');
 }
 
 /** A timetag as JSON: the raw NTP value and its ISO 8601 time. */

@@ -27,6 +27,10 @@ const MESSAGES: string[][] = [
   ["/f", "ff", "1e30", "-0.0"],
   ["/renoise/trigger/note_on", "iiii", "1", "-1", "48", "100"],
   ["/renoise/evaluate", "s", "renoise.song().transport.bpm = 234"],
+  // oscdump escapes nothing in text, so an apostrophe stays one.
+  ["/apos", "sSc", "it's", "it's", "'"],
+  // Exactly halfway at the sixth decimal: printf's %f rounds to even.
+  ["/tie", "fff", "16.0078125", "-1024.0078125", "16.0234375"],
 ];
 
 Deno.test({
