@@ -164,10 +164,12 @@ function parseValue(
     case "d": {
       if (!FLOAT.test(text)) bad(type === "f" ? "a float32" : "a float64");
       const value = parseFloatWord(text);
-      if (
-        Number.isFinite(value) &&
-        !Number.isFinite(type === "f" ? Math.fround(value) : value)
-      ) bad(type === "f" ? "a float32" : "a float64");
+      // Only a spelled-out inf is infinite: 1e400 overflows a float64 as
+      // 1e39 does a float32.
+      const stored = type === "f" ? Math.fround(value) : value;
+      if (Math.abs(stored) === Infinity && !/inf/i.test(text)) {
+        bad(type === "f" ? "a float32" : "a float64");
+      }
       return { type, value };
     }
     case "s":

@@ -129,6 +129,7 @@ Deno.test("osc send: a bad value, type or address is exit 2 with one line naming
       'value #1 "0190" is not 8 hex digits of MIDI (type m)',
     ],
     [["/a", "f", "1e39"], 'value #1 "1e39" is not a float32 (type f)'],
+    [["/a", "d", "-1e400"], 'value #1 "-1e400" is not a float64 (type d)'],
     // An NTP timetag (era 0) holds 1900 to 2036.
     ...["2100-01-01T00:00:00Z", "1899-12-31T00:00:00Z"].map((
       time,
