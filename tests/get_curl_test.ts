@@ -195,6 +195,7 @@ Deno.test({
           `${base}/a.txt`,
         ],
         ["-w", "%{http_code}|%{content_type}|%%\\t\\n", `${base}/missing`],
+        ["-f", "-w", "%{http_code} %{size_download}", `${base}/missing`],
         ["-o", "-", `${base}/a.txt`],
         ["-L", `${base}/redirect`],
         ["-L", "-i", `${base}/redirect`],

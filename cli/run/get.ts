@@ -358,8 +358,8 @@ async function fetchOnce(
       // A redirect being followed is done with at its head, as curl leaves
       // it: its body is never written, and one with no end in sight (no
       // length, the connection kept open) or cut short must not fail the
-      // chain.
-      if (follow) break;
+      // chain. So is a -f failure: curl reads no body (size_download 0).
+      if (follow || (head && failed(head))) break;
       facts.sizeDownload = parser.bodyBytes;
       if (options.raw) {
         held.push(chunk);
