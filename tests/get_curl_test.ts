@@ -156,6 +156,9 @@ async function routes(path: string, port: number) {
       return "HTTP/1.1 200 OK\r\nX-Long: one\r\n two\r\nContent-Length: 3\r\n\r\nok\n";
     case "/trailers":
       return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nbody.\n\r\n0\r\nX-Sum: 1\r\nX-Two: 2\r\n\r\n";
+    case "/bad-chunk":
+      // One write: the good chunks and the bad one arrive in one read.
+      return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n3\r\nabcXX6\r\nworld!\r\n0\r\n\r\n";
     case "/continue": {
       // An interim 1xx head first: curl -i, -I and -v show it, and count it.
       const interim = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -347,6 +350,25 @@ Deno.test({
     const [, theirs, , ours] = asked;
     assertEquals(theirs?.toLowerCase(), "/caf%c3%a9/%e9");
     assertEquals(ours?.toLowerCase(), theirs?.toLowerCase());
+  },
+});
+
+Deno.test({
+  name:
+    "get writes the body before a malformed chunk, as curl does, and exits 1 (curl 56)",
+  ignore: noCurl,
+  async fn() {
+    await withServer((path, _, port) => routes(path, port), async (base) => {
+      const args = ["-sS", `${base}/bad-chunk`];
+      const [ours, theirs] = [
+        await run("sockit", args),
+        await run("curl", args),
+      ];
+      assertEquals([ours.code, theirs.code], [1, 56], ours.stderr);
+      assertEquals(ours.text, "helloabc");
+      assertEquals(theirs.text, "helloabc");
+      assertMatch(ours.stderr, /a chunk is longer than its declared size/);
+    });
   },
 });
 

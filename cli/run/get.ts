@@ -373,6 +373,8 @@ async function fetchOnce(
         const first = unwrapper ?? decoder;
         await (first ? first.write(pieces[0]) : body(pieces[0]));
       }
+      // Written first, as curl writes them: the good chunks before a bad one.
+      if (parser.fault) throw parser.fault;
       if (parser.done) break;
     }
     if (!head) throw new HttpParseError("no response");

@@ -122,6 +122,7 @@ export class HttpResponseParser {
   bodyBytes = 0;
   #maxHeaderBytes: number;
   #bodyless: boolean;
+  #fault: HttpParseError | undefined;
   /** Unconsumed bytes live in `#buffer[0, #pendingLength)`. */
   #buffer = new Uint8Array(0);
   #pendingLength = 0;
@@ -173,7 +174,9 @@ export class HttpResponseParser {
   /**
    * Feeds received bytes; returns the body bytes they complete, joined
    * into one piece however many chunks they held (or none). Throws
-   * {@linkcode HttpParseError} on a malformed response.
+   * {@linkcode HttpParseError} on a malformed response; when body bytes came
+   * before the fault in this push, they are returned first and the fault
+   * waits in {@linkcode HttpResponseParser.fault}.
    *
    * @param chunk Bytes as read from the socket.
    * @returns At most one body piece, a copy the caller may keep.
@@ -182,15 +185,24 @@ export class HttpResponseParser {
     const body: Uint8Array[] = [];
     let data = this.#pendingLength > 0 ? this.#append(chunk) : chunk;
     this.#pendingLength = 0;
+    if (this.#fault) throw this.#fault;
     let rest: Uint8Array | undefined;
-    while (data.length > 0 && this.#state !== "done") {
-      const used = this.#step(data, body);
-      if (used === 0) {
-        rest = data;
-        break;
+    try {
+      while (data.length > 0 && this.#state !== "done") {
+        const used = this.#step(data, body);
+        if (used === 0) {
+          rest = data;
+          break;
+        }
+        this.#scanned = 0;
+        data = data.subarray(used);
       }
-      this.#scanned = 0;
-      data = data.subarray(used);
+    } catch (error) {
+      if (!(error instanceof HttpParseError) || body.length === 0) throw error;
+      // Whether the good chunks before a bad one came in an earlier read or
+      // in this one must not decide what the caller gets: they go first.
+      this.#fault = error;
+      rest = undefined;
     }
     // One copy per push, not one array per chunk: a million one-byte
     // chunks were a million arrays (and a million writes downstream). The
@@ -200,6 +212,15 @@ export class HttpResponseParser {
     if (!joined) return [];
     this.bodyBytes += joined.length;
     return [joined];
+  }
+
+  /**
+   * The fault found after the body bytes the last push returned, or
+   * undefined: the next `push()` or `end()` throws it. A caller that writes
+   * each piece as it comes checks it after writing, rather than reading on.
+   */
+  get fault(): HttpParseError | undefined {
+    return this.#fault;
   }
 
   /** Appends to the pending bytes, growing the buffer by doubling. */
@@ -236,6 +257,7 @@ export class HttpResponseParser {
    * {@linkcode HttpParseError} when the framing says bytes are missing.
    */
   end(): void {
+    if (this.#fault) throw this.#fault;
     if (this.#state === "done") return;
     if (this.#state === "head") {
       throw new HttpParseError(

@@ -86,11 +86,40 @@ Deno.test("HttpResponseParser refuses malformed responses", () => {
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n",
   ];
   for (const response of cases) {
-    assertThrows(
-      () => new HttpResponseParser().push(encode(response)),
-      HttpParseError,
-      undefined,
-    );
+    // Thrown at once, or (after body bytes) handed over with them first.
+    const parser = new HttpResponseParser();
+    let fault: unknown;
+    try {
+      parser.push(encode(response));
+      fault = parser.fault;
+    } catch (error) {
+      fault = error;
+    }
+    assert(fault instanceof HttpParseError, JSON.stringify(response));
+  }
+});
+
+Deno.test("HttpResponseParser hands over the body before a malformed chunk first, whatever the split", () => {
+  const response = encode(
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      "5\r\nhello\r\n3\r\nabcXX6\r\nworld!\r\n0\r\n\r\n",
+  );
+  for (let cut = 0; cut <= response.length; cut++) {
+    const parser = new HttpResponseParser();
+    const body: Uint8Array[] = [];
+    let fault: unknown;
+    try {
+      for (const part of [response.subarray(0, cut), response.subarray(cut)]) {
+        body.push(...parser.push(part));
+        if (parser.fault) break;
+      }
+      parser.end();
+    } catch (error) {
+      fault = error;
+    }
+    assert(fault instanceof HttpParseError, `cut ${cut}`);
+    assertEquals(decode(body), "helloabc", `cut ${cut}`);
+    assertEquals(parser.bodyBytes, 8, `cut ${cut}`);
   }
 });
 
