@@ -72,6 +72,8 @@ Deno.test("bash: completes commands, flags, flag values, files and help's argume
       ["sockit send --wait = 2s -4 --ipv", "--ipv4 --ipv6"],
       ["sockit help s", "send scan"],
       ["sockit --v", "--version"],
+      ["sockit osc dump --framing ", "auto size slip"],
+      ["sockit osc dump -T --framing s", "size slip"],
     ];
     const got = await bashComplete(
       await script("bash"),

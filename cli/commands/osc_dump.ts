@@ -1,5 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
-import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { NetAddress, OscFraming } from "../../lib/mod.ts";
 import { UsageError } from "../_exit.ts";
 import { helpFooter } from "../_help.ts";
@@ -33,11 +33,12 @@ export function oscDumpCommand(osc: Command): void {
     )
     .option("--host <host>", "address to bind", parseHost, "localhost")
     .option("-T, --tcp", "accept TCP connections instead of UDP datagrams")
-    .option(
-      "--framing <framing>",
-      "TCP framing: auto, size or slip",
-      parseFraming,
-      "auto" as OscFraming,
+    .addOption(
+      // The choices are for completion and help; the parser says what is wrong.
+      new Option("--framing <framing>", "TCP framing")
+        .choices(["auto", "size", "slip"])
+        .argParser(parseFraming)
+        .default("auto" as OscFraming),
     )
     .option(
       "--forward <host:port>",
