@@ -210,10 +210,19 @@ function parseValue(
         const bytes = words.slice(1).map((w) =>
           /^(?:0x)?[0-9a-f]{1,2}$/i.test(w) ? parseInt(w, 16) : NaN
         );
-        if (
-          !size || Number(size[1]) !== bytes.length || bytes.some(Number.isNaN)
-        ) {
-          bad("a blob in hex (oscdump's [N byte blob] has lost its bytes)");
+        const why = words[1] === "byte" && words[2] === "blob"
+          ? "is oscdump's short form of a blob, which has lost its bytes"
+          : !size
+          ? "is not a blob: it starts with its size, as [3b 01 02 03]"
+          : bytes.some(Number.isNaN)
+          ? "is not a blob: each byte is one or two hex digits"
+          : Number(size[1]) !== bytes.length
+          ? `is not a blob: it says ${size[1]} bytes and lists ${bytes.length}`
+          : undefined;
+        if (why !== undefined) {
+          throw new UsageError(
+            `value #${reader.count} "[${words.join(" ")}]" ${why} (type b)`,
+          );
         }
         return { type, value: new Uint8Array(bytes) };
       }

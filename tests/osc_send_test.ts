@@ -347,6 +347,26 @@ Deno.test("osc send: stdin replays oscdump lines with their spacing, or at once 
       bad.stderr,
       'sockit: stdin line 2: value #1 "x" is not an int32 (type i)\n',
     );
+    // A blob line says what is wrong with it, quoting all of it.
+    for (
+      const [line, why] of [
+        ["[3b 00]", "is not a blob: it says 3 bytes and lists 1"],
+        [
+          "[13 byte blob]",
+          "is oscdump's short form of a blob, which has lost its bytes",
+        ],
+        ["[00 01]", "is not a blob: it starts with its size, as [3b 01 02 03]"],
+      ]
+    ) {
+      const blob = await runCli(
+        ["osc", "send", "127.0.0.1", String(catcher.port)],
+        { stdin: `/b b ${line}\n` },
+      );
+      assertEquals(
+        [blob.code, blob.stderr],
+        [2, `sockit: stdin line 1: value #1 "${line}" ${why} (type b)\n`],
+      );
+    }
     // Over 1 MiB, whether the line ends in the read or runs past it.
     const long = `/long s "${"x".repeat(1 << 20)}"`;
     for (const stdin of [`/ok\n${long}\n`, `/ok\n${long}`]) {

@@ -276,7 +276,9 @@ export class HttpResponseParser {
       );
     }
     throw new HttpParseError(
-      `the chunked body ended early, after ${this.bodyBytes} bytes and before the last chunk`,
+      this.#state === "trailers"
+        ? `the chunked body ended early, after its last chunk (${this.bodyBytes} bytes) and before the end of its trailers`
+        : `the chunked body ended early, after ${this.bodyBytes} bytes and before the last chunk`,
     );
   }
 
@@ -482,9 +484,13 @@ export class HttpResponseParser {
     }
     if (end.lineLength === 0) {
       this.#state = "done";
-    } else if (!HEADER_LINE.test(latin1(data.subarray(0, end.lineLength)))) {
-      throw new HttpParseError("malformed trailer line");
     } else {
+      const line = latin1(data.subarray(0, end.lineLength));
+      if (!HEADER_LINE.test(line)) {
+        throw new HttpParseError(
+          `malformed trailer line ${JSON.stringify(line.slice(0, 100))}`,
+        );
+      }
       this.#trailerLines.push(data.slice(0, end.consumed));
     }
     return end.consumed;

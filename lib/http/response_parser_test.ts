@@ -65,6 +65,10 @@ Deno.test("HttpResponseParser.end() reports truncation under each framing", () =
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
       /before the last chunk/,
     ],
+    [
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n",
+      /after its last chunk \(5 bytes\) and before the end of its trailers/,
+    ],
   ];
   for (const [response, message] of cases) {
     const parser = new HttpResponseParser();
@@ -97,6 +101,16 @@ Deno.test("HttpResponseParser refuses malformed responses", () => {
     }
     assert(fault instanceof HttpParseError, JSON.stringify(response));
   }
+});
+
+Deno.test("HttpResponseParser names a malformed trailer line", () => {
+  const parser = new HttpResponseParser();
+  const body = parser.push(encode(
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nno colon\r\n\r\n",
+  ));
+  assertEquals(decode(body), "ok");
+  const error = assertThrows(() => parser.end(), HttpParseError);
+  assertEquals(error.message, 'malformed trailer line "no colon"');
 });
 
 Deno.test("HttpResponseParser hands over the body before a malformed chunk first, whatever the split", () => {
