@@ -72,6 +72,8 @@ export class StdoutQueue {
   #limit: number;
   #write: (bytes: Uint8Array) => Promise<void>;
   #onFailure: ((error: unknown) => void) | undefined;
+  #busyMs = 0;
+  #busySince = 0;
 
   /**
    * `onFailure` hears of a failed write at once, though nothing may be
@@ -98,11 +100,26 @@ export class StdoutQueue {
     this.#chunks.push(bytes);
     this.#queued += bytes.length;
     if (this.#flushing === undefined) {
+      this.#busySince = Date.now();
       this.#flushing = this.#flush();
       // Awaited by `write` or `drain`, but maybe by neither.
       this.#flushing.catch(() => {});
     }
     return this.#queued > this.#limit ? this.#flushing : resolved;
+  }
+
+  /**
+   * Whether bytes are waiting to be written: while they do, a slow reader
+   * of stdout, not the peer, is what holds the data back.
+   */
+  get busy(): boolean {
+    return this.#flushing !== undefined;
+  }
+
+  /** Milliseconds spent busy so far: how long stdout held data back. */
+  get busyMs(): number {
+    return this.#busyMs +
+      (this.#flushing === undefined ? 0 : Date.now() - this.#busySince);
   }
 
   /** Resolves once everything queued is written; rejects if a write failed. */
@@ -132,6 +149,7 @@ export class StdoutQueue {
       this.#onFailure?.(error);
       throw error;
     } finally {
+      this.#busyMs += Date.now() - this.#busySince;
       this.#flushing = undefined;
     }
   }

@@ -10,6 +10,7 @@ import {
   has,
   pythonExchange,
   randomBytes,
+  readUntil,
   runCli,
   runPython,
   runToFullDisk,
@@ -983,4 +984,34 @@ Deno.test("listen -u -v: SIGTERM while stdin still flows to the sender ends with
   const lines = listener.stderr.trimEnd().split("\n");
   assertEquals(lines.filter((line) => /closed|error/.test(line)), []);
   assertMatch(lines.at(-1)!, /^stopped: /);
+});
+
+Deno.test("listen -q 1 and -i 1 keep a whole upload while stdout's reader pauses longer than either (ncat -l -i 1 does)", async () => {
+  const payload = randomBytes(3 << 20);
+  for (const flag of ["-q", "-i"]) {
+    const child = cliCommand(["listen", flag, "1", "0"]).spawn();
+    await child.stdin.close();
+    const stderr = child.stderr.getReader();
+    const first = await readUntil(stderr, "listen printed no listening line");
+    const port = Number(/listening on tcp \S+:(\d+)/.exec(first)?.[1]);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const uploaded = writeAll(conn, payload).then(() => conn.closeWrite());
+    // Nothing reads stdout for 2.5 s: listen cannot read the socket either,
+    // and that pause is its own, not the peer's silence.
+    await sleep(2500);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of child.stdout) chunks.push(chunk);
+    await uploaded;
+    conn.close();
+    const { code } = await child.status;
+    let rest = "";
+    for (let r = await stderr.read(); !r.done; r = await stderr.read()) {
+      rest += new TextDecoder().decode(r.value);
+    }
+    assertEquals(code, 0, `${flag}: ${rest}`);
+    const received = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    chunks.reduce((at, c) => (received.set(c, at), at + c.length), 0);
+    assertEquals(received.length, payload.length, flag);
+    assertEquals(await sha256(received), await sha256(payload), flag);
+  }
 });

@@ -12,7 +12,9 @@ import {
   runPython,
   runToFullDisk,
   sha256,
+  sleep,
   SpawnedServer,
+  writeAll,
 } from "./_cli.ts";
 
 /** Reads until EOF on `c` and prints what came, as hex. */
@@ -797,5 +799,38 @@ except OSError: pass`);
       sum("received"),
       sum("sent"),
     ], signal);
+  }
+});
+
+Deno.test("send -q 1 and -i 1 print all the peer sent while stdout's reader paused longer than either (nc -N -q 1 does)", async () => {
+  const payload = randomBytes(3 << 20);
+  for (const flag of ["-q", "-i"]) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const served = (async () => {
+      const conn = await listener.accept();
+      await writeAll(conn, payload);
+      conn.close();
+    })();
+    const child = cliCommand([
+      "send",
+      flag,
+      "1",
+      "127.0.0.1",
+      String(listener.addr.port),
+    ]).spawn();
+    await child.stdin.close();
+    const stderr = new Response(child.stderr).text();
+    // Nothing reads stdout for 2.5 s: send cannot read the socket either.
+    await sleep(2500);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of child.stdout) chunks.push(chunk);
+    const { code } = await child.status;
+    await served;
+    listener.close();
+    assertEquals(code, 0, `${flag}: ${await stderr}`);
+    const received = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    chunks.reduce((at, c) => (received.set(c, at), at + c.length), 0);
+    assertEquals(received.length, payload.length, flag);
+    assertEquals(await sha256(received), await sha256(payload), flag);
   }
 });

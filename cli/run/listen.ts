@@ -362,13 +362,28 @@ class ListenSession implements SocketNotifier {
    * silent still ends it on time.
    */
   async #quitWhenQuiet(ms: number, from: number): Promise<void> {
+    await this.#silence(ms, from);
+    this.#end(0);
+  }
+
+  /**
+   * Resolves once `ms` have passed since `from` and since the last byte
+   * either way, counting no time in which stdout held the peers' data
+   * back: a slow reader of stdout pauses the reading of the socket, and
+   * that pause is not the peers' silence (`-q` and `-i` cut an upload
+   * piped into a slow reader, with exit 0).
+   */
+  async #silence(ms: number, from = 0): Promise<void> {
     while (true) {
-      // Only peers' data moves #lastActivity now: stdin has ended.
+      if (this.#stdout.busy) {
+        await this.#stdout.drain().catch(() => {});
+        this.#lastActivity = Date.now();
+        continue;
+      }
       const left = Math.max(from, this.#lastActivity) + ms - Date.now();
-      if (left <= 0) break;
+      if (left <= 0) return;
       await new Promise((resolve) => setTimeout(resolve, left));
     }
-    this.#end(0);
   }
 
   async #send(peer: SocketClient, data: Uint8Array): Promise<void> {
@@ -412,11 +427,7 @@ class ListenSession implements SocketNotifier {
       address: this.#server.localAddress,
       port: this.#server.localPort,
     };
-    while (true) {
-      const left = this.#lastActivity + ms - Date.now();
-      if (left <= 0) break;
-      await new Promise((resolve) => setTimeout(resolve, left));
-    }
+    await this.#silence(ms);
     const [peer] = this.#peers;
     const error = idleError(peer?.peer ?? local, ms);
     // An event too, as a reset has: -v and --json say why the peer went.
