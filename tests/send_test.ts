@@ -2,6 +2,7 @@ import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   cliArgv,
   cliCommand,
+  cliCommandTo,
   FULL_DISK_LINE,
   has,
   PYTHON_READ_TO_EOF,
@@ -832,5 +833,35 @@ Deno.test("send -q 1 and -i 1 print all the peer sent while stdout's reader paus
     chunks.reduce((at, c) => (received.set(c, at), at + c.length), 0);
     assertEquals(received.length, payload.length, flag);
     assertEquals(await sha256(received), await sha256(payload), flag);
+  }
+});
+
+Deno.test("send ends as soon as stdout fails, not at the next read of a stdin that stays open (ncat and socat do)", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  const child = cliCommandTo("/dev/full", [
+    "send",
+    "127.0.0.1",
+    String(echo.port),
+  ]).spawn();
+  const stderr = new Response(child.stderr).text();
+  const input = child.stdin.getWriter();
+  try {
+    await input.write(new TextEncoder().encode("a\n"));
+    // The echo's write to a full disk fails; stdin stays open.
+    const ended = await Promise.race([
+      child.status.then(({ code }) => code),
+      sleep(5000).then(() => "still running"),
+    ]);
+    assertEquals(ended, 1, await Promise.race([stderr, sleep(100)]) ?? "");
+    assertEquals(await stderr, FULL_DISK_LINE);
+  } finally {
+    await input.close().catch(() => {});
+    try {
+      child.kill();
+    } catch {
+      // Ended.
+    }
+    await child.status;
+    assertEquals(await echo.stop(), 0);
   }
 });

@@ -137,7 +137,13 @@ class Session {
   #report: EventPrinter | undefined;
   #lastActivity = Date.now();
   #crlf: CrlfEncoder | undefined;
-  #stdout = new StdoutQueue();
+  /**
+   * Rejects when a write to stdout fails (`| head`, a full disk). The
+   * receiver would hear of it only at its next write, which may never come
+   * while stdin still goes to the peer; this ends the session at once.
+   */
+  #stdoutFailed = Promise.withResolvers<never>();
+  #stdout = new StdoutQueue({ onFailure: this.#stdoutFailed.reject });
 
   constructor(
     client: SocketClient,
@@ -166,9 +172,11 @@ class Session {
     // Whichever loses the race must not become an unhandled rejection.
     receiving.catch(() => {});
     sending.catch(() => {});
+    this.#stdoutFailed.promise.catch(() => {});
     const first = await Promise.race([
       receiving.then(() => "peer closed" as const),
       sending.then(() => "input sent" as const, () => "send failed" as const),
+      this.#stdoutFailed.promise,
     ]);
     if (first === "peer closed") {
       if (message === undefined && Deno.stdin.isTerminal()) return 0;
