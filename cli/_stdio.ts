@@ -7,7 +7,8 @@ const STDIN_CHUNK = 64 * 1024;
 /**
  * Yields stdin in chunks. Each chunk is a view into one reused buffer that
  * the next iteration overwrites, so the consumer must be done with it (for
- * example, have awaited the send) before asking for the next.
+ * example, have awaited the send) before asking for the next. A failed
+ * read says it was stdin's (`< /` alone said "is a directory").
  */
 export async function* readChunks(
   reader: { read(buffer: Uint8Array): Promise<number | null> } = Deno.stdin,
@@ -15,7 +16,14 @@ export async function* readChunks(
 ): AsyncGenerator<Uint8Array> {
   const buffer = new Uint8Array(size);
   while (true) {
-    const count = await reader.read(buffer);
+    let count: number | null;
+    try {
+      count = await reader.read(buffer);
+    } catch (error) {
+      throw new Error(`cannot read stdin: ${messageOf(error)}`, {
+        cause: error,
+      });
+    }
     if (count === null) return;
     yield buffer.subarray(0, count);
   }

@@ -865,3 +865,30 @@ Deno.test("send ends as soon as stdout fails, not at the next read of a stdin th
     assertEquals(await echo.stop(), 0);
   }
 });
+
+Deno.test("a stdin that cannot be read (a directory) is one line that says it was stdin, exit 1 (send, listen, osc send)", async () => {
+  const echo = await SpawnedServer.start(["echo-tcp", "--port", "0", "-q"]);
+  try {
+    for (
+      const args of [
+        ["send", "127.0.0.1", String(echo.port)],
+        ["listen", "127.0.0.1", "0"],
+        ["osc", "send", "127.0.0.1", String(echo.port)],
+      ]
+    ) {
+      const { code, stderr } = await new Deno.Command("sh", {
+        args: ["-c", 'exec "$@" < /', "sh", ...cliArgv(args)],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(stderr);
+      assertEquals(code, 1, text);
+      assertMatch(
+        text,
+        /^(?:listening on .*\n)?sockit: cannot read stdin: is a directory \(os error 21\)\n$/,
+      );
+    }
+  } finally {
+    assertEquals(await echo.stop(), 0);
+  }
+});
