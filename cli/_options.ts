@@ -230,6 +230,14 @@ function isIpv6(host: string): boolean {
 }
 
 /**
+ * A host whose last label is a number (`127.1`, `0x7f.0.0.1`, `2130706433`)
+ * is an address, not a name (no top-level domain is numeric): only the
+ * dotted quad is taken, where the resolver would read the others as octal,
+ * hexadecimal or one 32-bit number, each its own way.
+ */
+const NUMERIC_LAST = /(?:^|\.)(?:\d+|0x[\da-f]*)\.?$/i;
+
+/**
  * A name, an IPv4 address, or an IPv6 address with or without brackets.
  * Returns it without brackets.
  */
@@ -243,12 +251,14 @@ export function parseHost(value: string): string {
   if (isIpv6(host)) return host;
   if (
     !bracketed &&
-    (IPV4.test(host) || (HOSTNAME.test(host) && !/^[\d.]+$/.test(host)))
+    (IPV4.test(host) || (HOSTNAME.test(host) && !NUMERIC_LAST.test(host)))
   ) {
     return host;
   }
   throw new InvalidArgumentError(
-    `host "${value}" is not a name, an IPv4 address or an IPv6 address`,
+    !bracketed && HOSTNAME.test(host) && NUMERIC_LAST.test(host)
+      ? `host "${value}" is not an IPv4 address: write four decimal numbers, as 127.0.0.1`
+      : `host "${value}" is not a name, an IPv4 address or an IPv6 address`,
   );
 }
 

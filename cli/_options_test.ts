@@ -144,6 +144,25 @@ Deno.test("parseHost() takes names, IPv4 and IPv6 with or without brackets", () 
   }
 });
 
+Deno.test("parseHost() takes IPv4 as a dotted quad only: the resolver's other forms are refused, naming the one that works", () => {
+  assertEquals(parseHost("a1.b2"), "a1.b2");
+  for (
+    const bad of [
+      "127.1",
+      "0x7f.0.0.1",
+      "127.0.0.0x1",
+      "2130706433",
+      "host.123",
+    ]
+  ) {
+    assertThrows(
+      () => parseHost(bad),
+      InvalidArgumentError,
+      `host "${bad}" is not an IPv4 address: write four decimal numbers, as 127.0.0.1`,
+    );
+  }
+});
+
 Deno.test("familyOf() rejects -4 with an IPv6 literal and -4 with -6", () => {
   assertEquals(familyOf("localhost", { ipv6: true }), 6);
   assertEquals(familyOf("127.0.0.1", {}), undefined);
