@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { checkUnixPath } from "../lib/unix_path.ts";
 import { messageOf } from "./_failure.ts";
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
+const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 /** How `--help` and the README describe a duration; printed once. */
@@ -36,7 +36,11 @@ function toMilliseconds(value: string, allowZero: boolean): number {
     throw new InvalidArgumentError(`duration "${value}" is too long`);
   }
   if (ms === 0 && !allowZero) {
-    throw new InvalidArgumentError(`duration "${value}" must be more than 0`);
+    throw new InvalidArgumentError(
+      Number(amount) > 0
+        ? `duration "${value}" is under a millisecond, the shortest there is`
+        : `duration "${value}" must be more than 0`,
+    );
   }
   return ms;
 }

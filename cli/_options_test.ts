@@ -70,6 +70,16 @@ Deno.test("parseDuration() refuses bad values, naming them", () => {
   }
 });
 
+Deno.test("parseDuration() takes .5 as ncat does, and says when a value is under a millisecond", () => {
+  assertEquals(parseDuration(".5"), 500);
+  assertEquals(parseDuration(".25s"), 250);
+  assertThrows(
+    () => parseDuration("0.0001"),
+    InvalidArgumentError,
+    'duration "0.0001" is under a millisecond, the shortest there is',
+  );
+});
+
 Deno.test("ports are 1-65535 to connect and 0-65535 to listen", () => {
   assertEquals(parsePort("1"), 1);
   assertEquals(parsePort("65535"), 65535);
