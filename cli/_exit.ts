@@ -22,6 +22,8 @@ export const ExitCode = {
   Interrupted: 130,
   /** `get` or `send` (events on) stopped by SIGTERM: 128 + 15. */
   Terminated: 143,
+  /** `get` or `send` (events on) stopped by SIGHUP: 128 + 1. */
+  HungUp: 129,
 } as const;
 
 /**
@@ -33,6 +35,8 @@ export function signalExitCode(signal: Deno.Signal): number {
     ? ExitCode.Interrupted
     : signal === "SIGTERM"
     ? ExitCode.Terminated
+    : signal === "SIGHUP"
+    ? ExitCode.HungUp
     : ExitCode.BrokenPipe;
 }
 

@@ -1,4 +1,8 @@
-const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+/**
+ * SIGHUP too (a closed terminal): a server stops as cleanly as on SIGTERM,
+ * removing its Unix socket file, as socat does; a client exits 129.
+ */
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 const waiting = new Set<(signal: Deno.Signal) => void>();
 let stdoutGone = false;
@@ -6,7 +10,7 @@ let stdoutFailure: Error | undefined;
 let stopAt = -Infinity;
 
 /**
- * Resolves with the first SIGINT or SIGTERM, or with `"SIGPIPE"` once
+ * Resolves with the first SIGINT, SIGTERM or SIGHUP, or with `"SIGPIPE"` once
  * stdout's reader went away (see {@linkcode stdoutBroke}). Listening turns
  * off Deno's default termination, so the caller must stop its servers and
  * exit itself; main() turns a broken stdout into exit 141. Aborting `until`
@@ -41,7 +45,7 @@ export function shutdownSignal(
 }
 
 /**
- * When the first SIGINT or SIGTERM came (`performance.now()`), or
+ * When the first SIGINT, SIGTERM or SIGHUP came (`performance.now()`), or
  * `-Infinity`: event output gives a reader that had paused a fresh
  * chance from then to take the last events.
  */

@@ -633,3 +633,35 @@ Deno.test('a Unix socket path that does not exist is code not-found, as nc\'s "N
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("SIGHUP (a closed terminal) stops echo-tcp, listen and relay on a Unix socket cleanly: exit 0, a stopped line, the file removed", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (
+      const args of [
+        ["echo-tcp", "--unix", `${dir}/echo.sock`],
+        ["listen", "-k", "--json", "--unix", `${dir}/listen.sock`],
+        ["relay", `unix:${dir}/relay.sock`, "127.0.0.1:9"],
+      ]
+    ) {
+      const path = (args.find((a) => a.includes(dir)) ?? "").replace(
+        /^unix:/,
+        "",
+      );
+      const server = await SpawnedServer.start(args, RW);
+      assertEquals(await exists(path), true, path);
+      assertEquals(await server.stop("SIGHUP"), 0, server.stderr);
+      assert(
+        [...server.lines, server.stderr].join("\n").includes("stopped"),
+        `${args[0]}: ${server.stderr}`,
+      );
+      assertEquals(
+        await exists(path),
+        false,
+        `${args[0]}: socket file removed`,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
