@@ -6,14 +6,25 @@ import { timerDelay } from "./_timer_delay.ts";
  */
 export class IdleTimer {
   expired = false;
+  /**
+   * Set by the owner while it waits for a handler; the clock then stands
+   * still if `ownWait` says the wait is the handler's own, not the peer's.
+   */
+  handling = false;
   #limit: number | undefined;
   #lastActivity = Date.now();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #onExpire: () => unknown;
+  #ownWait: (() => boolean) | undefined;
 
-  constructor(limit: number | undefined, onExpire: () => unknown) {
+  constructor(
+    limit: number | undefined,
+    onExpire: () => unknown,
+    ownWait?: () => boolean,
+  ) {
     this.#limit = limit;
     this.#onExpire = onExpire;
+    this.#ownWait = ownWait;
     if (limit !== undefined) this.#arm(limit);
   }
 
@@ -33,6 +44,7 @@ export class IdleTimer {
 
   #check(): void {
     const limit = this.#limit ?? Infinity;
+    if (this.handling && this.#ownWait?.()) this.touch();
     const idleFor = Date.now() - this.#lastActivity;
     if (idleFor < limit) return this.#arm(limit - idleFor);
     this.expired = true;

@@ -202,6 +202,7 @@ export class TcpServer implements SocketServer {
         // less per message.
         const handled = dispatch.message(client, message);
         if (handled !== undefined) {
+          if (idle) idle.handling = true;
           try {
             await handled;
           } catch (error) {
@@ -209,6 +210,7 @@ export class TcpServer implements SocketServer {
               await dispatch.messageFailed(client, error);
             }
           }
+          if (idle) idle.handling = false;
         }
         // Backpressure even for a handler that returns nothing: its sends
         // finish before the next read, so a peer that never reads stalls
@@ -271,14 +273,22 @@ export class TcpServer implements SocketServer {
   ): IdleTimer | undefined {
     const idleTimeout = this.#settings.idleTimeout;
     if (idleTimeout === undefined) return undefined;
-    return new IdleTimer(idleTimeout, () => {
-      client.close();
-      return dispatch.error(
-        socketError("timeout", "receive from", client.peer, {
-          detail: `idle for ${idleTimeout} ms`,
-        }),
-      );
-    });
+    return new IdleTimer(
+      idleTimeout,
+      () => {
+        client.close();
+        return dispatch.error(
+          socketError("timeout", "receive from", client.peer, {
+            detail: `idle for ${idleTimeout} ms`,
+          }),
+        );
+      },
+      // A handler that waits with no write to this peer pending waits on
+      // something of its own (`listen -k`: a slow reader of its stdout),
+      // which is not the peer's silence; one whose write to the peer is
+      // stuck (an echo the peer does not read) is.
+      () => !client.stream.hasPendingWrites,
+    );
   }
 
   /**

@@ -78,7 +78,12 @@ export interface ServerOptions {
   protocol?: "tcp" | "udp";
   /** Bind the IPv4 (4) or IPv6 (6) address of a name such as `localhost`. */
   family?: 4 | 6;
-  /** TCP: close a connection after this many ms without traffic. */
+  /**
+   * TCP: close a connection after this many ms without traffic. Time in
+   * which `socketMessage`'s promise waits with no write to that peer
+   * pending (a slow sink of the server's own) does not count; a write the
+   * peer does not read does.
+   */
   idleTimeout?: number;
   /** TCP: connections over this many are accepted and closed at once. */
   maxConnections?: number;

@@ -1015,3 +1015,39 @@ Deno.test("listen -q 1 and -i 1 keep a whole upload while stdout's reader pauses
     assertEquals(await sha256(received), await sha256(payload), flag);
   }
 });
+
+Deno.test("listen -k -i 1 keeps a client whose data waits for a paused stdout reader: that wait is not the client's silence", async () => {
+  const payload = randomBytes(3 << 20);
+  const child = cliCommand(["listen", "-k", "-v", "-i", "1", "0"]).spawn();
+  await child.stdin.close();
+  const stderr = child.stderr.getReader();
+  const first = await readUntil(stderr, "listen printed no listening line");
+  const port = Number(/listening on tcp \S+:(\d+)/.exec(first)?.[1]);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const uploaded = writeAll(conn, payload).then(() => conn.closeWrite());
+  await sleep(2500);
+  const received = new Uint8Array(payload.length);
+  let at = 0;
+  const stdout = child.stdout.getReader();
+  // -k never ends stdout: a client cut short leaves the rest missing.
+  const timer = setTimeout(() => stdout.cancel(), 15_000);
+  while (at < payload.length) {
+    const { value, done } = await stdout.read();
+    if (done) break;
+    received.set(value.subarray(0, payload.length - at), at);
+    at += value.length;
+  }
+  clearTimeout(timer);
+  await uploaded;
+  conn.close();
+  child.kill("SIGTERM");
+  assertEquals((await child.status).code, 0);
+  let rest = first;
+  for (let r = await stderr.read(); !r.done; r = await stderr.read()) {
+    rest += new TextDecoder().decode(r.value);
+  }
+  await stdout.cancel();
+  assertEquals(at, payload.length, rest);
+  assertEquals(await sha256(received), await sha256(payload));
+  assert(!rest.includes("idle"), rest);
+});
