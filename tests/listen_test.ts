@@ -19,6 +19,7 @@ import {
   writeAll,
 } from "./_cli.ts";
 import { hexdumpC } from "./_hexdump.ts";
+import { concatBytes } from "../lib/_bytes.ts";
 
 /** `sockit listen -v … 0` with raw stdout, stdin open until `endInput()`. */
 class Listener {
@@ -986,39 +987,13 @@ Deno.test("listen -u -v: SIGTERM while stdin still flows to the sender ends with
   assertMatch(lines.at(-1)!, /^stopped: /);
 });
 
-Deno.test("listen -q 1 and -i 1 keep a whole upload while stdout's reader pauses longer than either (ncat -l -i 1 does)", async () => {
-  const payload = randomBytes(3 << 20);
-  for (const flag of ["-q", "-i"]) {
-    const child = cliCommand(["listen", flag, "1", "0"]).spawn();
-    await child.stdin.close();
-    const stderr = child.stderr.getReader();
-    const first = await readUntil(stderr, "listen printed no listening line");
-    const port = Number(/listening on tcp \S+:(\d+)/.exec(first)?.[1]);
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    const uploaded = writeAll(conn, payload).then(() => conn.closeWrite());
-    // Nothing reads stdout for 2.5 s: listen cannot read the socket either,
-    // and that pause is its own, not the peer's silence.
-    await sleep(2500);
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of child.stdout) chunks.push(chunk);
-    await uploaded;
-    conn.close();
-    const { code } = await child.status;
-    let rest = "";
-    for (let r = await stderr.read(); !r.done; r = await stderr.read()) {
-      rest += new TextDecoder().decode(r.value);
-    }
-    assertEquals(code, 0, `${flag}: ${rest}`);
-    const received = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    chunks.reduce((at, c) => (received.set(c, at), at + c.length), 0);
-    assertEquals(received.length, payload.length, flag);
-    assertEquals(await sha256(received), await sha256(payload), flag);
-  }
-});
-
-Deno.test("listen -k -i 1 keeps a client whose data waits for a paused stdout reader: that wait is not the client's silence", async () => {
-  const payload = randomBytes(3 << 20);
-  const child = cliCommand(["listen", "-k", "-v", "-i", "1", "0"]).spawn();
+/**
+ * `sockit listen ARGS 0` with a client uploading `payload` while nothing
+ * reads listen's stdout for 2.5 s: listen cannot read the socket either,
+ * and that pause is its own, not the peer's silence.
+ */
+async function uploadBehindPausedReader(args: string[], payload: Uint8Array) {
+  const child = cliCommand(["listen", ...args, "0"]).spawn();
   await child.stdin.close();
   const stderr = child.stderr.getReader();
   const first = await readUntil(stderr, "listen printed no listening line");
@@ -1026,6 +1001,43 @@ Deno.test("listen -k -i 1 keeps a client whose data waits for a paused stdout re
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   const uploaded = writeAll(conn, payload).then(() => conn.closeWrite());
   await sleep(2500);
+  /** Once the upload is done: closes the client, resolves with stderr. */
+  const finish = async () => {
+    await uploaded;
+    conn.close();
+    let text = first;
+    for (let r = await stderr.read(); !r.done; r = await stderr.read()) {
+      text += new TextDecoder().decode(r.value);
+    }
+    return text;
+  };
+  return { child, finish };
+}
+
+Deno.test("listen -q 1 and -i 1 keep a whole upload while stdout's reader pauses longer than either (ncat -l -i 1 does)", async () => {
+  const payload = randomBytes(3 << 20);
+  for (const flag of ["-q", "-i"]) {
+    const { child, finish } = await uploadBehindPausedReader(
+      [flag, "1"],
+      payload,
+    );
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of child.stdout) chunks.push(chunk);
+    const { code } = await child.status;
+    const rest = await finish();
+    assertEquals(code, 0, `${flag}: ${rest}`);
+    const received = concatBytes(chunks);
+    assertEquals(received.length, payload.length, flag);
+    assertEquals(await sha256(received), await sha256(payload), flag);
+  }
+});
+
+Deno.test("listen -k -i 1 keeps a client whose data waits for a paused stdout reader: that wait is not the client's silence", async () => {
+  const payload = randomBytes(3 << 20);
+  const { child, finish } = await uploadBehindPausedReader(
+    ["-k", "-v", "-i", "1"],
+    payload,
+  );
   const received = new Uint8Array(payload.length);
   let at = 0;
   const stdout = child.stdout.getReader();
@@ -1038,14 +1050,9 @@ Deno.test("listen -k -i 1 keeps a client whose data waits for a paused stdout re
     at += value.length;
   }
   clearTimeout(timer);
-  await uploaded;
-  conn.close();
   child.kill("SIGTERM");
   assertEquals((await child.status).code, 0);
-  let rest = first;
-  for (let r = await stderr.read(); !r.done; r = await stderr.read()) {
-    rest += new TextDecoder().decode(r.value);
-  }
+  const rest = await finish();
   await stdout.cancel();
   assertEquals(at, payload.length, rest);
   assertEquals(await sha256(received), await sha256(payload));

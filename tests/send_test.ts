@@ -17,6 +17,7 @@ import {
   SpawnedServer,
   writeAll,
 } from "./_cli.ts";
+import { concatBytes } from "../lib/_bytes.ts";
 
 /** Reads until EOF on `c` and prints what came, as hex. */
 const RECORD = `${PYTHON_READ_TO_EOF}
@@ -829,8 +830,7 @@ Deno.test("send -q 1 and -i 1 print all the peer sent while stdout's reader paus
     await served;
     listener.close();
     assertEquals(code, 0, `${flag}: ${await stderr}`);
-    const received = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    chunks.reduce((at, c) => (received.set(c, at), at + c.length), 0);
+    const received = concatBytes(chunks);
     assertEquals(received.length, payload.length, flag);
     assertEquals(await sha256(received), await sha256(payload), flag);
   }
